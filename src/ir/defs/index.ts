@@ -1,4 +1,9 @@
 import { registerElementwiseOps } from './elementwise.js';
+import { registerLoweredOps } from './lowered.js';
+import { registerMathOps } from './math.js';
+import { registerQuantOps } from './quant.js';
+import { registerShapeOps } from './shape.js';
+import { registerSpatialOps } from './spatial.js';
 
 let done = false;
 
@@ -7,4 +12,9 @@ export function ensureBuiltinIROps(): void {
   if (done) return;
   done = true;
   registerElementwiseOps();
+  registerMathOps();
+  registerShapeOps();
+  registerQuantOps();
+  registerSpatialOps();
+  registerLoweredOps();
 }

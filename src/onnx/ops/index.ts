@@ -1,5 +1,9 @@
 import { ensureBuiltinIROps } from '../../ir/defs/index.js';
 import { registerElementwiseHandlers } from './elementwise.js';
+import { registerMathHandlers } from './math.js';
+import { registerQuantHandlers } from './quant.js';
+import { registerShapeHandlers } from './shape.js';
+import { registerSpatialHandlers } from './spatial.js';
 
 let done = false;
 
@@ -9,4 +13,8 @@ export function ensureBuiltinOps(): void {
   done = true;
   ensureBuiltinIROps();
   registerElementwiseHandlers();
+  registerMathHandlers();
+  registerShapeHandlers();
+  registerQuantHandlers();
+  registerSpatialHandlers();
 }

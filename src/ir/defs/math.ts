@@ -1,0 +1,2 @@
+/** IR op definitions: math ops (to be filled). */
+export function registerMathOps(): void {}

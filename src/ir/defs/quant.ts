@@ -1,0 +1,2 @@
+/** IR op definitions: quant ops (to be filled). */
+export function registerQuantOps(): void {}

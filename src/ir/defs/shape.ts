@@ -1,0 +1,2 @@
+/** IR op definitions: shape ops (to be filled). */
+export function registerShapeOps(): void {}

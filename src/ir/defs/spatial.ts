@@ -1,0 +1,2 @@
+/** IR op definitions: spatial ops (to be filled). */
+export function registerSpatialOps(): void {}

@@ -1,0 +1,2 @@
+/** ONNX handlers: math ops (to be filled). */
+export function registerMathHandlers(): void {}

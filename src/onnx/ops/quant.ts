@@ -1,0 +1,2 @@
+/** ONNX handlers: quant ops (to be filled). */
+export function registerQuantHandlers(): void {}

@@ -1,0 +1,2 @@
+/** ONNX handlers: shape ops (to be filled). */
+export function registerShapeHandlers(): void {}

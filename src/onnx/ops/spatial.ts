@@ -1,0 +1,2 @@
+/** ONNX handlers: spatial ops (to be filled). */
+export function registerSpatialHandlers(): void {}
