@@ -192,6 +192,16 @@ export class Graph {
     this.structure.addNode(name);
     for (const t of node.outputs) if (t !== '') this.producerOf.set(t, name);
     this.linkInputs(node);
+    // A replacement node may write a tensor that readers already consume: connect them to it.
+    for (const t of node.outputs) {
+      if (t === '') continue;
+      for (const c of this.consumersOf.get(t) ?? []) {
+        this.nodes.get(c)!.inputs.forEach((i, k) => {
+          const key = `${t}->${c}#${k}`;
+          if (i === t && !this.structure.hasEdge(key)) this.structure.addEdgeWithKey(key, name, c);
+        });
+      }
+    }
     return node;
   }
 

@@ -1,4 +1,4 @@
-import type { Dim, Shape } from './types.js';
+import type { Attrs, Dim, Shape } from './types.js';
 import { formatShape } from './types.js';
 
 /** Numpy-style broadcast of shapes; symbolic dims broadcast with 1 or with themselves. */
@@ -45,4 +45,56 @@ export function broadcastStrides(shape: readonly number[], out: readonly number[
   const off = out.length - shape.length;
   for (let i = 0; i < shape.length; i++) res[off + i] = shape[i] === 1 ? 0 : st[i];
   return res;
+}
+
+/** Number of elements of a static shape. */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** A numeric attribute, or `fallback` when absent. */
+export function numAttr(attrs: Attrs, key: string, fallback: number): number {
+  const v = attrs[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number') throw new Error(`attribute ${key} must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+/** An integer-list attribute, or `fallback` when absent. */
+export function intsAttr(attrs: Attrs, key: string, fallback?: number[]): number[] {
+  const v = attrs[key];
+  if (v === undefined || v === null) {
+    if (fallback) return fallback;
+    throw new Error(`attribute ${key} is missing`);
+  }
+  if (!Array.isArray(v) || v.some((e) => typeof e !== 'number' || !Number.isInteger(e))) throw new Error(`attribute ${key} must be a list of integers, got ${JSON.stringify(v)}`);
+  return v as number[];
+}
+
+/**
+ * Product of dims that may hold the (single) symbolic batch dimension: a number when all are numbers, the symbol
+ * when the others multiply to 1. Anything else (N*k) cannot be written as a shape whose only dynamic entry is the
+ * batch, and is an error naming `what`.
+ */
+export function dimProduct(dims: readonly Dim[], what: string): Dim {
+  let n = 1;
+  let sym: string | undefined;
+  for (const d of dims) {
+    if (typeof d === 'number') n *= d;
+    else if (sym === undefined) sym = d;
+    else throw new Error(`${what} multiplies two dynamic dimensions (${sym} and ${d})`);
+  }
+  if (sym === undefined) return n;
+  if (n === 1) return sym;
+  throw new Error(`${what} would be ${sym}*${n}; only the batch dimension itself may be dynamic (fix the batch size with inputShapes)`);
+}
+
+/** Normalizes a list of axes (negative allowed) for `rank`, rejecting duplicates; returns them sorted. */
+export function normAxes(axes: readonly number[], rank: number, what = 'axes'): number[] {
+  const out = axes.map((a) => normAxis(a, rank, what));
+  const set = new Set(out);
+  if (set.size !== out.length) throw new Error(`${what} [${axes.join(', ')}] repeats an axis`);
+  return [...set].sort((x, y) => x - y);
 }

@@ -406,9 +406,9 @@ class Frontend {
         const nodeName = emitted++ === 0 ? view.name : `${view.name}_${op.toLowerCase()}`;
         return graph.addNode({ name: nodeName, op, attrs, inputs, outputs: irOut, origin: { op: view.op, name: view.name, domain: view.domain || undefined } });
       },
-      defineConstant(onnxName: string, shape: number[], data: TensorData): void {
+      defineConstant(onnxName: string, shape: number[], data: TensorData, dtype?: DType): void {
         const ir = self.outputName(onnxName, view);
-        graph.addTensor({ name: ir, shape, data, dtype: dtypeOfData(data) });
+        graph.addTensor({ name: ir, shape, data, dtype: dtype ?? dtypeOfData(data) });
       },
       alias(onnxName: string, irTensor: string): void {
         self.names.set(onnxName, irTensor);
@@ -446,7 +446,8 @@ export function fromFloat64(dtype: DType, data: Float64Array): TensorData {
     case 'int8': return Int8Array.from(data);
     case 'int16': return Int16Array.from(data);
     case 'int32': return Int32Array.from(data);
-    case 'int64': return BigInt64Array.from(data, (v) => BigInt(Math.trunc(v)));
+    // Exporters use INT64_MAX/MIN as "to the end" sentinels; as doubles they round to +-2^63, which must not wrap.
+    case 'int64': return BigInt64Array.from(data, (v) => (v >= 2 ** 63 ? 0x7fffffffffffffffn : v <= -(2 ** 63) ? -0x8000000000000000n : BigInt(Math.trunc(v))));
     case 'uint8': case 'bool': return Uint8Array.from(data);
     case 'uint16': return Uint16Array.from(data);
     case 'uint32': return Uint32Array.from(data);

@@ -67,8 +67,8 @@ export interface LowerContext {
   emit(op: string, inputs: string[], outputs: string[], attrs?: Attrs): IRNode | undefined;
   /** A fresh IR tensor name for an intermediate value of this node's lowering. */
   temp(hint: string): string;
-  /** Defines an ONNX output as a constant. */
-  defineConstant(onnxName: string, shape: number[], data: TensorData): void;
+  /** Defines an ONNX output as a constant (dtype defaults to the storage type of `data`). */
+  defineConstant(onnxName: string, shape: number[], data: TensorData, dtype?: DType): void;
   /** Makes an ONNX output another name for an existing IR tensor (Identity, Dropout, no-op casts). */
   alias(onnxName: string, irTensor: string): void;
   /** A FirmflowError naming this node. */

@@ -18,6 +18,22 @@ export interface WriteContext {
   options: Record<string, unknown>;
   /** Folder the writer fills; it is a fresh temporary folder renamed into place when the writer returns. */
   dir: string;
+  /** Helpers that write inside `dir` only (paths are checked), deterministically. */
+  files: OutputFiles;
+}
+
+/** File helpers for writers; every path is relative to the output folder and may not leave it. */
+export interface OutputFiles {
+  readonly root: string;
+  /** Writes UTF-8 text (line endings normalized to \n); creates parent folders. Returns the absolute path. */
+  text(relPath: string, content: string): string;
+  binary(relPath: string, data: Uint8Array | ArrayBufferView): string;
+  /** Renders an EJS template file (`<%= %>` does not HTML-escape: the output is C++, not HTML). */
+  render(templateFile: string, relPath: string, data: Record<string, unknown>): string;
+  /** Copies a file (e.g. a C++ header library) into the output. */
+  copy(srcFile: string, relPath: string): string;
+  /** Relative paths written so far, sorted. */
+  written(): string[];
 }
 
 export interface Writer {
@@ -68,3 +84,59 @@ export interface PluginAPI {
 }
 
 export type PluginRegister = (api: PluginAPI) => void | Promise<void>;
+
+/**
+ * A plugin as an explicit object (ESLint flat-config style): identity plus one register hook. A plugin module
+ * exports either this object or the bare register function.
+ */
+export interface FirmflowPlugin {
+  meta: PluginMeta;
+  register: PluginRegister;
+}
+
+/** The `"firmflow"` field of a plugin package's package.json. */
+export interface PluginManifest {
+  apiVersion: number;
+  /** Module that registers the plugin, relative to the package folder. */
+  plugin: string;
+  /** Backends the plugin registers, so discovery can list them and load the plugin only when one is needed. */
+  backends: string[];
+}
+
+/** Where a discovered plugin came from. */
+export type PluginOrigin = 'built-in' | 'package' | 'env';
+
+/** Load state of a discovered plugin. */
+export type PluginStatus = 'found' | 'loaded' | 'failed' | 'refused';
+
+/** A plugin found by discovery, described from its manifest (or its FIRMFLOW_BACKEND_PLUGINS entry) alone. */
+export interface PluginInfo {
+  /** Package name, or the FIRMFLOW_BACKEND_PLUGINS entry as written. */
+  name: string;
+  version?: string;
+  origin: PluginOrigin;
+  /** Package folder (real path) for packages. */
+  packageDir?: string;
+  /** Resolved module file, when it could be resolved. */
+  module?: string;
+  /** Export used as the register function ('register', else 'default', unless named with #export). */
+  exportName?: string;
+  /** Backends declared by the manifest; undefined when not known before loading (environment entries). */
+  backends?: string[];
+  status: PluginStatus;
+  /** Why the plugin was refused or failed. */
+  reason?: string;
+  /** meta of the plugin object, once loaded. */
+  meta?: PluginMeta;
+}
+
+/** A registered backend as listed by `firmflow backends`. */
+export interface BackendInfo {
+  name: string;
+  description?: string;
+  /** Who registered it: 'built-in', 'user code' or the plugin. */
+  source: string;
+  meta?: PluginMeta;
+  flows: string[];
+  writer: string;
+}

@@ -1,0 +1,288 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkPrecision, convert, type ConvertOptions } from '../api.js';
+import { isFirmflowError } from '../errors.js';
+import type { Dim } from '../ir/types.js';
+import { loadModel } from '../onnx/frontend.js';
+import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
+import type { Flow } from '../pipeline/pass.js';
+import { firmflowRoot, PLUGIN_ENV } from '../registry/discovery.js';
+import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, takePluginWarnings } from '../registry/plugins.js';
+import { ensureSharedFlows } from '../registry/shared.js';
+import { cleanupPendingOutputs } from '../writer/atomic.js';
+import { inspectGraph, inspectText } from './inspect.js';
+import { json, Progress, processIo, table, type Io } from './output.js';
+
+function positiveInt(v: string): number {
+  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer.');
+  return Number(v);
+}
+
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number (nanoseconds).');
+  return n;
+}
+
+function precision(v: string): string {
+  const why = checkPrecision(v);
+  if (why) throw new InvalidArgumentError(`${why}.`);
+  return v;
+}
+
+/** `--input-shape x=1,16` (repeatable). */
+function inputShape(v: string, prev: Record<string, Dim[]> = {}): Record<string, Dim[]> {
+  const m = /^([^=]+)=(.+)$/.exec(v);
+  if (!m) throw new InvalidArgumentError('expected NAME=D1,D2,... (e.g. x=1,16).');
+  const dims = m[2].split(',').map((d) => d.trim());
+  if (dims.some((d) => d === '')) throw new InvalidArgumentError('expected NAME=D1,D2,... with no empty dimension.');
+  return { ...prev, [m[1]]: dims.map((d) => (/^\d+$/.test(d) ? Number(d) : d)) };
+}
+
+function version(): string {
+  try {
+    return JSON.parse(readFileSync(join(firmflowRoot(), 'package.json'), 'utf8')).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printWarnings(io: Io): void {
+  for (const w of takePluginWarnings()) io.err(`warning: ${w}\n`);
+}
+
+interface FlowListing {
+  name: string;
+  requires: string[];
+  fixedPoint: boolean;
+  maxIterations: number;
+  passes: { name: string; match: string | string[]; source: string; description?: string }[];
+}
+
+function flowListing(flows: Flow[]): FlowListing[] {
+  return flows.map((f) => ({
+    name: f.name,
+    requires: [...(f.requires ?? [])],
+    fixedPoint: f.fixedPoint !== false,
+    maxIterations: f.fixedPoint === false ? 1 : f.maxIterations ?? 50,
+    passes: f.passes.map((p) => {
+      const pass = getPass(p);
+      return {
+        name: p,
+        match: pass ? (pass.match === 'graph' ? 'graph' : [...pass.match]) : 'unregistered',
+        source: passSource(p) ?? 'unregistered',
+        ...(pass?.description ? { description: pass.description } : {}),
+      };
+    }),
+  }));
+}
+
+function flowsText(list: FlowListing[]): string {
+  let s = '';
+  for (const f of list) {
+    const how = f.fixedPoint ? `repeated until nothing changes, at most ${f.maxIterations} rounds` : 'run once';
+    s += `flow ${f.name}${f.requires.length ? ` (after ${f.requires.join(', ')})` : ''}: ${how}\n`;
+    const rows = f.passes.map((p, i) => [`${i + 1}.`, p.name, p.match === 'graph' ? 'whole graph' : Array.isArray(p.match) ? p.match.join(' ') : p.match, p.source]);
+    s += rows.length ? table(rows, '  ') : '  (no passes)\n';
+  }
+  return s;
+}
+
+/** Builds the command tree. Actions throw; `run` turns errors into messages and exit codes. */
+function program(io: Io): Command {
+  const cmd = new Command('firmflow')
+    .description('Compile ONNX models into FPGA HLS C++ and AMD AI Engine firmware')
+    .version(version())
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showSuggestionAfterError(true);
+
+  cmd
+    .command('convert')
+    .description('convert an ONNX model into a backend project')
+    .argument('<model>', 'ONNX model file')
+    .option('-b, --backend <name>', 'backend (firmflow backends lists them)')
+    .option('-o, --output <dir>', 'output folder (written atomically)')
+    .option('-c, --config <file>', 'options from a JSON or YAML file (command-line options win)')
+    .option('--precision <type>', "default precision, e.g. 'fixed<16,6>'", precision)
+    .option('--reuse-factor <n>', 'reuse factor', positiveInt)
+    .addOption(new Option('--strategy <s>', 'implementation strategy').choices(['latency', 'resource']))
+    .addOption(new Option('--io <type>', 'I/O type').choices(['parallel', 'stream']))
+    .option('--part <part>', 'FPGA part number')
+    .option('--clock-period <ns>', 'clock period in ns', positiveNumber)
+    .option('--project-name <name>', 'project name (sanitized into an identifier)')
+    .option('--input-shape <name=dims>', 'fix an input shape, e.g. x=1,16 (repeatable)', inputShape)
+    .option('-f, --force', 'replace an existing output folder')
+    .option('--verbose', 'print each pass with its time and change count; stack traces of internal errors')
+    .action(async (model: string, o: Record<string, unknown>) => {
+      const progress = new Progress(io);
+      const opts: ConvertOptions = {
+        backend: o.backend as string | undefined,
+        outputDir: o.output as string | undefined,
+        config: o.config as string | undefined,
+        precision: o.precision as string | undefined,
+        reuseFactor: o.reuseFactor as number | undefined,
+        strategy: o.strategy as ConvertOptions['strategy'],
+        io: o.io as ConvertOptions['io'],
+        part: o.part as string | undefined,
+        clockPeriod: o.clockPeriod as number | undefined,
+        projectName: o.projectName as string | undefined,
+        inputShapes: o.inputShape as Record<string, Dim[]> | undefined,
+        force: o.force as boolean | undefined,
+        verbose: o.verbose as boolean | undefined,
+        progress: (step) => progress.step(step),
+        log: o.verbose ? (line) => { progress.done(); io.err(`  ${line}\n`); } : undefined,
+      };
+      for (const k of Object.keys(opts) as (keyof ConvertOptions)[]) if (opts[k] === undefined) delete opts[k];
+      try {
+        const project = await convert(model, opts);
+        const res = await project.write(undefined, { force: opts.force });
+        progress.done();
+        printWarnings(io);
+        if (o.verbose) {
+          const rows: (string | number)[][] = [['flow', 'pass', 'runs', 'changes', 'ms']];
+          for (const r of project.passRecords) rows.push([r.flow, r.pass, r.runs, r.changes, Number(r.ms.toFixed(2))]);
+          io.err(`passes:\n${table(rows, '  ')}`);
+        }
+        io.out(`wrote ${res.files.length} file${res.files.length === 1 ? '' : 's'} for backend ${project.backend.name} to ${res.dir}\n`);
+      } finally {
+        progress.done();
+      }
+    });
+
+  cmd
+    .command('backends')
+    .description('list available backends (imports every plugin)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'stack traces of internal errors')
+    .action(async (o: { json?: boolean }) => {
+      const list = await getAvailableBackends();
+      printWarnings(io);
+      if (o.json) return json(io, list);
+      if (!list.length) {
+        io.out(`no backends are available: install a backend plugin package, or name plugin modules in ${PLUGIN_ENV}\n`);
+        return;
+      }
+      io.out(table([['backend', 'source', 'flows', 'description'], ...list.map((b) => [b.name, b.source, b.flows.join(', '), b.description ?? ''])]));
+    });
+
+  cmd
+    .command('plugins')
+    .description('list discovered plugins from their manifests (no plugin code runs)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'stack traces of internal errors')
+    .action((o: { json?: boolean }) => {
+      const list = listPlugins();
+      if (o.json) return json(io, list);
+      if (!list.length) {
+        io.out(`no plugins found (packages with a "firmflow" field in package.json, or modules in ${PLUGIN_ENV})\n`);
+        return;
+      }
+      const rows = list.map((p) => [
+        p.name + (p.version ? `@${p.version}` : ''),
+        p.origin,
+        p.status,
+        p.status === 'refused' ? '-' : p.backends === undefined ? '(known when loaded)' : p.backends.join(', ') || '(none)',
+        p.reason ?? p.module ?? '',
+      ]);
+      io.out(table([['plugin', 'origin', 'status', 'backends', 'module / reason'], ...rows]));
+    });
+
+  cmd
+    .command('passes')
+    .description('list flows and their passes in execution order (for a backend, or the shared flows)')
+    .option('-b, --backend <name>', 'backend whose flows to list')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'stack traces of internal errors')
+    .action(async (o: { backend?: string; json?: boolean }) => {
+      ensureSharedFlows();
+      let flows: Flow[];
+      let backendName: string | null = null;
+      if (o.backend) {
+        const b = await getBackend(o.backend);
+        backendName = b.name;
+        flows = resolveFlowOrder(b.flows);
+      } else {
+        // Plugins may add passes to shared flows; load them all so the listing shows what a conversion runs.
+        await loadAllPlugins();
+        flows = resolveFlowOrder(listFlows().filter((f) => !f.name.includes(':')).map((f) => f.name).filter((n) => getFlow(n)));
+      }
+      printWarnings(io);
+      const list = flowListing(flows);
+      if (o.json) return json(io, { backend: backendName, flows: list });
+      if (!list.length) {
+        io.out('no shared flows are registered\n');
+        return;
+      }
+      io.out(flowsText(list));
+    });
+
+  cmd
+    .command('inspect')
+    .description('show nodes, shapes, parameter counts and backend support of a model')
+    .argument('<model>', 'ONNX model file')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'print the shared passes as they change the graph; stack traces of internal errors')
+    .action(async (model: string, o: { json?: boolean; verbose?: boolean }) => {
+      const progress = new Progress(io);
+      try {
+        progress.step(`loading ${model}`);
+        const graph = loadModel(model);
+        progress.step('loading backends');
+        const backends = await getAvailableBackends();
+        progress.step('running the shared passes');
+        const report = inspectGraph(model, graph, backends, o.verbose ? (l) => io.err(`  ${l}\n`) : undefined);
+        progress.done();
+        printWarnings(io);
+        if (o.json) return json(io, report);
+        io.out(inspectText(report));
+      } finally {
+        progress.done();
+      }
+    });
+
+  return cmd;
+}
+
+/**
+ * Runs the CLI on `argv` (as process.argv) and returns the exit code: 0 ok, 1 bad input (a FirmflowError or a
+ * bad command line: message only), 2 internal error (message; stack with --verbose).
+ */
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  try {
+    await program(io).parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander already printed its message (or the help / version text).
+      return e.exitCode === 0 ? 0 : 1;
+    }
+    printWarnings(io);
+    if (isFirmflowError(e)) {
+      io.err(`error: ${e.message}\n`);
+      return 1;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.err(`internal error: ${err.message}\n`);
+    if (verbose) io.err(`${err.stack ?? ''}\n`);
+    else io.err('(run again with --verbose for the stack trace; please report it)\n');
+    return 2;
+  }
+}
+
+/** Entry point of bin/firmflow.js. */
+export async function main(): Promise<void> {
+  const onSignal = (sig: NodeJS.Signals): void => {
+    cleanupPendingOutputs();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const code = await run(process.argv);
+  process.exitCode = code;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();

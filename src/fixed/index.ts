@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './fixed.js';
+export * from './quantize.js';

@@ -1,0 +1,2 @@
+export { writeAtomically, cleanupPendingOutputs, type AtomicWriteOptions } from './atomic.js';
+export { createOutputFiles, outputPath, renderTemplate, renderTemplateTo, writeBinaryFile, writeTextFile } from './files.js';
