@@ -20,7 +20,7 @@ export const MAX_IDENTIFIER_LENGTH = 64;
 
 /** Maps any string to a valid, non-reserved C++ identifier (not yet unique). */
 export function sanitizeIdentifier(name: string, fallback = 'v'): string {
-  let s = name.normalize('NFKD').replace(/[^A-Za-z0-9_]/g, '_');
+  let s = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9_]/g, '_');
   s = s.replace(/_+/g, '_').replace(/^_+/, '').replace(/_+$/, '');
   if (s === '') s = fallback;
   if (/^[0-9]/.test(s)) s = `${fallback}_${s}`;

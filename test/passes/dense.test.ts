@@ -38,6 +38,15 @@ describe('gemm-to-dense', () => {
     expectSameOutputs(before, g, 1e-12);
   });
 
+  it('keeps the exact type of a quantized weight through the transpose (alpha 1), drops it when scaled', () => {
+    for (const alpha of [1, 0.5]) {
+      const g = gemmGraph({ alpha, beta: 1, transA: 0, transB: 1 }, null);
+      g.tensor('B').precision = { signed: true, width: 4, integer: 1, rounding: 'RND_CONV', overflow: 'SAT' };
+      apply(g, DENSE_PASSES);
+      expect(g.tensor(g.node('gemm').inputs[1]).precision?.width).toBe(alpha === 1 ? 4 : undefined);
+    }
+  });
+
   it('keeps the weight tensor itself when no transpose or scaling is needed', () => {
     const g = gemmGraph({ alpha: 1, beta: 1, transA: 0, transB: 0 }, [1, 3]);
     const before = g.clone();

@@ -128,4 +128,52 @@ describe('channels-last conversion', () => {
     expect(ops(g)).toEqual(['Conv']);
     expectSameOutputs(before, g, 1e-12, {}, [1]);
   });
+
+  it('moves Transposes through Pad and a channel Concat of two convolutions', () => {
+    const g = new Graph('cat');
+    input(g, 'x', [1, 2, 6, 6]);
+    conv(g, 'ca', 'x', 'a', [1, 3, 6, 6], const64(g, 'Wa', [3, 2, 3, 3], 1), [3, 3], [1, 1, 1, 1]);
+    conv(g, 'cb', 'x', 'b', [1, 2, 6, 6], const64(g, 'Wb', [2, 2, 1, 1], 2), [1, 1], [0, 0, 0, 0]);
+    tensor(g, 'c', [1, 5, 6, 6]);
+    g.addNode({ name: 'cat', op: 'Concat', attrs: { axis: 1 }, inputs: ['a', 'b'], outputs: ['c'] });
+    tensor(g, 'p', [1, 5, 8, 7]);
+    g.addNode({ name: 'pad', op: 'Pad', attrs: { pads: [0, 0, 1, 0, 0, 0, 1, 1], value: 0.5 }, inputs: ['c'], outputs: ['p'] });
+    conv(g, 'cc', 'p', 'y', [1, 1, 6, 5], const64(g, 'Wc', [1, 5, 3, 3], 3), [3, 3], [0, 0, 0, 0]);
+    output(g, 'y');
+    const before = g.clone();
+    apply(g, LAYOUT_PASSES);
+    expect(ops(g).filter((o) => o === 'Transpose')).toHaveLength(2); // model input and output only
+    expect(g.node('cat').attrs['axis']).toBe(3);
+    expect(g.node('pad').attrs['pads']).toEqual([0, 1, 0, 0, 0, 1, 1, 0]);
+    expectSameOutputs(before, g, 1e-12, {}, [1, 2]);
+  });
+
+  it('carries weight quantizer annotations through the HWIO transpose (per-channel axis remapped)', () => {
+    const g = new Graph('q');
+    input(g, 'x', [1, 2, 5, 5]);
+    const w = const64(g, 'W', [3, 2, 3, 3], 1);
+    g.tensor(w).quant = { scale: Float64Array.from([0.1, 0.2, 0.3]), zeroPoint: new Float64Array(3), axis: 0, bits: 8, signed: true, narrow: false };
+    g.tensor(w).meta['quantizer'] = { op: 'Quant', bits: 8, signed: true, narrow: false, scale: [0.1, 0.2, 0.3], scaleShape: [3, 1, 1, 1], zeropt: [0], zeroptShape: [], roundingMode: 'ROUND' };
+    conv(g, 'conv', 'x', 'y', [1, 3, 3, 3], w, [3, 3], [0, 0, 0, 0]);
+    output(g, 'y');
+    apply(g, LAYOUT_PASSES);
+    const hw = g.tensor(g.node('conv').inputs[1]);
+    expect(hw.shape).toEqual([3, 3, 2, 3]);
+    expect(hw.quant?.axis).toBe(3);
+    expect((hw.meta['quantizer'] as { scaleShape: number[] }).scaleShape).toEqual([1, 1, 1, 3]);
+  });
+
+  it('puts the Transpose back before a channels-first Flatten that feeds no Dense', () => {
+    const g = new Graph('flat');
+    input(g, 'x', ['N', 2, 5]);
+    conv(g, 'conv', 'x', 'c', ['N', 3, 3], const64(g, 'W', [3, 2, 3], 1), [3], [0, 0]);
+    tensor(g, 'y', ['N', 9]);
+    g.addNode({ name: 'flat', op: 'Flatten', attrs: { axis: 1 }, inputs: ['c'], outputs: ['y'] });
+    output(g, 'y');
+    const before = g.clone();
+    apply(g, LAYOUT_PASSES);
+    expect(ops(g)).toEqual(['Transpose', 'Conv', 'Transpose', 'Flatten']);
+    expect(g.topoOrder()[2].attrs['perm']).toEqual([0, 2, 1]);
+    expectSameOutputs(before, g, 1e-12);
+  });
 });
