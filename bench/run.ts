@@ -226,4 +226,5 @@ function main(): void {
   if (!ok) console.warn(`target missed: ${fmtMs(total)} ms, ${mb(peak)} peak`);
 }
 
-main();
+// Runs only as a script, so syntheticMlp() can be imported (profiling, tests).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

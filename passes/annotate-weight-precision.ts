@@ -1,5 +1,5 @@
 import type { GraphPass } from '../src/pipeline/pass.js';
-import { affineOf, bipolarTypeOf, fixedTypeOf, type QuantizerSpec } from './fixed-types.js';
+import { affineQuantOf, bipolarTypeOf, fixedTypeOf, type QuantizerSpec } from './fixed-types.js';
 
 /** What the frontend records on a constant it folded through a quantizer (tensor.meta.quantizer). */
 interface RecordedQuantizer {
@@ -55,7 +55,7 @@ export const annotateWeightPrecision: GraphPass = {
         };
         const fixed = fixedTypeOf(spec);
         if (fixed) t.precision = fixed;
-        else t.quant = affineOf(spec);
+        else t.quant = affineQuantOf(spec);
       }
       changes++;
     }

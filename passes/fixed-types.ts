@@ -53,7 +53,7 @@ export function fixedTypeOf(q: QuantizerSpec): FixedType | undefined {
   };
 }
 
-export function affineOf(q: QuantizerSpec): AffineQuant {
+export function affineQuantOf(q: QuantizerSpec): AffineQuant {
   return {
     scale: Float64Array.from(q.scale),
     zeroPoint: q.zeroPoint.length ? Float64Array.from(q.zeroPoint) : new Float64Array(1),

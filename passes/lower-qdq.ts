@@ -1,6 +1,6 @@
 import type { Graph, IRNode } from '../src/ir/graph.js';
 import type { NodePass } from '../src/pipeline/pass.js';
-import { affineOf, fixedTypeOf, QDQ_TYPES, type QuantizerSpec } from './fixed-types.js';
+import { affineQuantOf, fixedTypeOf, QDQ_TYPES, type QuantizerSpec } from './fixed-types.js';
 import { constValues, forwardTensor, soleConsumer } from './rewrite.js';
 
 function sameValues(a: Float64Array | undefined, b: Float64Array | undefined): boolean {
@@ -67,7 +67,7 @@ export function replaceQuantizer(
   const r = rescale();
   removeChain(graph, nodes);
   graph.addNode({ name: last.name, op: 'Rescale', attrs: r.attrs, inputs: r.inputs, outputs: [y], origin: last.origin });
-  yt.quant = affineOf(spec);
+  yt.quant = affineQuantOf(spec);
   return true;
 }
 

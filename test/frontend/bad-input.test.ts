@@ -159,8 +159,8 @@ describe('external data', () => {
     const p = join(sub, 'model.onnx');
     m.save(p);
     const g = loadModel(p);
-    expect(Array.from(g.tensor('W').data!)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5]);
-    expect(Array.from(g.tensor('b').data!)).toEqual([1, 2]);
+    expect(Array.from(g.tensor('W').data as Float32Array)).toEqual([0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5]);
+    expect(Array.from(g.tensor('b').data as Float32Array)).toEqual([1, 2]);
     // b starts at the next multiple of 16 after W's 32 bytes.
     expect(m.externalFiles().get('weights/w.bin')!.length).toBe(40);
   });

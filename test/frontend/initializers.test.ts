@@ -108,7 +108,7 @@ describe('model builder', () => {
     expect([a.s.type, Buffer.from(a.s.s!).toString()]).toEqual([3, 'hello']);
     expect([a.ints.type, a.ints.ints!.map(Number)]).toEqual([7, [1, -2]]);
     expect([a.floats.type, a.floats.floats]).toEqual([6, [0.5, 1.5]]);
-    expect([a.strs.type, a.strs.strings!.map((b) => Buffer.from(b).toString())]).toEqual([8, ['a', 'b']]);
+    expect([a.strs.type, a.strs.strings!.map((b: Uint8Array) => Buffer.from(b).toString())]).toEqual([8, ['a', 'b']]);
     expect([a.t.type, Array.from(new Int32Array(Uint8Array.from(a.t.t!.raw_data!).buffer))]).toEqual([4, [4, 5]]);
     expect([a.ts.type, a.ts.tensors!.length]).toEqual([9, 1]);
     expect([a.g.type, a.g.g!.name, a.g.g!.node![0].op_type]).toEqual([5, 'then', 'Constant']);

@@ -197,7 +197,7 @@ describe('Gather and Slice', () => {
     const g = loadModel(m.toBytes());
     expect(opsOf(g)).toEqual(['Add']);
     const c = [...g.nodes.values()][0].inputs[1];
-    expect(Array.from(g.tensor(c).data!)).toEqual([30, 10]);
+    expect(Array.from(g.tensor(c).data as Float32Array)).toEqual([30, 10]);
   });
   const sliceCases: [string, number, number[], number[], number[] | undefined, number[] | undefined][] = [
     ['basic', 13, [1, 0], [3, 2], undefined, undefined],

@@ -1,3 +1,14 @@
+/**
+ * IR op definitions for element-wise ops. Attribute names and meanings follow ONNX, every attribute explicit:
+ *
+ * - Unary (X) -> Y of X's shape: Relu; LeakyRelu {alpha}; Elu {alpha}; Selu {alpha, gamma}; Sigmoid;
+ *   HardSigmoid {alpha, beta}; Tanh; Softplus; Softsign; Clip {min, max} (both always present, -Infinity /
+ *   Infinity for an absent bound; ONNX's min/max inputs are folded into these); Neg; Abs; Sqrt; Exp; Log;
+ *   Reciprocal; Floor; Ceil; Round (half to even); Erf; Gelu {approximate: 'none' | 'tanh'}; Identity.
+ * - Binary (A, B) -> numpy broadcast of the two shapes: Add, Sub, Mul, Div, Pow, Max, Min, PRelu (B is the
+ *   slope, broadcast to X). ONNX's variadic Max/Min/Sum/Mean arrive as chains of these; opset < 7 legacy
+ *   broadcasting is rewritten by the frontend into numpy form.
+ */
 import type { IRNode } from '../graph.js';
 import { registerIROp, type EvalContext, type IROpDef, type RtTensor } from '../ops.js';
 import { broadcastShapes, broadcastStrides } from '../shape.js';

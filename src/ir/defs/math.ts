@@ -59,6 +59,17 @@ const gemm: IROpDef = {
     const out = new Float64Array(M * N);
     const row = new Float64Array(N);
     for (let m = 0; m < M; m++) {
+      if (tB && !tA) {
+        // Rows of A and of B are both contiguous: plain dot products.
+        const ao = m * K;
+        for (let n = 0; n < N; n++) {
+          const bo = n * K;
+          let acc = 0;
+          for (let k = 0; k < K; k++) acc += A[ao + k] * B[bo + k];
+          out[m * N + n] = alpha * acc;
+        }
+        continue;
+      }
       row.fill(0);
       for (let k = 0; k < K; k++) {
         const av = tA ? A[k * M + m] : A[m * K + k];
