@@ -1,7 +1,6 @@
 import { FirmflowError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import { getIROp, type RtTensor } from '../ir/ops.js';
-import { sameShape } from '../ir/graph.js';
 import { toFloat64 } from '../onnx/tensor.js';
 import { quantizeArray } from '../fixed/quantize.js';
 import { formatShape } from '../ir/types.js';
@@ -53,9 +52,9 @@ export function interpret(graph: Graph, feeds: Record<string, Feed>, options: In
       if (o === '') return;
       const v = outs[i];
       const t = graph.tensor(o);
-      if (v.shape.length !== t.shape.length || v.shape.some((d, k) => typeof t.shape[k] === 'number' && t.shape[k] !== d && !(k === 0))) {
-        if (!sameShape(v.shape, t.shape)) throw new Error(`node '${node.name}' (${node.op}) produced ${formatShape(v.shape)} for '${o}', IR says ${formatShape(t.shape)}`);
-      }
+      // Axis 0 may differ (the batch comes from the fed data); every other static dimension must match the IR.
+      const mismatch = v.shape.length !== t.shape.length || v.shape.some((d, k) => k > 0 && typeof t.shape[k] === 'number' && t.shape[k] !== d);
+      if (mismatch) throw new Error(`node '${node.name}' (${node.op}) produced ${formatShape(v.shape)} for '${o}', IR says ${formatShape(t.shape)}`);
       if (options.applyPrecision !== false && t.precision) quantizeArray(v.data, t.precision);
       values.set(o, v);
       options.onTensor?.(o, v);
