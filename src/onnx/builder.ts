@@ -10,6 +10,12 @@ import { DTYPE_TO_ONNX } from './tensor.js';
  * Tensor data stays in typed arrays: raw_data is a byte view of the caller's array (no per-element copy on the
  * way to protobufjs), so a model with millions of parameters encodes in one pass. The builder does not check
  * that the graph makes sense: tests also use it to write broken models on purpose.
+ *
+ *   const m = new ModelBuilder({ opsets: { '': 13 } });
+ *   m.input('x', 'float32', ['N', 16]).output('y', 'float32', ['N', 5]);
+ *   m.initializer('W', weights, [5, 16]).initializer('b', bias, [5]);
+ *   m.node('Gemm', ['x', 'W', 'b'], ['y'], { transB: 1, alpha: attr.float(1) });
+ *   const bytes = m.toBytes();            // or m.save('model.onnx') with external data files
  */
 
 /** An element type: a firmflow dtype name, or a raw ONNX TensorProto.DataType code (e.g. 8 = STRING). */

@@ -68,6 +68,13 @@ describe('Reshape', () => {
     z.node('Reshape', ['x', 's'], ['y'], { allowzero: 1 }, { name: 'rz' });
     expect(() => loadModel(z.toBytes())).toThrow(/'rz' \(Reshape\).*\[2, 3\] to \[0, 6\] changes the element count/);
   });
+  it('a -1 that would fold the symbolic batch into another axis is an error naming the node', () => {
+    const m = new ModelBuilder();
+    m.input('x', 'float32', ['N', 2, 3]).output('y', 'float32');
+    m.initializer('s', i64([-1, 2]), [2]);
+    m.node('Reshape', ['x', 's'], ['y'], {}, { name: 'fold_batch' });
+    expect(() => loadModel(m.toBytes())).toThrow(/'fold_batch' \(Reshape\): the -1 in \[-1, 2\] would be N\*3/);
+  });
   it('a shape that is neither constant nor symbolic is an error naming the node', () => {
     const m = new ModelBuilder();
     m.input('x', 'float32', [2, 3]).input('s', 'int64', [2]).output('y', 'float32');

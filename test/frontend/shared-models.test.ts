@@ -60,6 +60,36 @@ describe.skipIf(!HAVE_SHARED)('shared reference models (float interpreter)', () 
   }
 });
 
+describe.skipIf(!HAVE_SHARED)('shared reference models (IR after loading)', () => {
+  const load = (name: string) => loadModel(readCase(entry(name)).path);
+  const shapes = (name: string) => {
+    const g = load(name);
+    return Object.fromEntries([...g.nodes.values()].map((n) => [n.op, g.tensor(n.outputs[0]).shape]));
+  };
+  it('reshape_flatten keeps the symbolic batch through Reshape and Flatten', () => {
+    const g = load('reshape_flatten');
+    const r = [...g.nodes.values()].find((n) => n.op === 'Reshape')!;
+    expect(r.attrs['shape']).toEqual(['N', 6, 4]);
+    expect(shapes('reshape_flatten')).toEqual({ Reshape: ['N', 6, 4], Flatten: ['N', 24] });
+  });
+  it('three_layer_pytorch keeps its literal batch 789444 as a number', () => {
+    const g = load('three_layer_pytorch');
+    expect(g.tensor(g.inputs[0].tensor).shape).toEqual([789444, 16]);
+    expect(g.tensor(g.outputs[0].tensor).shape).toEqual([789444, 5]);
+    expect([...g.nodes.values()].map((n) => n.op)).toEqual(['Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Relu', 'Gemm', 'Softmax']);
+  });
+  it('two_layer_keras (IR 3): initializers listed as inputs are constants, not inputs', () => {
+    const g = load('two_layer_keras');
+    expect(g.inputs.map((p) => p.name)).toEqual(['input_1_0']);
+    expect(g.parameterCount()).toBe(10 * 32 + 32 + 32 + 1);
+  });
+  it('mlp_bn keeps BatchNormalization with its epsilon for the folding pass', () => {
+    const bn = [...load('mlp_bn').nodes.values()].find((n) => n.op === 'BatchNormalization')!;
+    expect(bn.attrs['epsilon']).toBeCloseTo(1e-3, 9);
+    expect(bn.inputs.length).toBe(5);
+  });
+});
+
 if (!HAVE_SHARED) {
   describe('shared reference models', () => {
     it.skip('skipped: ../shared/models is absent', () => {});

@@ -133,7 +133,7 @@ export function registerElementwiseHandlers(): void {
   });
 
   for (const op of ['Add', 'Sub', 'Mul', 'Div']) registerOpHandler(binaryHandler(op, [6, 23], true));
-  registerOpHandler(binaryHandler('Pow', [7, 23], false));
+  registerOpHandler(binaryHandler('Pow', [6, 23], true));
   // Opset 7 made PRelu's slope broadcast unidirectionally (numpy rules); opset 6 slopes of size 1 or X's shape are the same thing.
   registerOpHandler(binaryHandler('PRelu', [6, 23], false));
   for (const op of ['Max', 'Min', 'Sum', 'Mean'] as const) registerOpHandler(variadicHandler(op));
