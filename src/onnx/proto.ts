@@ -111,7 +111,7 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelMsg {
     msg = modelType().decode(bytes);
   } catch (e) {
     const reason = (e as Error).message;
-    const truncated = /index out of range|premature|truncated/i.test(reason);
+    const truncated = startsLikeModel(bytes) && /index out of range|premature|truncated/i.test(reason);
     throw new FirmflowError(
       'onnx.decode',
       truncated
@@ -127,6 +127,18 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelMsg {
     throw new FirmflowError('onnx.version', `${source}: ONNX IR version ${toNum(model.ir_version)} is not supported (firmflow reads IR version 3 and later)`);
   }
   return model;
+}
+
+/**
+ * Whether the first protobuf key is one a ModelProto can start with (a field number of ModelProto with its wire
+ * type). Exporters write ir_version first; a text file or another format fails this, a cut-off model does not.
+ */
+function startsLikeModel(bytes: Uint8Array): boolean {
+  const key = bytes[0];
+  const field = key >> 3, wire = key & 7;
+  const varintFields = [1, 5];
+  const lengthFields = [2, 3, 4, 6, 7, 8, 14];
+  return (wire === 0 && varintFields.includes(field)) || (wire === 2 && lengthFields.includes(field));
 }
 
 /** Encodes a ModelProto-shaped plain object (used by the model builder and tests). */
