@@ -13,6 +13,8 @@ import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, takePlug
 import { ensureSharedFlows } from '../registry/shared.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
 import { inspectGraph, inspectText } from './inspect.js';
+import { addPrecisionCommand } from './precision.js';
+import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
 
 function positiveInt(v: string): number {
@@ -242,6 +244,9 @@ function program(io: Io): Command {
         progress.done();
       }
     });
+
+  addPrecisionCommand(cmd, io);
+  addProjectCommands(cmd, io);
 
   return cmd;
 }

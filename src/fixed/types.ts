@@ -6,7 +6,10 @@ export type { FixedType, OverflowMode, RoundingMode };
 export const ROUNDING_MODES: readonly RoundingMode[] = ['TRN', 'TRN_ZERO', 'RND', 'RND_ZERO', 'RND_MIN_INF', 'RND_INF', 'RND_CONV'];
 export const OVERFLOW_MODES: readonly OverflowMode[] = ['WRAP', 'SAT', 'SAT_ZERO', 'SAT_SYM', 'WRAP_SM'];
 
-/** Builds a descriptor; integers are the case integer === width. Defaults are the vendor's (AP_TRN, AP_WRAP). */
+/**
+ * Builds a descriptor. Defaults are the vendor's (AP_TRN, AP_WRAP). Integer types (ap_int/ap_uint) are the case
+ * integer === width with TRN_ZERO rounding: a C++ ap_int converts like a C cast, truncating toward zero.
+ */
 export function fixedType(signed: boolean, width: number, integer: number, rounding: RoundingMode = 'TRN', overflow: OverflowMode = 'WRAP', satBits = 0): FixedType {
   const t: FixedType = { signed, width, integer, rounding, overflow };
   if (satBits) t.satBits = satBits;
@@ -14,7 +17,10 @@ export function fixedType(signed: boolean, width: number, integer: number, round
   return t;
 }
 
-export const intType = (width: number, signed = true): FixedType => fixedType(signed, width, width);
+export const intType = (width: number, signed = true): FixedType => fixedType(signed, width, width, 'TRN_ZERO', 'WRAP');
+
+/** True for the types C++ spells ap_int/ap_uint. */
+export const isIntType = (t: FixedType): boolean => t.integer === t.width && t.rounding === 'TRN_ZERO' && t.overflow === 'WRAP' && !(t.satBits ?? 0);
 
 export function validateType(t: FixedType, where = 'fixed-point type'): void {
   if (!Number.isInteger(t.width) || t.width < 1) throw new FirmflowError('fixed.type', `${where}: width ${t.width} must be an integer >= 1`);
@@ -45,8 +51,8 @@ export const sameType = (a: FixedType, b: FixedType): boolean =>
 
 /** C++ spelling, e.g. `ap_fixed<16,6,AP_RND_CONV,AP_SAT>`, `ap_uint<8>`. Default modes are left out. */
 export function cppType(t: FixedType): string {
+  if (isIntType(t)) return `${t.signed ? 'ap_int' : 'ap_uint'}<${t.width}>`;
   const modes = t.rounding !== 'TRN' || t.overflow !== 'WRAP' || (t.satBits ?? 0) !== 0;
-  if (t.integer === t.width && !modes) return `${t.signed ? 'ap_int' : 'ap_uint'}<${t.width}>`;
   const args = [String(t.width), String(t.integer)];
   if (modes) {
     args.push(`AP_${t.rounding}`);
@@ -58,8 +64,8 @@ export function cppType(t: FixedType): string {
 
 /** Configuration spelling, e.g. `fixed<16,6,RND_CONV,SAT>`, `int<8>`; parsePrecision() reads it back. */
 export function formatType(t: FixedType): string {
+  if (isIntType(t)) return `${t.signed ? 'int' : 'uint'}<${t.width}>`;
   const modes = t.rounding !== 'TRN' || t.overflow !== 'WRAP' || (t.satBits ?? 0) !== 0;
-  if (t.integer === t.width && !modes) return `${t.signed ? 'int' : 'uint'}<${t.width}>`;
   const args = [String(t.width), String(t.integer)];
   if (modes) {
     args.push(t.rounding);

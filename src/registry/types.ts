@@ -66,6 +66,27 @@ export interface Backend {
    * Called after the flows ran.
    */
   extendProject?(project: Record<string, unknown>, graph: Graph, options: Record<string, unknown>): void | Promise<void>;
+  /**
+   * Reopens a project folder this backend wrote (its firmflow.json names the backend), for `firmflow compile` and
+   * `firmflow predict`.
+   */
+  openProject?(dir: string): Promise<OpenedProject>;
+}
+
+/** Tensors by name in the JSON layout of the reference models: { dtype, shape (batch first), data (C order) }. */
+export type NamedTensors = Record<string, { dtype?: string; shape: number[]; data: ArrayLike<number> }>;
+
+/** A written project reopened by its backend. */
+export interface OpenedProject {
+  dir: string;
+  name: string;
+  backend: string;
+  /** Builds the host simulation (cached when the sources are unchanged). */
+  compile(options?: { force?: boolean }): Promise<{ cached: boolean; ms: number; library?: string; program?: string }>;
+  predict(inputs: NamedTensors, options?: Record<string, unknown>): Promise<NamedTensors>;
+  emulate?(inputs: NamedTensors, options?: Record<string, unknown>): Promise<NamedTensors>;
+  /** Per-layer comparison with the float model; returns a printable report and machine-readable details. */
+  trace?(inputs: NamedTensors, options?: Record<string, unknown>): Promise<unknown>;
 }
 
 export interface RegisterPassOptions {

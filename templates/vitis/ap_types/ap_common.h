@@ -342,18 +342,34 @@ INLINE void split_double(double d, i64& m, int& frac) {
   m = neg ? -(i64)man : (i64)man;
 }
 
+// The target of a conversion. Runtime values, so one compiled routine serves every type; the typed wrapper below
+// passes constants and the compiler folds them away.
+struct fx_spec {
+  int W, I;
+  bool S;
+  ap_q_mode Q;
+  ap_o_mode O;
+  int N;
+};
+
+#if defined(__GNUC__)
+#define FIRMFLOW_AP_FORCE_INLINE inline __attribute__((always_inline))
+#else
+#define FIRMFLOW_AP_FORCE_INLINE inline
+#endif
+
 // The one conversion rule of ap_fixed: the exact source value (src * 2^-F2, SN words, signed if S2) is scaled to
 // the target's LSB, rounded by Q, then fitted into W bits by O. The source may have any number of fractional
-// bits (negative too); shifts beyond what can matter are clamped so the temporary stays small.
-template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int NB, int SN>
-INLINE void fx_convert(u64* dst, const u64* src, int F2, bool S2) {
-  enum { NW = (W + 63) / 64, TN = (64 * SN + W + 6 + 63) / 64 + 1 };
+// bits (negative too); shifts beyond what can matter are clamped so the temporary (TN words, at least
+// (64*SN + W + 6)/64 + 1) stays small. dst has (W+63)/64 words.
+template <int TN>
+FIRMFLOW_AP_FORCE_INLINE void fx_convert_core(u64* dst, const fx_spec& sp, const u64* src, int SN, long F2, bool S2) {
+  const int W = sp.W, NW = (W + 63) / 64, NB = sp.N;
   u64 t[TN];
   extend(t, TN, src, SN, S2);
   const bool srcneg = S2 && (i64)src[SN - 1] < 0;
   const u64 fill = srcneg ? ~0ULL : 0ULL;
-  const int F = W - I;
-  const long sh_l = (long)F - (long)F2;
+  const long sh_l = (long)(W - sp.I) - F2;
   bool lD;
   if (sh_l >= 0) {
     const int sh = sh_l > W + 2 ? W + 2 : (int)sh_l;
@@ -366,7 +382,7 @@ INLINE void fx_convert(u64* dst, const u64* src, int F2, bool S2) {
     shr(t, TN, k, fill);
     lD = get_bit(t, TN, W, fill);
     bool inc = false;
-    switch (Q) {
+    switch (sp.Q) {
       case AP_TRN: inc = false; break;
       case AP_TRN_ZERO: inc = srcneg && (qb || r); break;
       case AP_RND: inc = qb; break;
@@ -378,44 +394,42 @@ INLINE void fx_convert(u64* dst, const u64* src, int F2, bool S2) {
     if (inc) add_one(t, TN);
   }
   const bool qneg = (i64)t[TN - 1] < 0;
-  const bool fits = S ? all_from(t, TN, W - 1, qneg) : (!qneg && all_from(t, TN, W, false));
+  const bool fits = sp.S ? all_from(t, TN, W - 1, qneg) : (!qneg && all_from(t, TN, W, false));
   for (int i = 0; i < NW; ++i) dst[i] = t[i];
-  normalize(dst, NW, W, S);
+  normalize(dst, NW, W, sp.S);
   if (fits) {
     // AP_SAT_SYM never produces the most negative code: it is replaced by the symmetric minimum.
-    if (O == AP_SAT_SYM && S && qneg && !any_below(dst, NW, W - 1, 0)) {
-      for (int i = 0; i < NW; ++i) dst[i] = 0;
-      put_bit(dst, NW, W - 1, true);
+    if (sp.O == AP_SAT_SYM && sp.S && qneg && !any_below(dst, NW, W - 1, 0)) {
       put_bit(dst, NW, 0, true);
-      normalize(dst, NW, W, S);
+      normalize(dst, NW, W, sp.S);
     }
     return;
   }
-  switch (O) {
+  switch (sp.O) {
     case AP_SAT:
     case AP_SAT_SYM:
       for (int i = 0; i < NW; ++i) dst[i] = 0;
       if (!qneg) {  // maximum: all ones below the sign bit (all ones for unsigned)
         for (int i = 0; i < NW; ++i) dst[i] = ~0ULL;
-        if (S) put_bit(dst, NW, W - 1, false);
-      } else if (S) {  // minimum, or the symmetric minimum 1000..01 (which is -1 when W == 1)
+        if (sp.S) put_bit(dst, NW, W - 1, false);
+      } else if (sp.S) {  // minimum, or the symmetric minimum 100..01 (which is -1 when W == 1)
         put_bit(dst, NW, W - 1, true);
-        if (O == AP_SAT_SYM) put_bit(dst, NW, 0, true);
+        if (sp.O == AP_SAT_SYM) put_bit(dst, NW, 0, true);
       }
-      normalize(dst, NW, W, S);
+      normalize(dst, NW, W, sp.S);
       break;
     case AP_SAT_ZERO:
       for (int i = 0; i < NW; ++i) dst[i] = 0;
       break;
     case AP_WRAP:
       if (NB > 0) {
-        if (S) {
+        if (sp.S) {
           put_bit(dst, NW, W - 1, qneg);
           for (int b = AP_MAX(W - NB, 0); b <= W - 2; ++b) put_bit(dst, NW, b, !qneg);
         } else {
           for (int b = AP_MAX(W - NB, 0); b <= W - 1; ++b) put_bit(dst, NW, b, true);
         }
-        normalize(dst, NW, W, S);
+        normalize(dst, NW, W, sp.S);
       }
       break;
     case AP_WRAP_SM: {
@@ -434,10 +448,17 @@ INLINE void fx_convert(u64* dst, const u64* src, int F2, bool S2) {
         }
         put_bit(dst, NW, W - 1, qneg);
       }
-      normalize(dst, NW, W, S);
+      normalize(dst, NW, W, sp.S);
       break;
     }
   }
+}
+
+template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int NB, int SN>
+FIRMFLOW_AP_FORCE_INLINE void fx_convert(u64* dst, const u64* src, int F2, bool S2) {
+  enum { TN = (64 * SN + W + 6 + 63) / 64 + 1 };
+  const fx_spec sp = {W, I, S, Q, O, NB};
+  fx_convert_core<TN>(dst, sp, src, SN, F2, S2);
 }
 
 }  // namespace ap_detail

@@ -143,7 +143,11 @@ struct ap_int_base {
         bits_, f.bits_, _AP_W2 - _AP_I2, _AP_S2);
   }
   template <int _AP_W2, bool _AP_S2>
-  INLINE ap_int_base(const ap_range_ref<_AP_W2, _AP_S2>& r) { set_word(r.to_uint64(), false); }
+  INLINE ap_int_base(const ap_range_ref<_AP_W2, _AP_S2>& r) {
+    clear_all();
+    for (int i = r.lo; i <= r.hi && i - r.lo < _AP_W; ++i) ap_detail::put_bit(bits_, NW, i - r.lo, ap_detail::get_bit(r.v.w, r.v.nw, i, 0));
+    ap_detail::normalize(bits_, NW, _AP_W, _AP_S);
+  }
   template <int _AP_W2, bool _AP_S2>
   INLINE ap_int_base(const ap_bit_ref<_AP_W2, _AP_S2>& b) { set_word((bool)b ? 1 : 0, false); }
 
@@ -213,7 +217,12 @@ struct ap_int_base {
   INLINE operator RetType() const { return (RetType)bits_[0]; }
   INLINE int length() const { return _AP_W; }
   std::string to_string(int radix = 2, bool sign = _AP_S) const {
-    if (radix == 10) return ap_detail::to_dec<NW>(bits_, _AP_S && sign);
+    if (radix == 10) {
+      ap_detail::u64 m[NW];
+      for (int i = 0; i < NW; ++i) m[i] = bits_[i];
+      ap_detail::normalize(m, NW, _AP_W, _AP_S && sign);  // unsigned reading: only the W stored bits
+      return ap_detail::to_dec<NW>(m, _AP_S && sign);
+    }
     std::string s;
     const int step = radix == 16 ? 4 : radix == 8 ? 3 : 1;
     for (int i = 0; i < _AP_W; i += step) {

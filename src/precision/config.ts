@@ -1,0 +1,159 @@
+import { FirmflowError } from '../errors.js';
+import type { Graph, IRNode } from '../ir/graph.js';
+import { formatType } from '../fixed/types.js';
+import { parsePrecision, type PrecisionSpec } from './parse.js';
+
+/** The tensors of a layer whose types can be configured. */
+export const ROLES = ['input', 'weight', 'bias', 'accumulator', 'result', 'table'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Precisions of one scope: per role, with `default` for the roles not listed. */
+export type RolePrecisions = Partial<Record<Role | 'default', PrecisionSpec>>;
+
+/**
+ * Resolved configuration. Lookup order for (layer, role): layerName, then layerType (IR op, or the ONNX op it came
+ * from), then model; in each scope the role's own entry before `default`.
+ */
+export interface PrecisionConfig {
+  model: RolePrecisions;
+  layerType: Record<string, RolePrecisions>;
+  layerName: Record<string, RolePrecisions>;
+  /** Largest width `auto` may produce (accumulators wider than this drop fractional bits). */
+  maxWidth: number;
+}
+
+/** hls4ml's default precision, and `auto` accumulators (never overflow). */
+export const DEFAULT_PRECISION = 'fixed<16,6>';
+
+export function defaultConfig(): PrecisionConfig {
+  return { model: { default: parsePrecision(DEFAULT_PRECISION), accumulator: 'auto' }, layerType: {}, layerName: {}, maxWidth: 64 };
+}
+
+const SCOPE_ALIASES: Record<string, 'model' | 'layerType' | 'layerName' | 'maxWidth'> = {
+  model: 'model', layertype: 'layerType', layer_type: 'layerType', layername: 'layerName', layer_name: 'layerName', layers: 'layerName',
+  maxwidth: 'maxWidth', max_width: 'maxWidth',
+};
+const ROLE_ALIASES: Record<string, Role | 'default'> = {
+  default: 'default', precision: 'default', input: 'input', weight: 'weight', weights: 'weight', bias: 'bias', biases: 'bias',
+  accumulator: 'accumulator', accum: 'accumulator', acc: 'accumulator', result: 'result', output: 'result', table: 'table',
+};
+
+function readRoles(v: unknown, where: string): RolePrecisions {
+  if (typeof v === 'string') return { default: parsePrecision(v, where) };
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new FirmflowError('config.precision', `${where}: expected a precision string or a map of roles (${ROLES.join(', ')}, default)`);
+  }
+  const out: RolePrecisions = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    const role = ROLE_ALIASES[k.toLowerCase()];
+    if (!role) throw new FirmflowError('config.key', `${where}.${k}: unknown role '${k}' (expected one of ${ROLES.join(', ')}, default)`);
+    if (role === 'default' && val !== null && typeof val === 'object') {
+      // hls4ml style { Precision: { weight: ..., result: ... } }
+      Object.assign(out, readRoles(val, `${where}.${k}`));
+      continue;
+    }
+    if (typeof val !== 'string') throw new FirmflowError('config.precision', `${where}.${k}: expected a precision string, got ${JSON.stringify(val)}`);
+    out[role] = parsePrecision(val, `${where}.${k}`);
+  }
+  return out;
+}
+
+/**
+ * Reads a precision configuration object (from JSON or YAML, or built in code). Accepts the object itself or one
+ * wrapped in a `precision` key; hls4ml spellings (Model, LayerType, LayerName, Precision) are understood. With a
+ * graph, layer names and layer types are checked against the model. Errors name the offending key.
+ */
+export function readPrecisionConfig(raw: unknown, graph?: Graph, source = 'precision'): PrecisionConfig {
+  const cfg = defaultConfig();
+  if (raw === undefined || raw === null) return cfg;
+  let obj = raw as Record<string, unknown>;
+  if (typeof raw === 'string') {
+    cfg.model = { ...cfg.model, ...readRoles(raw, source) };
+    return cfg;
+  }
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new FirmflowError('config.precision', `${source}: expected an object`);
+  const wrapped = Object.keys(obj).find((k) => k.toLowerCase() === 'precision');
+  if (wrapped && Object.keys(obj).length === 1 && typeof obj[wrapped] === 'object') {
+    obj = obj[wrapped] as Record<string, unknown>;
+    source = `${source}.${wrapped}`;
+  }
+  for (const [k, v] of Object.entries(obj)) {
+    const scope = SCOPE_ALIASES[k.toLowerCase()];
+    const where = `${source}.${k}`;
+    if (!scope) throw new FirmflowError('config.key', `${where}: unknown key '${k}' (expected model, layerType, layerName, maxWidth)`);
+    if (scope === 'maxWidth') {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 2) throw new FirmflowError('config.precision', `${where}: expected an integer >= 2, got ${JSON.stringify(v)}`);
+      cfg.maxWidth = v;
+    } else if (scope === 'model') {
+      cfg.model = { ...cfg.model, ...readRoles(v, where) };
+    } else {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new FirmflowError('config.precision', `${where}: expected a map from ${scope === 'layerName' ? 'layer names' : 'layer types'} to precisions`);
+      for (const [name, spec] of Object.entries(v as Record<string, unknown>)) {
+        cfg[scope][name] = readRoles(spec, `${where}.${name}`);
+      }
+    }
+  }
+  if (graph) checkAgainstGraph(cfg, graph, source);
+  return cfg;
+}
+
+function checkAgainstGraph(cfg: PrecisionConfig, graph: Graph, source: string): void {
+  const names = new Set([...graph.nodes.keys(), ...graph.inputs.map((p) => p.name)]);
+  for (const name of Object.keys(cfg.layerName)) {
+    if (!names.has(name)) {
+      const list = [...names].slice(0, 20).join(', ');
+      throw new FirmflowError('config.layer', `${source}.layerName.${name}: the model has no layer named '${name}' (layers: ${list}${names.size > 20 ? ', ...' : ''})`);
+    }
+  }
+  const types = new Set<string>(['Input']);
+  for (const n of graph.nodes.values()) {
+    types.add(n.op);
+    if (n.origin?.op) types.add(n.origin.op);
+  }
+  for (const t of Object.keys(cfg.layerType)) {
+    if (!types.has(t)) throw new FirmflowError('config.layer', `${source}.layerType.${t}: the model has no layer of type '${t}' (types: ${[...types].sort().join(', ')})`);
+  }
+}
+
+/** A layer for lookups: an IR node, or a graph input (type 'Input'). */
+export interface LayerRef {
+  name: string;
+  types: string[];
+}
+
+export const layerOf = (node: IRNode): LayerRef => ({ name: node.name, types: node.origin?.op && node.origin.op !== node.op ? [node.op, node.origin.op] : [node.op] });
+export const inputLayer = (name: string): LayerRef => ({ name, types: ['Input'] });
+
+/** Resolves the precision of one role of one layer; also says which key decided it. */
+export function resolvePrecision(cfg: PrecisionConfig, layer: LayerRef, role: Role): { spec: PrecisionSpec; from: string } {
+  const scopes: [RolePrecisions | undefined, string][] = [
+    [cfg.layerName[layer.name], `layerName.${layer.name}`],
+    ...layer.types.map((t): [RolePrecisions | undefined, string] => [cfg.layerType[t], `layerType.${t}`]),
+    [cfg.model, 'model'],
+  ];
+  for (const [s, key] of scopes) {
+    if (s?.[role] !== undefined) return { spec: s[role]!, from: `${key}.${role}` };
+  }
+  for (const [s, key] of scopes) {
+    if (s?.default !== undefined) return { spec: s.default, from: `${key}.default` };
+  }
+  return { spec: parsePrecision(DEFAULT_PRECISION), from: 'built-in default' };
+}
+
+const specText = (s: PrecisionSpec | undefined): string | undefined => (s === undefined ? undefined : s === 'auto' ? 'auto' : formatType(s));
+
+/** The configuration as a plain object for JSON/YAML output (readPrecisionConfig reads it back). */
+export function configToObject(cfg: PrecisionConfig): Record<string, unknown> {
+  const roles = (r: RolePrecisions): Record<string, string> => {
+    const o: Record<string, string> = {};
+    for (const k of ['default', ...ROLES] as const) {
+      const t = specText(r[k]);
+      if (t !== undefined) o[k] = t;
+    }
+    return o;
+  };
+  const out: Record<string, unknown> = { model: roles(cfg.model), maxWidth: cfg.maxWidth };
+  if (Object.keys(cfg.layerType).length) out.layerType = Object.fromEntries(Object.entries(cfg.layerType).map(([k, v]) => [k, roles(v)]));
+  if (Object.keys(cfg.layerName).length) out.layerName = Object.fromEntries(Object.entries(cfg.layerName).map(([k, v]) => [k, roles(v)]));
+  return { precision: out };
+}
