@@ -7,27 +7,13 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModelBuilder } from '../src/onnx/builder.js';
+import { mulberry32, normal } from '../src/util/random.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/models/; the models live in the repository's models/ folder.
 const OUT = resolve(here, here.includes(`${join('dist', 'models')}`) ? '../../models' : '.');
 
-/** Mulberry32: a tiny seeded PRNG, so the example weights are reproducible without shipping them twice. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(r: () => number): number {
-  const u = Math.max(r(), 1e-12), v = r();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
+const rng = mulberry32;
 
 /** He-style initialised weights, scaled so activations stay in a range a 16-bit fixed-point type holds. */
 function weights(r: () => number, n: number, fanIn: number, gain = 1): Float32Array {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { dtypeOfData } from '../ir/graph.js';
 import type { Dim, DType, TensorData } from '../ir/types.js';
 import { AttributeType, modelType, type AttributeMsg, type GraphMsg, type Int64, type ModelMsg, type NodeMsg, type TensorProtoMsg, type ValueInfoMsg } from './proto.js';
 import { DTYPE_TO_ONNX } from './tensor.js';
@@ -114,16 +115,7 @@ function attributeMsg(name: string, v: AttrInput): AttributeMsg {
 }
 
 function dtypeOfArray(data: TensorInput): DType {
-  if (Array.isArray(data) || data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof BigInt64Array) return 'int64';
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Uint32Array) return 'uint32';
-  return 'uint64';
+  return Array.isArray(data) ? 'float32' : dtypeOfData(data);
 }
 
 const F32 = new Float32Array(1);

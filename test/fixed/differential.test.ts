@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixedType, OverflowMode, RoundingMode } from '../../src/ir/types.js';
 import { add, compare, convertRaw, div, fracBits, mul, neg, quantizeCode, rawFromNumber, ROUNDING_MODES, shiftLeft, shiftRight, sub, toInt, rawToNumber, type Fx } from '../../src/fixed/index.js';
 import { Driver, haveGxx } from './cpp-driver.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 /*
  * Differential test: the g++-compiled host headers (templates/vitis/ap_types) against the TypeScript library,
@@ -49,16 +50,7 @@ const allCodes = (t: FixedType): bigint[] => {
 };
 
 // Deterministic PRNG so failures reproduce.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 function randomCode(t: FixedType, r: () => number): bigint {
   let u = 0n;
   for (let b = 0; b < t.width; b += 16) u = (u << 16n) | BigInt(Math.floor(r() * 65536));

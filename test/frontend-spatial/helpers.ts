@@ -4,21 +4,13 @@ import { expect } from 'vitest';
 import { interpret } from '../../src/interp/interpreter.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/onnx/frontend.js';
+import { mulberry32 } from '../../src/util/random.js';
 import { readCase, type ManifestEntry } from '../helpers/shared-models.js';
 
-/** Deterministic float32 values in [lo, hi) (mulberry32). */
+/** Deterministic float32 values in [lo, hi). */
 export function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    out[i] = lo + (hi - lo) * u;
-  }
-  return out;
+  const u = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * u());
 }
 
 export type OrtFeed = Record<string, { data: Float32Array; dims: number[] }>;

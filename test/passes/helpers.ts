@@ -5,21 +5,16 @@ import { interpret, type InterpretOptions } from '../../src/interp/interpreter.j
 import { runPass } from '../../src/pipeline/driver.js';
 import type { Pass, PassContext } from '../../src/pipeline/pass.js';
 import type { Shape } from '../../src/ir/types.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 ensureBuiltinIROps();
 
 export const ctx: PassContext = { options: {}, log: () => {} };
 
-/** Deterministic uniform numbers in [-1, 1) (mulberry32). */
+/** Deterministic uniform numbers in [-1, 1). */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
+  const u = mulberry32(seed);
+  return () => u() * 2 - 1;
 }
 
 export function randomArray(n: number, seed: number, scale = 1): Float64Array {
