@@ -61,7 +61,8 @@ export interface ConvertOptions {
 export interface ResolvedOptions {
   backend: string;
   outputDir?: string;
-  precision: string;
+  /** Unset means: the backend's own default. */
+  precision?: string;
   reuseFactor: number;
   strategy: Strategy;
   io: IOType;
@@ -106,7 +107,6 @@ export interface Project {
 }
 
 export const DEFAULTS = {
-  precision: 'fixed<16,6>',
   reuseFactor: 1,
   strategy: 'latency' as Strategy,
   io: 'parallel' as IOType,
@@ -273,7 +273,6 @@ export function resolveOptions(explicit: ConvertOptions, config: Record<string, 
   const w = (k: string): string => origin.get(k) ?? '';
   const r: ResolvedOptions = {
     backend: backend.name,
-    precision: DEFAULTS.precision,
     reuseFactor: DEFAULTS.reuseFactor,
     strategy: DEFAULTS.strategy,
     io: DEFAULTS.io,

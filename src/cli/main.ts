@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPrecision, convert, type ConvertOptions } from '../api.js';
-import { isFirmflowError } from '../errors.js';
+import { FirmflowError, isFirmflowError } from '../errors.js';
 import type { Dim } from '../ir/types.js';
 import { loadModel } from '../onnx/frontend.js';
 import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
@@ -49,6 +49,19 @@ function version(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** `-O key=value`, collected into an object; values that parse as JSON (numbers, booleans ...) are typed. */
+function backendOption(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
+  const m = /^([A-Za-z][\w.-]*)=(.*)$/s.exec(v);
+  if (!m) throw new InvalidArgumentError(`expected key=value, got '${v}'.`);
+  let value: unknown = m[2];
+  try {
+    value = JSON.parse(m[2]);
+  } catch {
+    // a bare string
+  }
+  return { ...prev, [m[1]]: value };
 }
 
 function printWarnings(io: Io): void {
@@ -116,6 +129,7 @@ function program(io: Io): Command {
     .option('--clock-period <ns>', 'clock period in ns', positiveNumber)
     .option('--project-name <name>', 'project name (sanitized into an identifier)')
     .option('--input-shape <name=dims>', 'fix an input shape, e.g. x=1,16 (repeatable)', inputShape)
+    .option('-O, --option <key=value>', "a backend's own option, e.g. -O reuseFactorPolicy=nearest (repeatable; the value is read as JSON when it parses)", backendOption)
     .option('-f, --force', 'replace an existing output folder')
     .option('--verbose', 'print each pass with its time and change count; stack traces of internal errors')
     .action(async (model: string, o: Record<string, unknown>) => {
@@ -138,11 +152,16 @@ function program(io: Io): Command {
         log: o.verbose ? (line) => { progress.done(); io.err(`  ${line}\n`); } : undefined,
       };
       for (const k of Object.keys(opts) as (keyof ConvertOptions)[]) if (opts[k] === undefined) delete opts[k];
+      for (const [k, v] of Object.entries((o.option as Record<string, unknown> | undefined) ?? {})) {
+        if (k in opts) throw new FirmflowError('cli.argument', `-O ${k}=...: '${k}' has its own command-line option`);
+        (opts as Record<string, unknown>)[k] = v;
+      }
       try {
         const project = await convert(model, opts);
         const res = await project.write(undefined, { force: opts.force });
         progress.done();
-        printWarnings(io);
+        const shown = new Set(takePluginWarnings());
+        for (const w of [...shown, ...project.warnings.filter((x) => !shown.has(x))]) io.err(`warning: ${w}\n`);
         if (o.verbose) {
           const rows: (string | number)[][] = [['flow', 'pass', 'runs', 'changes', 'ms']];
           for (const r of project.passRecords) rows.push([r.flow, r.pass, r.runs, r.changes, Number(r.ms.toFixed(2))]);

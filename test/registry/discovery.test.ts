@@ -12,7 +12,8 @@ let project: TempProject | undefined;
 function setup(packages: Parameters<typeof makeProject>[0], env: string[] = []): TempProject {
   project = makeProject(packages);
   resetRegistry();
-  resetPlugins({ cwd: project.root, envPlugins: env.map((e) => (e.startsWith('plugins/') ? join(project!.root, e) : e)).join(delimiter) });
+  // selfRoot: the temporary project, so firmflow's own built-in and workspace plugins stay out of these tests.
+  resetPlugins({ cwd: project.root, selfRoot: project.root, envPlugins: env.map((e) => (e.startsWith('plugins/') ? join(project!.root, e) : e)).join(delimiter) });
   return project;
 }
 

@@ -1,0 +1,89 @@
+/*
+ * The Vitis / Vivado HLS backend. Both names register this one implementation; they differ only in the tool
+ * flavour (tool names, pragma spellings, script and report paths) the writer and the build scripts use.
+ */
+import type { Graph, IRNode } from '../../src/ir/graph.js';
+import type { Backend } from '../../src/registry/types.js';
+import { VITIS_OPTION_KEYS } from './config.js';
+import type { HlsGraphInfo, ToolFlavor } from './lowered.js';
+import { planKernel } from './passes/kernels.js';
+import { CHECK_FLOW, LOWER_FLOW, STREAM_FLOW } from './passes/index.js';
+
+export const VITIS_FLAVOR: ToolFlavor = {
+  backend: 'Vitis',
+  tool: 'vitis_hls',
+  scriptArgs: ['-f', 'build_prj.tcl'],
+  defaultPart: 'xcvu13p-flga2577-2-e',
+  solution: 'solution1',
+  csynthReport: 'solution1/syn/report/{top}_csynth.xml',
+  cosimReport: 'solution1/sim/report/{top}_cosim.rpt',
+  pragmas: {
+    partitionComplete: '#pragma HLS ARRAY_PARTITION variable={var} type=complete dim=0',
+    romBinding: '#pragma HLS BIND_STORAGE variable={var} type=rom_1p impl=bram',
+    parallelPort: '#pragma HLS INTERFACE mode=ap_vld port={port}',
+    streamPort: '#pragma HLS INTERFACE mode=axis port={port}',
+    fifoDepth: '#pragma HLS STREAM variable={var} depth={depth}',
+    pipeline: '#pragma HLS PIPELINE II={ii}',
+  },
+  exportCommand: 'export_design -format ip_catalog',
+  hasMaxPartitionConfig: false,
+};
+
+export const VIVADO_FLAVOR: ToolFlavor = {
+  backend: 'Vivado',
+  tool: 'vivado_hls',
+  scriptArgs: ['-f', 'build_prj.tcl'],
+  defaultPart: 'xcku115-flvb2104-2-i',
+  solution: 'solution1',
+  csynthReport: 'solution1/syn/report/{top}_csynth.xml',
+  cosimReport: 'solution1/sim/report/{top}_cosim.rpt',
+  pragmas: {
+    partitionComplete: '#pragma HLS ARRAY_PARTITION variable={var} complete dim=0',
+    romBinding: '#pragma HLS RESOURCE variable={var} core=ROM_1P_BRAM',
+    parallelPort: '#pragma HLS INTERFACE ap_vld port={port}',
+    streamPort: '#pragma HLS INTERFACE axis port={port}',
+    fifoDepth: '#pragma HLS STREAM variable={var} depth={depth}',
+    pipeline: '#pragma HLS PIPELINE II={ii}',
+  },
+  exportCommand: 'export_design -format ip_catalog',
+  hasMaxPartitionConfig: true,
+};
+
+/** The flavour of a backend name (case-insensitive; anything but Vivado is Vitis). */
+export function toolFlavor(backend: string): ToolFlavor {
+  return backend.toLowerCase() === 'vivado' ? VIVADO_FLAVOR : VITIS_FLAVOR;
+}
+
+/** Flows both backends run, in order (`firmflow passes --backend Vitis|Vivado` lists them with their passes). */
+export const FLOWS = [LOWER_FLOW, STREAM_FLOW, CHECK_FLOW];
+
+/** Project extensions contributed by other modules (compile/predict, emulate), set by index.ts. */
+export type ProjectExtension = (project: Record<string, unknown>, graph: Graph, options: Record<string, unknown>) => void | Promise<void>;
+
+/** The backend object of one flavour. `extensions` are applied in order by extendProject. */
+export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]): Omit<Backend, 'name'> & { name: string } {
+  return {
+    name: flavor.backend,
+    description: `${flavor.backend === 'Vitis' ? 'AMD Vitis HLS' : 'Xilinx Vivado HLS'} C++ for FPGAs (${flavor.tool}); io_parallel or io_stream, latency or resource strategy`,
+    flows: [...FLOWS],
+    writer: flavor.backend,
+    optionKeys: [...VITIS_OPTION_KEYS],
+    supports(node: IRNode, graph: Graph): true | string {
+      const plan = planKernel(node, graph);
+      return typeof plan === 'string' ? plan : true;
+    },
+    // Reopening a written folder (firmflow compile/predict): the host-simulation module, loaded when needed.
+    async openProject(dir: string) {
+      const spec = './project.js';
+      const m = (await import(spec)) as { openVitisProject(d: string): Promise<NonNullable<Awaited<ReturnType<NonNullable<Backend['openProject']>>>>> };
+      return m.openVitisProject(dir);
+    },
+    async extendProject(project, graph, options) {
+      const info = graph.meta['hls'] as HlsGraphInfo | undefined;
+      const warnings = project['warnings'];
+      if (info && Array.isArray(warnings)) for (const w of info.warnings) if (!warnings.includes(w)) warnings.push(w);
+      project['toolFlavor'] = flavor;
+      for (const ext of extensions) await ext(project, graph, options);
+    },
+  };
+}

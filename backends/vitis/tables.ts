@@ -1,0 +1,144 @@
+/*
+ * Lookup tables of the Vitis/Vivado backend: the single source of their contents. The writer emits these codes
+ * and the emulator reads the same codes, so C simulation and emulation agree bit for bit
+ * (docs/design/vitis-backend.md, "Table activations", "Softmax", "LayerNormalization").
+ */
+import { FirmflowError } from '../../src/errors.js';
+import { quantizeCodes } from '../../src/fixed/quantize.js';
+import { fracBits, maxRaw } from '../../src/fixed/types.js';
+import type { FixedType } from '../../src/ir/types.js';
+import type { HlsTable } from './lowered.js';
+
+export const DEFAULT_TABLE_SIZE = 1024;
+/** Sigmoid, Tanh, Softplus: [-8, 8); Elu/Selu tables cover the negative part only: [-8, 0). */
+export const DEFAULT_TABLE_RANGE: [number, number] = [-8, 8];
+export const DEFAULT_NEGATIVE_RANGE: [number, number] = [-8, 0];
+/** Default table type: fixed<18,8,RND,SAT>. */
+export const DEFAULT_TABLE_TYPE: FixedType = { signed: true, width: 18, integer: 8, rounding: 'RND', overflow: 'SAT' };
+/** Softmax exp / inv table type: ufixed<18,1,RND,SAT> (holds [0, 2), so 1.0 exactly). */
+export const DEFAULT_SOFTMAX_TABLE_TYPE: FixedType = { signed: false, width: 18, integer: 1, rounding: 'RND', overflow: 'SAT' };
+/** Softmax exp table range: [-2^4, 0). */
+export const DEFAULT_EXP_RANGE: [number, number] = [-16, 0];
+/** LayerNormalization inv_std table: [0, 2^3), ufixed<18,8,RND,SAT>. */
+export const DEFAULT_INV_STD_RANGE: [number, number] = [0, 8];
+export const DEFAULT_INV_STD_TYPE: FixedType = { signed: false, width: 18, integer: 8, rounding: 'RND', overflow: 'SAT' };
+
+/** Codes array of a table type: Int32Array up to 32 bits, Float64Array (exact to 53 bits) beyond. */
+function codesArray(t: FixedType, n: number): Int32Array | Float64Array {
+  if (t.width > 53) throw new FirmflowError('vitis.table', `table type of ${t.width} bits is wider than 53 bits; tables are stored as exact doubles`);
+  return t.width <= 32 ? new Int32Array(n) : new Float64Array(n);
+}
+
+/** Checks size (power of two) and range (hi - lo a power of two, lo a multiple of the step). */
+export function checkTableGeometry(size: number, lo: number, hi: number, where: string): void {
+  if (!Number.isInteger(size) || size < 2 || (size & (size - 1)) !== 0) throw new FirmflowError('vitis.table', `${where}: table size ${size} must be a power of two >= 2`);
+  const w = hi - lo;
+  if (!(w > 0) || 2 ** Math.round(Math.log2(w)) !== w) throw new FirmflowError('vitis.table', `${where}: table range [${lo}, ${hi}) must span a power of two`);
+  const step = w / size;
+  if (!Number.isInteger(lo / step)) throw new FirmflowError('vitis.table', `${where}: table range start ${lo} must be a multiple of the table step ${step} (range / size), so indexing is a shift`);
+}
+
+/** The centre of entry i: lo + (i + 0.5) * (hi - lo) / size (exact: powers of two). */
+export function tableCentre(i: number, size: number, lo: number, hi: number): number {
+  return lo + ((i + 0.5) * (hi - lo)) / size;
+}
+
+/**
+ * A table of f over [lo, hi) with `size` entries: entry i = type(f(centre_i)), quantized with the type's rounding
+ * and overflow modes.
+ */
+export function makeTable(f: (x: number) => number, size: number, lo: number, hi: number, type: FixedType, fn: string, where = fn): HlsTable {
+  checkTableGeometry(size, lo, hi, where);
+  const values = new Float64Array(size);
+  for (let i = 0; i < size; i++) values[i] = f(tableCentre(i, size, lo, hi));
+  const codes = quantizeCodes(values, type, codesArray(type, size));
+  return { size, lo, hi, type, codes, fn };
+}
+
+/**
+ * Index of the entry for a value given by its integer code in `inType`: floor((x - lo) * size / (hi - lo)),
+ * clamped to [0, size - 1]. Exact: x = code * 2^-F, and size / (hi - lo) is a power of two.
+ */
+export function tableIndex(code: number, inType: FixedType, table: Pick<HlsTable, 'size' | 'lo' | 'hi'>): number {
+  const k = Math.log2(table.size / (table.hi - table.lo)); // integer
+  const off = table.lo * 2 ** k; // integer (lo is a multiple of the step)
+  const idx = Math.floor(code * 2 ** (k - fracBits(inType))) - off;
+  return idx < 0 ? 0 : idx >= table.size ? table.size - 1 : idx;
+}
+
+// ----------------------------------------------------------------------------------------------- functions
+
+export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
+export const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+
+/** Default Selu constants (ONNX, float32 values). */
+export const SELU_ALPHA = 1.67326319217681884765625;
+export const SELU_GAMMA = 1.05070102214813232421875;
+
+/** The table function of an activation op (the table covers the whole function, or the x < 0 part for Elu/Selu). */
+export function activationFunction(op: string, attrs: Record<string, unknown>): { f: (x: number) => number; fn: string; negativeOnly: boolean } {
+  const num = (k: string, d: number): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : d);
+  switch (op) {
+    case 'Sigmoid': return { f: sigmoid, fn: 'sigmoid', negativeOnly: false };
+    case 'Tanh': return { f: Math.tanh, fn: 'tanh', negativeOnly: false };
+    case 'Softplus': return { f: softplus, fn: 'softplus', negativeOnly: false };
+    case 'Elu': { const a = num('alpha', 1); return { f: (x) => a * Math.expm1(x), fn: `elu(alpha=${a})`, negativeOnly: true }; }
+    case 'Selu': {
+      const a = num('alpha', SELU_ALPHA), g = num('gamma', SELU_GAMMA);
+      return { f: (x) => g * a * Math.expm1(x), fn: `selu(alpha=${a}, gamma=${g})`, negativeOnly: true };
+    }
+    default: throw new Error(`no table function for ${op}`);
+  }
+}
+
+/** The table of Sigmoid / Tanh / Softplus / Elu / Selu. */
+export function activationTable(op: string, attrs: Record<string, unknown>, size = DEFAULT_TABLE_SIZE, range?: [number, number], type: FixedType = DEFAULT_TABLE_TYPE, where = op): HlsTable {
+  const { f, fn, negativeOnly } = activationFunction(op, attrs);
+  const [lo, hi] = range ?? (negativeOnly ? DEFAULT_NEGATIVE_RANGE : DEFAULT_TABLE_RANGE);
+  return makeTable(f, size, lo, hi, type, fn, where);
+}
+
+/**
+ * Softmax (stable) exp table over [lo, 0) (lo = -2^r): entry i = exp(centre_i), the last entry exactly 1.0 so the
+ * largest input maps to 1.
+ */
+export function softmaxExpTable(size = DEFAULT_TABLE_SIZE, range: [number, number] = DEFAULT_EXP_RANGE, type: FixedType = DEFAULT_SOFTMAX_TABLE_TYPE, where = 'Softmax'): HlsTable {
+  if (range[1] !== 0) throw new FirmflowError('vitis.table', `${where}: the softmax exp table covers x - max(x) <= 0, so its range must end at 0, got [${range[0]}, ${range[1]})`);
+  const t = makeTable(Math.exp, size, range[0], range[1], type, 'exp', where);
+  const one = quantizeCodes([1], type)[0];
+  if (one !== 2 ** fracBits(type)) throw new FirmflowError('vitis.table', `${where}: the exp table type cannot hold 1.0 exactly`);
+  t.codes[size - 1] = one;
+  return t;
+}
+
+/** The inverse-table range for sums of n exp entries: [0, 2^q) with 2^q >= n + 1. */
+export function softmaxInvRange(n: number): [number, number] {
+  return [0, 2 ** Math.max(0, Math.ceil(Math.log2(n + 1)))];
+}
+
+/** Softmax inverse table over [0, 2^q): entry i = 1 / centre_i; entry 0 (never used) holds the type's maximum. */
+export function softmaxInvTable(n: number, size = DEFAULT_TABLE_SIZE, range: [number, number] = softmaxInvRange(n), type: FixedType = DEFAULT_SOFTMAX_TABLE_TYPE, where = 'Softmax'): HlsTable {
+  if (range[0] !== 0) throw new FirmflowError('vitis.table', `${where}: the softmax inverse table must start at 0, got [${range[0]}, ${range[1]})`);
+  if (range[1] < n + 1) throw new FirmflowError('vitis.table', `${where}: the softmax inverse table range [0, ${range[1]}) must reach past ${n} (the largest sum of ${n} exp values)`);
+  const t = makeTable((x) => 1 / x, size, range[0], range[1], type, 'inv', where);
+  t.codes[0] = Number(maxRaw(type));
+  return t;
+}
+
+/**
+ * The exact type of the sum of n entries of an exp table: unsigned, the table's fractional bits, integer bits for
+ * n times the largest entry.
+ */
+export function expSumType(n: number, exp: HlsTable): FixedType {
+  let max = 0;
+  for (let i = 0; i < exp.codes.length; i++) if (exp.codes[i] > max) max = exp.codes[i];
+  const f = fracBits(exp.type);
+  const bits = Math.max(1, Math.ceil(Math.log2(n * max + 1)));
+  return { signed: false, width: bits, integer: bits - f, rounding: 'TRN', overflow: 'WRAP' };
+}
+
+/** LayerNormalization: table of 1 / sqrt(v + epsilon) over [0, 2^r). */
+export function invStdTable(epsilon: number, size = DEFAULT_TABLE_SIZE, range: [number, number] = DEFAULT_INV_STD_RANGE, type: FixedType = DEFAULT_INV_STD_TYPE, where = 'LayerNormalization'): HlsTable {
+  if (range[0] !== 0) throw new FirmflowError('vitis.table', `${where}: the inv_std table covers variances >= 0, so its range must start at 0, got [${range[0]}, ${range[1]})`);
+  return makeTable((v) => 1 / Math.sqrt(v + epsilon), size, range[0], range[1], type, `inv_sqrt(eps=${epsilon})`, where);
+}

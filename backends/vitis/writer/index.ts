@@ -1,0 +1,117 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatType } from '../../../src/fixed/index.js';
+import type { Graph } from '../../../src/ir/graph.js';
+import type { PluginAPI, WriteContext } from '../../../src/registry/types.js';
+import { HOST_CXXFLAGS, libName } from '../compile.js';
+import { buildProjectModel, type ProjectModel } from './model.js';
+import { encodeWeights, weightHeader } from './weights.js';
+import { serializeGraph } from './serialize.js';
+
+/** The repository's templates/vitis folder (from src or from dist). */
+export function templatesDir(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const t = join(d, 'templates', 'vitis');
+    if (existsSync(join(t, 'nnet'))) return t;
+    d = dirname(d);
+  }
+  throw new Error('templates/vitis not found next to the firmflow installation');
+}
+
+export type Flavor = 'Vitis' | 'Vivado';
+
+const DEFAULT_PART = 'xcvu13p-flga2577-2-e';
+
+function jsonSafe(v: unknown): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
+  if (typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const k of Object.keys(v as object).sort()) {
+      const x = (v as Record<string, unknown>)[k];
+      if (typeof x === 'function' || x === undefined) continue;
+      o[k] = jsonSafe(x);
+    }
+    return o;
+  }
+  return undefined;
+}
+
+/** The project manifest: resolved options, ports, per-layer kernels and types, and the lowered graph to reopen. */
+function manifest(m: ProjectModel, ctx: WriteContext, flavor: Flavor): Record<string, unknown> {
+  const info = m.lowered.info;
+  const port = (p: ProjectModel['inputs'][number]) => ({
+    name: p.name, tensor: p.tensor.name, id: p.tensor.id, shape: p.shape, size: p.size, precision: formatType(p.type),
+    ...(p.beat ? { pack: p.beat.pack, beats: p.beat.beats } : {}),
+  });
+  const { projectName: _p, ...options } = ctx.options;
+  void _p;
+  return {
+    firmflow: 1,
+    kind: 'vitis-hls-project',
+    backend: flavor,
+    projectName: m.name,
+    io: m.io,
+    options: jsonSafe(options),
+    inputs: m.inputs.map(port),
+    outputs: m.outputs.map(port),
+    inputLayouts: info.inputLayouts,
+    outputLayouts: info.outputLayouts,
+    warnings: info.warnings,
+    layers: m.layers,
+    summary: { nodes: m.layers.length, parameters: ctx.graph.parameterCount(), constants: m.consts.length, constantValues: m.consts.reduce((a, c) => a + c.codes.length, 0) },
+    host: { cxxflags: HOST_CXXFLAGS, library: `build/lib${libName(m.name)}.so`, program: `build/${m.name}_predict`, weights: 'weights.bin' },
+    graph: serializeGraph(ctx.graph),
+  };
+}
+
+export function writeVitisProject(ctx: WriteContext, flavor: Flavor): void {
+  const m = buildProjectModel(ctx.graph as Graph, ctx.projectName);
+  const T = templatesDir();
+  const P = join(T, 'project');
+  const f = ctx.files;
+  const name = m.name;
+  const vivado = flavor === 'Vivado';
+  const stream = m.io === 'io_stream';
+  const data = {
+    name, backend: flavor, io: m.io, stream, vivado, guard: name.toUpperCase(),
+    inputs: m.inputs, outputs: m.outputs, typedefs: m.typedefs, consts: m.consts, configs: m.configs, indexMaps: m.indexMaps, body: m.body,
+  };
+  f.render(join(P, 'top.h.ejs'), `firmware/${name}.h`, data);
+  f.render(join(P, 'top.cpp.ejs'), `firmware/${name}.cpp`, data);
+  f.render(join(P, 'defines.h.ejs'), 'firmware/defines.h', data);
+  f.render(join(P, 'parameters.h.ejs'), 'firmware/parameters.h', data);
+  for (const c of m.consts) {
+    f.render(join(P, 'weight.h.ejs'), `firmware/weights/${c.name}.h`, { c, cpp: formatType(c.type), body: weightHeader(c) });
+  }
+  for (const file of readdirSync(join(T, 'nnet')).sort()) f.copy(join(T, 'nnet', file), `firmware/nnet/${file}`);
+  for (const file of readdirSync(join(T, 'ap_types')).sort()) f.copy(join(T, 'ap_types', file), `firmware/ap_types/${file}`);
+  f.render(join(P, 'test.cpp.ejs'), `${name}_test.cpp`, data);
+  f.render(join(P, 'host_bridge.cpp.ejs'), `host/${name}_bridge.cpp`, data);
+  f.render(join(P, 'host_predict.cpp.ejs'), `host/${name}_predict.cpp`, data);
+  const opts = ctx.options as Record<string, unknown>;
+  f.render(join(P, 'project.tcl.ejs'), 'project.tcl', {
+    name, part: typeof opts['part'] === 'string' ? opts['part'] : DEFAULT_PART,
+    clockPeriod: typeof opts['clockPeriod'] === 'number' ? opts['clockPeriod'] : 5,
+  });
+  f.render(join(P, 'build_prj.tcl.ejs'), 'build_prj.tcl', {
+    name, vivado, tool: vivado ? 'vivado_hls' : 'vitis_hls',
+    exportCommand: vivado ? 'export_design -format ip_catalog' : 'export_design -format ip_catalog -rtl verilog',
+  });
+  f.render(join(P, 'build_lib.sh.ejs'), 'build_lib.sh', { name, libName: libName(name), flags: HOST_CXXFLAGS.join(' ') });
+  f.binary('weights.bin', encodeWeights(m.consts));
+  f.text('tb_data/README', 'Put tb_input_features.dat here (one sample per line, inputs in turn) for the C-simulation testbench.\n');
+  f.text('firmflow.json', `${JSON.stringify(manifest(m, ctx, flavor), null, 1)}\n`);
+}
+
+/** Registers the writers of the Vitis and Vivado backends. */
+export function registerVitisWriters(api: Pick<PluginAPI, 'registerWriter'>): void {
+  api.registerWriter('Vitis', { write: (ctx) => writeVitisProject(ctx, 'Vitis') });
+  api.registerWriter('Vivado', { write: (ctx) => writeVitisProject(ctx, 'Vivado') });
+}
+
+export { resolve };

@@ -1,0 +1,73 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../../fixtures/project.js';
+import { ensureBuilt } from '../../cli/build.js';
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p));
+    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The CLI runs dist/: build it when the backend's sources are newer (the core's check covers src/ and passes/). */
+function ensureBackendBuilt(): void {
+  ensureBuilt();
+  const entry = join(REPO, 'dist/backends/vitis/index.js');
+  if (!existsSync(entry) || statSync(entry).mtimeMs < newest(join(REPO, 'backends/vitis'))) {
+    try {
+      execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.json')], { cwd: REPO, stdio: 'pipe' });
+    } catch (e) {
+      if (!existsSync(entry)) throw new Error(`tsc did not build ${entry}: ${String((e as { stdout?: Buffer }).stdout ?? e)}`);
+    }
+  }
+}
+
+let cwd: string;
+beforeAll(() => {
+  ensureBackendBuilt();
+  cwd = mkdtempSync(join(tmpdir(), 'firmflow-vitis-cli-'));
+});
+
+function cli(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [join(REPO, 'bin/firmflow.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, FIRMFLOW_BACKEND_PLUGINS: '' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const PASSES = {
+  'vitis:lower': ['vitis-port-layout', 'vitis-configure', 'vitis-kernels', 'vitis-precision', 'vitis-reuse-factor', 'vitis-tables'],
+  'vitis:stream': ['vitis-stream'],
+  'vitis:check': ['vitis-check-kernels', 'vitis-check-limits', 'vitis-check-overflow'],
+};
+
+describe('the built-in backends through the package.json manifest', () => {
+  it('firmflow backends lists Vitis and Vivado as built-in', () => {
+    const r = cli(['backends', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const list = JSON.parse(r.stdout) as { name: string; source: string; flows: string[]; writer: string }[];
+    for (const name of ['Vitis', 'Vivado']) {
+      expect(list.find((b) => b.name === name)).toMatchObject({ name, source: 'built-in', flows: ['vitis:lower', 'vitis:stream', 'vitis:check'], writer: name });
+    }
+    const plugins = cli(['plugins', '--json']);
+    expect(JSON.parse(plugins.stdout)).toContainEqual(expect.objectContaining({ name: 'firmflow', origin: 'built-in', backends: ['Vitis', 'Vivado'] }));
+  });
+
+  for (const backend of ['Vitis', 'Vivado']) {
+    it(`firmflow passes --backend ${backend} lists the flows that run, in order, with their passes`, () => {
+      const r = cli(['passes', '--backend', backend, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout) as { backend: string; flows: { name: string; requires?: string[]; passes: { name: string }[] }[] };
+      expect(out.backend).toBe(backend);
+      expect(out.flows.map((f) => f.name)).toEqual(['optimize', 'vitis:lower', 'vitis:stream', 'vitis:check']);
+      for (const f of out.flows.slice(1)) expect(f.passes.map((p) => p.name)).toEqual(PASSES[f.name as keyof typeof PASSES]);
+      const text = cli(['passes', '--backend', backend.toLowerCase()]);
+      expect(text.stdout).toMatch(/flow vitis:lower \(after optimize\): run once\n\s+1\.\s+vitis-port-layout/);
+    });
+  }
+});
