@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { ensureSharedPasses } from '../passes/index.js';
 import { ModelBuilder } from '../src/onnx/builder.js';
+import { uniformFloat32 } from '../src/util/random.js';
 import { loadModel } from '../src/onnx/frontend.js';
 import { runFlows } from '../src/pipeline/driver.js';
 
@@ -32,16 +33,8 @@ const TARGET_BYTES = 1024 ** 3;
 
 interface ChildResult { loadMs: number; optimizeMs: number; totalMs: number; maxRssBytes: number; params: number; nodes: string[] }
 
-/** Deterministic float32 weights in [-s, s) (xorshift32): the values do not matter, only their volume. */
-function weights(n: number, seed: number, s: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    out[i] = ((x / 4294967296) * 2 - 1) * s;
-  }
-  return out;
-}
+/** Deterministic weights: the values do not matter, only their volume. */
+const weights = uniformFloat32;
 
 /**
  * A synthetic MLP in the shapes exporters write: PyTorch-style Gemm(transB=1) layers (the weight must be

@@ -18,3 +18,11 @@ export function normal(uniform: () => number): number {
   const u = Math.max(uniform(), 1e-12), v = uniform();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
+
+/** `n` deterministic float32 values, uniform in [-scale, scale). */
+export function uniformFloat32(n: number, seed: number, scale = 1): Float32Array {
+  const u = mulberry32(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = (u() * 2 - 1) * scale;
+  return out;
+}
