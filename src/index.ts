@@ -9,6 +9,7 @@ export type { LoadOptions, UnsupportedItem } from './onnx/frontend.js';
 export type { AttrSpec, InputSpec, LowerContext, OnnxNode, OpHandler } from './onnx/handlers.js';
 
 export { Graph } from './ir/graph.js';
+export { ensureBuiltinIROps } from './ir/defs/index.js';
 export type { GraphPort, IRNode, NodeSpec, Tensor, TensorSpec } from './ir/graph.js';
 export type { AffineQuant, Attrs, AttrValue, Dim, DType, FixedType, OverflowMode, RoundingMode, Shape, TensorData } from './ir/types.js';
 export { IdentifierPool, sanitizeIdentifier } from './ir/names.js';
@@ -27,7 +28,7 @@ export {
   registerPass, registerWriter, resetPlugins, resetRegistry, takePluginWarnings, usePlugin,
 } from './registry/index.js';
 export type {
-  Backend, BackendInfo, FirmflowPlugin, OutputFiles, PluginAPI, PluginInfo, PluginManifest, PluginMeta, PluginOrigin,
+  Backend, BackendInfo, FirmflowPlugin, NamedTensors, OpenedProject, OutputFiles, PluginAPI, PluginInfo, PluginManifest, PluginMeta, PluginOrigin,
   PluginRegister, PluginStatus, RegisterPassOptions, WriteContext, Writer,
 } from './registry/types.js';
 

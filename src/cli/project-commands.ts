@@ -61,6 +61,20 @@ export function addProjectCommands(cmd: Command, io: Io): void {
     });
 
   cmd
+    .command('report')
+    .description("show the backend's report on a written project (e.g. AIE: throughput, latency, tiles and memory used)")
+    .argument('<dir>', 'project folder written by firmflow convert')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'stack traces of internal errors')
+    .action(async (dir: string, o: { json?: boolean }) => {
+      const { project } = await open(dir);
+      if (!project.report) throw new FirmflowError('project.report', `backend '${project.backend}' has no report for its projects`);
+      const r = await project.report({});
+      if (o.json) return json(io, r);
+      io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
+    });
+
+  cmd
     .command('predict')
     .description('run a written project on inputs: compiled C simulation, or the bit-accurate emulator (--emulate)')
     .argument('<dir>', 'project folder written by firmflow convert')

@@ -143,7 +143,7 @@ describe('firmflow convert', () => {
       [['convert', model, '-b', 'basic', '-o', 'x', '--reuse-factor', '0'], /^error: option '--reuse-factor <n>' argument '0' is invalid\. must be a positive integer\.\n$/],
       [['convert', model, '-b', 'basic', '-o', 'x', '--strategy', 'fast'], /^error: option '--strategy <s>' argument 'fast' is invalid\. Allowed choices are latency, resource\.\n$/],
       [['convert', model, '-b', 'basic', '-o', 'x', '--precision', 'fixed<16>'], /^error: option '--precision <type>' argument 'fixed<16>' is invalid\. 'fixed<16>': fixed takes <width, integer bits/],
-      [['convert', model, '-b', 'nosuch', '-o', 'x'], /^error: unknown backend 'nosuch' \(available: Basic, Scoped, Vitis, Vivado\)\n$/m],
+      [['convert', model, '-b', 'nosuch', '-o', 'x'], /^error: unknown backend 'nosuch' \(available: AIE, Basic, Scoped, Vitis, Vivado\)\n$/m],
       [['convert', truncated, '-b', 'basic', '-o', 'x'], /^error: truncated\.onnx: the ONNX file is truncated or corrupt/m],
       [['inspect', truncated], /^error: truncated\.onnx: the ONNX file is truncated or corrupt/m],
       [['frobnicate'], /^error: unknown command 'frobnicate'/],
@@ -168,11 +168,12 @@ describe('firmflow inspect', () => {
     expect(rep.loaded.nodes[0].outputs[0].shape).toEqual(['N', 4]);
     expect(rep.loaded.totals).toEqual({ nodes: 3, parameters: 8, ops: { Add: 1, Mul: 1, Relu: 1 } });
     expect(rep.sharedFlows).toEqual(['optimize']);
-    // Vitis and Vivado are firmflow's own, declared by its package.json.
-    expect(rep.backends).toEqual(['Basic', 'Scoped', 'Vitis', 'Vivado']);
+    // Vitis and Vivado are firmflow's own, declared by its package.json; AIE is the repo's workspace package,
+    // linked into firmflow's own node_modules.
+    expect(rep.backends).toEqual(['AIE', 'Basic', 'Scoped', 'Vitis', 'Vivado']);
     expect(rep.optimized.nodes.length).toBeGreaterThan(0);
     for (const n of rep.optimized.nodes) {
-      expect(n.support).toEqual({ Basic: true, Scoped: n.op === 'Relu' ? 'Relu is not supported by Scoped' : true, Vitis: true, Vivado: true });
+      expect(n.support).toEqual({ AIE: ['Add', 'Relu'].includes(n.op) ? true : `op ${n.op} has no AIE kernel (supported: Add, Concat, Dense, Flatten, LayerNormalization, MatMul, Relu, Reshape, Slice, Softmax, Squeeze, Transpose, Unsqueeze)`, Basic: true, Scoped: n.op === 'Relu' ? 'Relu is not supported by Scoped' : true, Vitis: true, Vivado: true });
     }
     const text = cli(['inspect', model]);
     expect(text.code, text.stderr).toBe(0);

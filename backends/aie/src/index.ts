@@ -1,0 +1,78 @@
+/*
+ * Plugin entry of the AMD AI Engine backend. The package declares it in its package.json ("firmflow" field), so
+ * firmflow finds it by discovery like any third-party plugin; it imports the core only as 'firmflow'.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FirmflowError, type Graph, type IRNode, type NamedTensors, type OpenedProject, type PluginAPI } from 'firmflow';
+import { emulateGraph, type AieEmulateOptions, type AieInputs } from './emulate.js';
+import { AIE_BACKEND_FLOWS, AIE_OPTION_KEYS, registerAiePasses } from './passes/index.js';
+import { SUPPORTED_OPS } from './quantize.js';
+import { reportOf } from './report.js';
+import { deserializeLowered } from './writer/serialize.js';
+import { registerAieWriter } from './writer/index.js';
+
+export const meta = { name: 'firmflow-backend-aie', version: '0.1.0' };
+
+export { emulateGraph, srs, roundShift, softmaxTables, layerNormConstants } from './emulate.js';
+export type { AieEmuOutput, AieEmulateOptions, AieInputs } from './emulate.js';
+export { reportOf, type AieReport } from './report.js';
+export { writeAieProject } from './writer/index.js';
+export type * from './lowered.js';
+
+const SUPPORTED = Object.keys(SUPPORTED_OPS).sort();
+
+/** Whether the AIE lowering implements a node of the optimized IR (for `firmflow inspect`). */
+export function supports(node: IRNode): true | string {
+  if (SUPPORTED_OPS[node.op]) return true;
+  return `op ${node.op} has no AIE kernel (supported: ${SUPPORTED.join(', ')})`;
+}
+
+/** What convert() adds to an AIE project. */
+export function extendProject(project: Record<string, unknown>, graph: Graph): void {
+  project['emulate'] = (inputs: AieInputs, options?: AieEmulateOptions) => emulateGraph(graph, inputs, options);
+  project['report'] = () => reportOf(graph, String(project['projectName'] ?? graph.name));
+}
+
+/** Reopens a written AIE project (its firmflow.json) for `firmflow predict --emulate` and `firmflow report`. */
+export async function openProject(dir: string): Promise<OpenedProject> {
+  const file = join(dir, 'firmflow.json');
+  let manifest: { backend?: string; projectName?: string; lowered?: unknown };
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FirmflowError('project.open', `${dir} is not a firmflow project folder (${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (manifest.backend !== 'AIE' || !manifest.lowered) throw new FirmflowError('project.open', `${file} was not written by the AIE backend`);
+  const graph = deserializeLowered(manifest.lowered, file);
+  const name = manifest.projectName ?? graph.name;
+  const needsVitis = (what: string): never => {
+    throw new FirmflowError('project.compile', `${what} of an AIE project runs the AMD tools: 'make x86sim' (or aiesim) in ${resolve(dir)} with Vitis installed; 'firmflow predict --emulate' runs firmflow's bit-exact emulator instead`);
+  };
+  return {
+    dir: resolve(dir),
+    name,
+    backend: 'AIE',
+    compile: async (): Promise<{ cached: boolean; ms: number }> => needsVitis('compiling'),
+    predict: async (): Promise<never> => needsVitis('simulating'),
+    emulate: async (inputs: NamedTensors, options?: Record<string, unknown>) => emulateGraph(graph, inputs, options as AieEmulateOptions) as unknown as NamedTensors,
+    report: async () => ({ ...reportOf(graph, name) }),
+  };
+}
+
+export function register(api: PluginAPI): void {
+  registerAiePasses(api);
+  registerAieWriter(api);
+  api.registerBackend('AIE', {
+    meta,
+    description: 'AMD AI Engine (AIE-ML, AIE-MLv2): ADF graph with aie_api kernels, cascade tiling, placement, memory-tile plan',
+    flows: AIE_BACKEND_FLOWS,
+    writer: 'AIE',
+    supports,
+    optionKeys: AIE_OPTION_KEYS,
+    extendProject,
+    openProject,
+  });
+}
+
+export default { meta, register };

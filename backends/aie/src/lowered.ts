@@ -1,0 +1,227 @@
+/*
+ * The annotations the AIE lowering flows leave on the IR (node.meta.aie, graph.meta.aie), shared by the planning
+ * passes, the writer, the emulator and `report`. docs/design/aie-backend.md is the contract these types follow.
+ */
+
+export type AieIntType = 'int8' | 'int16';
+export type AieDataType = AieIntType | 'bf16';
+export type AieAcc = 'acc32' | 'acc64' | 'accfloat';
+export type AieKernelKind = 'dense' | 'matmul' | 'add' | 'relu' | 'softmax' | 'layernorm' | 'transpose' | 'view';
+
+/** aie::rounding_mode values the kernels and the emulator implement. */
+export const AIE_ROUNDING_MODES = [
+  'floor', 'ceil', 'symmetric_zero', 'symmetric_inf', 'positive_inf', 'negative_inf', 'conv_even', 'conv_odd',
+] as const;
+export type AieRounding = (typeof AIE_ROUNDING_MODES)[number];
+
+/** How a Dense/MatMul is spread over kernels (chosen by the tiling search or given by the user). */
+export interface AieTiling {
+  /** Rows per graph iteration (product of the leading axes, batch included), not padded. */
+  M: number;
+  K: number;
+  N: number;
+  /** Kernels along one cascade chain; each takes a K slice of `tileK` rows. */
+  casLength: number;
+  /** Parallel chains; each takes `tileN` output columns ('N' split) or `tileM` rows ('M' split). */
+  casNum: number;
+  /** aie::mmul shape [m, k, n]. */
+  microtile: [number, number, number];
+  /** K rows per kernel (a multiple of microtile k; the last slice holds the zero padding). */
+  tileK: number;
+  /** Output columns per kernel (a multiple of microtile n). */
+  tileN: number;
+  /** Rows per kernel: M padded to microtile m, or its share of M when split along M. */
+  tileM: number;
+  /** Independent matrix products per iteration (MatMul's leading axes); 1 for Dense. */
+  batch: number;
+  /** Axis casNum splits: N for Dense, N or M for MatMul. */
+  split: 'N' | 'M';
+  /**
+   * Where the weights live: 'tile' keeps each kernel's tileK x tileN slice in its data memory for good; 'memtile'
+   * keeps them in memory tiles and streams them to the kernel every iteration in chunks of `chunkN` columns
+   * (used when the weights exceed the compute tiles' memory).
+   */
+  weights: 'tile' | 'memtile' | 'none';
+  chunkN: number;
+  /** True when the user fixed casLength / casNum / microtile (validated, not searched). */
+  userOverride: boolean;
+}
+
+/** One kernel instance of a layer. */
+export interface AieKernelPlacement {
+  /** Unique kernel id, `<node id>_c<chain>_p<pos>`; a C++ identifier. */
+  id: string;
+  col: number;
+  row: number;
+  /** Chain index (0..casNum-1) and position along the cascade (0..casLength-1). */
+  chain: number;
+  pos: number;
+}
+
+/** A buffer in a compute tile's data memory. */
+export interface AieBuffer {
+  kernelId: string;
+  /** 'in0', 'in1', 'weights', 'bias', 'out', 'shift', 'wchunk' ...; ping/pong halves are separate entries. */
+  name: string;
+  bytes: number;
+  bank: number;
+  /** [col, row] of the tile whose memory holds it: the kernel's own or its west neighbour's. */
+  tile: [number, number];
+}
+
+export interface AieLayer {
+  kernel: AieKernelKind;
+  dtype: { a: AieDataType; w?: AieDataType; out: AieDataType; acc: AieAcc };
+  /** Fractional bits (scale = 2^-frac); per output column for per-channel weights. */
+  frac: { a: number; w?: number | number[]; b?: number | number[]; out: number };
+  /** srs shift (>= 0); per output column when the weights are per-channel. */
+  shift: number | number[];
+  rounding: AieRounding;
+  saturate: boolean;
+  fusedRelu: boolean;
+  /** Integer weights, K-major [K][N] (Dense) or the constant operand of an Add; bf16 bit patterns in bf16 mode. */
+  weightsCodes?: Int8Array | Int16Array;
+  /** Bias at the product scale (frac.b = frac.a + frac.w): added to the accumulator as is. */
+  biasCodes?: Int32Array;
+  /** bf16 mode: the bias in float (added to the fp32 accumulator). */
+  biasFloat?: Float32Array;
+  /** Input / output tensor names the kernel reads and writes (after fusion), in kernel port order. */
+  inputs: string[];
+  outputs: string[];
+  /** Logical shapes (batch resolved) of inputs and output. */
+  shapes: { inputs: number[][]; output: number[] };
+  /** Op-specific parameters: softmax/layernorm axis and epsilon, concat axis, slice offsets ... */
+  attrs: Record<string, number | number[] | string>;
+  /** LayerNorm scale and bias as real numbers (the integer kernel's constants are derived from them). */
+  params?: { gamma?: Float64Array; beta?: Float64Array };
+  /** Nodes fused into this one (their names), for messages and reports. */
+  fused: string[];
+  tiling?: AieTiling;
+  placement?: { kernels: AieKernelPlacement[] };
+  buffers?: AieBuffer[];
+  perf?: AieKernelPerf;
+}
+
+export interface AieKernelPerf {
+  /** Cycles of one kernel invocation (one graph iteration) of the slowest kernel of the layer. */
+  cycles: number;
+  /** Real (unpadded) multiply-accumulates per iteration, whole layer. */
+  macs: number;
+  /** macs / (kernels x cycles x peak MACs per cycle). */
+  efficiency: number;
+  /** What bounds the kernel: compute, input/weight/output stream, cascade. */
+  bound: 'compute' | 'input' | 'weights' | 'output' | 'cascade' | 'vector';
+  /** Cycles of each term, for the report. */
+  terms: Record<string, number>;
+  kernels: number;
+}
+
+/** One DMA access pattern on a memory-tile buffer (adf::tiling_parameters). */
+export interface AieTilingParameters {
+  /** Buffer extent per dimension, fastest first (elements). */
+  buffer_dimension: number[];
+  /** Block shape moved per step (elements). */
+  tiling_dimension: number[];
+  /** Start of the access, per dimension. */
+  offset: number[];
+  /** Loops over blocks, innermost first. */
+  tile_traversal: { dimension: number; stride: number; wrap: number }[];
+  /** Zero padding the MM2S DMA inserts, per dimension (reads past the written extent). */
+  padding?: { before: number; after: number }[];
+}
+
+export interface AieSharedBuffer {
+  /** Sanitized identifier. */
+  name: string;
+  /** Tensor (activation) or weights of a layer this buffer holds. */
+  tensor: string;
+  kind: 'activation' | 'input' | 'output' | 'weights';
+  /** Element type and bytes of one copy; `copies` is 2 when ping-pong. */
+  dtype: AieDataType;
+  bytes: number;
+  copies: number;
+  /** Memory-tile columns holding it (adjacent; a DMA channel reaches the east and west neighbours). */
+  columns: number[];
+  /** Bytes in each of those memory tiles. */
+  bytesPerColumn: number[];
+  /** Endpoints: `<kernelId>:<port>` (ports in0, in1, out0, weights) or a PLIO name. */
+  writers: { from: string; access: AieTilingParameters }[];
+  /** A read broadcast to several kernels (the K slice every chain of a layer needs) lists them all in `kernels`. */
+  readers: { to: string; kernels?: string[]; access: AieTilingParameters }[];
+}
+
+export interface AiePlio {
+  name: string;
+  /** Graph port name (as in the model). */
+  port: string;
+  tensor: string;
+  direction: 'in' | 'out';
+  widthBits: number;
+  /** Interface column. */
+  column: number;
+  /** Bytes per iteration, and rows (samples) per iteration. */
+  bytes: number;
+  rows: number;
+}
+
+export interface AieGraphPerf {
+  /** Cycles between iterations in steady state (the bottleneck). */
+  intervalCycles: number;
+  bottleneck: string;
+  /** Iterations per second and rows (samples) per second. */
+  throughput: { iterationsPerSecond: number; samplesPerSecond: number };
+  /** One iteration from first input word to last output word, along the critical path. */
+  latency: { cycles: number; ns: number; path: string[] };
+  tilesUsed: number;
+  tilesAvailable: number;
+  macsPerIteration: number;
+  /** Achieved / peak MACs over the tiles used. */
+  efficiency: number;
+  memoryPerTile: { max: number; mean: number; capacity: number };
+  memoryPerMemTile: { max: number; mean: number; capacity: number; used: number };
+  layers: { node: string; kernel: AieKernelKind; kernels: number; cycles: number; bound: string; efficiency: number }[];
+}
+
+export interface AieGraphMeta {
+  device: string;
+  /** Device file it came from (user devices), for the report. */
+  deviceFile?: string;
+  mode: 'int' | 'bf16';
+  objective: AieObjective;
+  /** Rows per iteration used for a symbolic batch axis. */
+  batch: number;
+  sharedBuffers: AieSharedBuffer[];
+  plio: AiePlio[];
+  perf?: AieGraphPerf;
+  /** Timing of the planning steps (ms). */
+  planningMs?: Record<string, number>;
+}
+
+export type AieObjective = 'throughput' | 'tiles';
+
+/** Per-layer user settings, keyed by node name in `aie.layers`. */
+export interface AieLayerOptions {
+  casLength?: number;
+  casNum?: number;
+  microtile?: [number, number, number];
+  split?: 'N' | 'M';
+  /** [col, row] of the layer's first kernel (chain 0, position 0). */
+  anchor?: [number, number];
+}
+
+/** The backend's options (`device` and the `aie` object of the conversion options), validated. */
+export interface AieOptions {
+  /** Built-in device name, a device JSON file, or a device description (the JSON's content). */
+  device: string | Record<string, unknown>;
+  mode: 'int' | 'bf16';
+  /** Overrides the rounding taken from the output quantizers. */
+  rounding?: AieRounding;
+  /** Rows per iteration when the batch axis is symbolic. */
+  batch: number;
+  objective: AieObjective;
+  /** Tiles the design may use (default: the whole device). */
+  tileBudget?: number;
+  /** Samples (rows) per second the design must reach; with objective 'tiles'. */
+  throughputTarget?: number;
+  layers: Record<string, AieLayerOptions>;
+}

@@ -1,0 +1,83 @@
+import { FirmflowError } from 'firmflow';
+import { AIE_ROUNDING_MODES, type AieLayerOptions, type AieOptions, type AieRounding } from '../lowered.js';
+
+/** Conversion option keys of the AIE backend (the backend's optionKeys). */
+export const AIE_OPTION_KEYS = ['device', 'aie'];
+
+export const DEFAULT_DEVICE = 'AIE-ML';
+export const DEFAULT_BATCH = 8;
+
+const AIE_KEYS = ['device', 'mode', 'rounding', 'batch', 'objective', 'tileBudget', 'throughputTarget', 'layers'];
+const LAYER_KEYS = ['casLength', 'casNum', 'microtile', 'split', 'anchor'];
+
+function bad(key: string, msg: string): never {
+  throw new FirmflowError('options.value', `option '${key}' ${msg}`, { key });
+}
+
+function posInt(key: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(key, `must be a positive integer, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function intList(key: string, v: unknown, n: number, min: number): number[] {
+  if (!Array.isArray(v) || v.length !== n || v.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < min)) {
+    bad(key, `must be a list of ${n} integers >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return v as number[];
+}
+
+/**
+ * Reads the AIE options from the resolved conversion options: `device` (name or JSON file) and the `aie` object
+ * { device, mode: 'int' | 'bf16', rounding, batch, objective: 'throughput' | 'tiles', tileBudget,
+ *   throughputTarget, layers: { <node name>: { casLength, casNum, microtile: [m,k,n], split: 'N'|'M', anchor: [col,row] } } }.
+ */
+export function parseAieOptions(options: Record<string, unknown>): AieOptions {
+  const a = options['aie'] ?? {};
+  if (typeof a !== 'object' || a === null || Array.isArray(a)) bad('aie', `must be an object, got ${JSON.stringify(a)}`);
+  const o = a as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!AIE_KEYS.includes(k)) bad(`aie.${k}`, `is not known (known: ${AIE_KEYS.join(', ')})`);
+  const top = options['device'];
+  const dev = top ?? o['device'] ?? DEFAULT_DEVICE;
+  const isObj = typeof dev === 'object' && dev !== null && !Array.isArray(dev);
+  if ((typeof dev !== 'string' || dev === '') && !isObj) bad('device', `must be a device name, a device JSON file or a device description object, got ${JSON.stringify(dev)}`);
+  const mode = o['mode'] ?? 'int';
+  if (mode !== 'int' && mode !== 'bf16') bad('aie.mode', `must be 'int' or 'bf16', got ${JSON.stringify(mode)}`);
+  const rounding = o['rounding'];
+  if (rounding !== undefined && !AIE_ROUNDING_MODES.includes(rounding as AieRounding)) {
+    bad('aie.rounding', `must be one of ${AIE_ROUNDING_MODES.join(', ')}, got ${JSON.stringify(rounding)}`);
+  }
+  const objective = o['objective'] ?? 'throughput';
+  if (objective !== 'throughput' && objective !== 'tiles') bad('aie.objective', `must be 'throughput' or 'tiles', got ${JSON.stringify(objective)}`);
+  const tp = o['throughputTarget'];
+  if (tp !== undefined && (typeof tp !== 'number' || !(tp > 0) || !Number.isFinite(tp))) bad('aie.throughputTarget', `must be a positive number of samples per second, got ${JSON.stringify(tp)}`);
+  if (objective === 'tiles' && tp === undefined) bad('aie.throughputTarget', "is required with objective 'tiles' (the fewest tiles that reach which throughput?)");
+  const layersRaw = o['layers'] ?? {};
+  if (typeof layersRaw !== 'object' || layersRaw === null || Array.isArray(layersRaw)) bad('aie.layers', 'must be an object keyed by node name');
+  const layers: Record<string, AieLayerOptions> = {};
+  for (const [name, lv] of Object.entries(layersRaw as Record<string, unknown>)) {
+    const p = `aie.layers.${name}`;
+    if (typeof lv !== 'object' || lv === null || Array.isArray(lv)) bad(p, 'must be an object');
+    const l = lv as Record<string, unknown>;
+    for (const k of Object.keys(l)) if (!LAYER_KEYS.includes(k)) bad(`${p}.${k}`, `is not known (known: ${LAYER_KEYS.join(', ')})`);
+    const lo: AieLayerOptions = {};
+    if (l['casLength'] !== undefined) lo.casLength = posInt(`${p}.casLength`, l['casLength']);
+    if (l['casNum'] !== undefined) lo.casNum = posInt(`${p}.casNum`, l['casNum']);
+    if (l['microtile'] !== undefined) lo.microtile = intList(`${p}.microtile`, l['microtile'], 3, 1) as [number, number, number];
+    if (l['split'] !== undefined) {
+      if (l['split'] !== 'N' && l['split'] !== 'M') bad(`${p}.split`, `must be 'N' or 'M', got ${JSON.stringify(l['split'])}`);
+      lo.split = l['split'];
+    }
+    if (l['anchor'] !== undefined) lo.anchor = intList(`${p}.anchor`, l['anchor'], 2, 0) as [number, number];
+    layers[name] = lo;
+  }
+  return {
+    device: dev as AieOptions['device'],
+    mode,
+    rounding: rounding as AieRounding | undefined,
+    batch: o['batch'] === undefined ? DEFAULT_BATCH : posInt('aie.batch', o['batch']),
+    objective,
+    tileBudget: o['tileBudget'] === undefined ? undefined : posInt('aie.tileBudget', o['tileBudget']),
+    throughputTarget: tp as number | undefined,
+    layers,
+  };
+}

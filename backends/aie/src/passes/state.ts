@@ -1,0 +1,62 @@
+import { FirmflowError, type Graph, type IRNode, type PassContext } from 'firmflow';
+import { loadDevice, type AieDevice } from '../devices.js';
+import type { AieGraphMeta, AieLayer, AieOptions } from '../lowered.js';
+import { parseAieOptions } from './options.js';
+
+/**
+ * The device and options of a run, kept on the graph (graph.meta.aieDevice, graph.meta.aieOptions) so every later
+ * pass, the writer and the report read the same ones.
+ */
+export function setup(g: Graph, ctx: PassContext): { device: AieDevice; opts: AieOptions } {
+  const opts = parseAieOptions(ctx.options);
+  const device = loadDevice(opts.device);
+  if (opts.tileBudget !== undefined && opts.tileBudget > device.grid.columns * device.grid.rows) {
+    throw new FirmflowError('options.value', `option 'aie.tileBudget' (${opts.tileBudget}) exceeds the ${device.grid.columns * device.grid.rows} tiles of ${device.name}`);
+  }
+  g.meta['aieDevice'] = device;
+  g.meta['aieOptions'] = opts;
+  const meta: AieGraphMeta = {
+    device: device.name,
+    ...(device.file ? { deviceFile: device.file } : {}),
+    mode: opts.mode,
+    objective: opts.objective,
+    batch: opts.batch,
+    sharedBuffers: [],
+    plio: [],
+    planningMs: {},
+  };
+  g.meta['aie'] = meta;
+  return { device, opts };
+}
+
+export function stateOf(g: Graph): { device: AieDevice; opts: AieOptions; meta: AieGraphMeta } {
+  const device = g.meta['aieDevice'] as AieDevice | undefined;
+  const opts = g.meta['aieOptions'] as AieOptions | undefined;
+  const meta = g.meta['aie'] as AieGraphMeta | undefined;
+  if (!device || !opts || !meta) throw new Error('AIE planning pass run before aie:legalize');
+  return { device, opts, meta };
+}
+
+export function layerOf(n: IRNode): AieLayer | undefined {
+  return n.meta['aie'] as AieLayer | undefined;
+}
+
+/** Layers in topological order. */
+export function layersOf(g: Graph): { node: IRNode; layer: AieLayer }[] {
+  const out: { node: IRNode; layer: AieLayer }[] = [];
+  for (const node of g.topoOrder()) {
+    const layer = layerOf(node);
+    if (layer) out.push({ node, layer });
+  }
+  return out;
+}
+
+export function timed<T>(g: Graph, step: string, f: () => T): T {
+  const t0 = performance.now();
+  try {
+    return f();
+  } finally {
+    const m = g.meta['aie'] as AieGraphMeta | undefined;
+    if (m?.planningMs) m.planningMs[step] = (m.planningMs[step] ?? 0) + (performance.now() - t0);
+  }
+}

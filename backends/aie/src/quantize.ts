@@ -1,0 +1,566 @@
+/*
+ * Quantization legalization: turns the optimized IR's fixed-point annotations into the integer arithmetic the AIE
+ * kernels do (int8/int16 codes with power-of-two scales, srs shifts, accumulator widths), or bf16 in float mode.
+ * Everything the AIE cannot do is collected and refused at once, by node name, before any file is written.
+ */
+import { FirmflowError, type FixedType, type Graph, type IRNode, type Tensor, type TensorData } from 'firmflow';
+import type { AieDevice } from './devices.js';
+import { operandPair } from './devices.js';
+import type { AieAcc, AieDataType, AieIntType, AieKernelKind, AieLayer, AieOptions, AieRounding } from './lowered.js';
+
+/** IR ops the AIE lowering implements, and the kernel each becomes. */
+export const SUPPORTED_OPS: Record<string, AieKernelKind> = {
+  Dense: 'dense',
+  MatMul: 'matmul',
+  Add: 'add',
+  Relu: 'relu',
+  Softmax: 'softmax',
+  LayerNormalization: 'layernorm',
+  Transpose: 'transpose',
+  Concat: 'view',
+  Slice: 'view',
+  Reshape: 'view',
+  Flatten: 'view',
+  Squeeze: 'view',
+  Unsqueeze: 'view',
+};
+
+/** ap_fixed rounding of a quantizer -> aie::rounding_mode applied by srs. */
+const ROUNDING: Partial<Record<FixedType['rounding'], AieRounding>> = {
+  TRN: 'floor',
+  RND: 'positive_inf',
+  RND_ZERO: 'symmetric_zero',
+  RND_MIN_INF: 'negative_inf',
+  RND_INF: 'symmetric_inf',
+  RND_CONV: 'conv_even',
+};
+
+export interface ActType {
+  dtype: AieIntType;
+  frac: number;
+  fixed: FixedType;
+}
+
+/** Planned rewrites of the legalization: a Relu fused into its Dense/MatMul, a constant Add folded as a bias. */
+export interface FusionPlan {
+  relu: Map<string, IRNode>;
+  bias: Map<string, IRNode>;
+  /** Names of the nodes the plan absorbs. */
+  absorbed: Set<string>;
+}
+
+const who = (n: IRNode): string => {
+  const o = n.origin && n.origin.name !== n.name ? `, from ONNX ${n.origin.op} '${n.origin.name}'` : '';
+  return `node '${n.name}' (${n.op}${o})`;
+};
+
+/** Constant contents as float64 (int64 initializers included). */
+export function numbers(d: TensorData): Float64Array {
+  const out = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = Number(d[i]);
+  return out;
+}
+
+export function resolveShape(shape: readonly (number | string)[], batch: number): number[] {
+  return shape.map((d) => (typeof d === 'number' ? d : batch));
+}
+
+function isPow2(x: number): boolean {
+  if (!(x > 0) || !Number.isFinite(x)) return false;
+  const e = Math.log2(x);
+  return Number.isInteger(e) || 2 ** Math.round(e) === x;
+}
+
+const sole = (g: Graph, t: string): IRNode | undefined => {
+  const c = g.consumers(t);
+  return c.length === 1 && !g.isGraphOutput(t) ? c[0] : undefined;
+};
+
+/** Which Relu / constant-Add nodes fold into the products before them. */
+export function planFusions(g: Graph): FusionPlan {
+  const plan: FusionPlan = { relu: new Map(), bias: new Map(), absorbed: new Set() };
+  for (const n of g.topoOrder()) {
+    if (n.op !== 'Dense' && n.op !== 'MatMul') continue;
+    let out = n.outputs[0];
+    if (n.op === 'MatMul') {
+      const add = sole(g, out);
+      const cst = add?.op === 'Add' ? add.inputs.find((i) => i !== out && g.isConstant(i)) : undefined;
+      const ot = g.tensor(out);
+      // A quantizer between the product and the bias would be skipped; a bias must be one value per column.
+      if (add && cst && !ot.precision && !ot.quant && isColumnVector(g.tensor(cst), ot)) {
+        plan.bias.set(n.name, add);
+        plan.absorbed.add(add.name);
+        out = add.outputs[0];
+      }
+    }
+    const relu = sole(g, out);
+    if (relu?.op === 'Relu') {
+      const pt = g.tensor(out), rt = g.tensor(relu.outputs[0]);
+      // max(0, q(x)) = q(max(0, x)) for a monotone rounding that keeps 0: fusing is exact unless two different
+      // quantizers sit on either side of the Relu.
+      if (!pt.quant && !rt.quant && (!pt.precision || !rt.precision || sameFixed(pt.precision, rt.precision))) {
+        plan.relu.set(n.name, relu);
+        plan.absorbed.add(relu.name);
+      }
+    }
+  }
+  return plan;
+}
+
+function isColumnVector(c: Tensor, out: Tensor): boolean {
+  const n = out.shape[out.shape.length - 1];
+  const sh = c.shape.filter((d, i) => !(d === 1 && i < c.shape.length - 1));
+  return sh.length === 1 && sh[0] === n && c.shape.length <= out.shape.length;
+}
+
+function sameFixed(a: FixedType, b: FixedType): boolean {
+  return a.signed === b.signed && a.width === b.width && a.integer === b.integer && a.rounding === b.rounding && a.overflow === b.overflow;
+}
+
+/** Collects refusals; `fail` records one and returns undefined so analysis of other nodes goes on. */
+class Refusals {
+  readonly items: { node: string; op: string; reason: string }[] = [];
+  fail(n: IRNode, reason: string): undefined {
+    this.items.push({ node: n.name, op: n.op, reason: `${who(n)}: ${reason}` });
+    return undefined;
+  }
+}
+
+interface Ctx {
+  g: Graph;
+  opts: AieOptions;
+  device: AieDevice;
+  plan: FusionPlan;
+  refuse: Refusals;
+}
+
+/** The integer type of an activation tensor, following views that pass codes through unchanged. */
+function actType(ctx: Ctx, name: string, user: IRNode, seen = 0): ActType | string {
+  const t = ctx.g.tensor(name);
+  if (t.quant) {
+    const p = ctx.g.producer(name);
+    const s = Array.from(t.quant.scale).slice(0, 4).map((v) => +v.toPrecision(6)).join(', ');
+    const zp = Array.from(t.quant.zeroPoint).some((z) => z !== 0);
+    const why = zp ? `zero point ${Array.from(t.quant.zeroPoint).slice(0, 4).join(', ')} is not 0` : `scale ${s} is not a power of two (or differs per channel)`;
+    return `tensor '${name}'${p ? ` (quantized by '${p.name}')` : ''}: ${why}; AIE kernels need symmetric power-of-two scales`;
+  }
+  const f = t.precision;
+  if (f) {
+    if (!f.signed) return `tensor '${name}' is unsigned ${f.width}-bit (ap_ufixed<${f.width},${f.integer}>); AIE kernels use signed int8/int16 activations`;
+    if (f.width !== 8 && f.width !== 16) return `tensor '${name}' is ${f.width}-bit; AIE kernels use int8 or int16 activations`;
+    return { dtype: f.width === 8 ? 'int8' : 'int16', frac: f.width - f.integer, fixed: f };
+  }
+  const p = ctx.g.producer(name);
+  if (p && seen < 64 && (SUPPORTED_OPS[p.op] === 'view' || p.op === 'Transpose' || (p.op === 'Relu' && !ctx.plan.absorbed.has(p.name)))) {
+    return actType(ctx, p.inputs[0], user, seen + 1);
+  }
+  const what = ctx.g.isGraphInput(name) ? `graph input '${name}'` : `tensor '${name}'${p ? ` (output of '${p.name}')` : ''}`;
+  return `${what} has no quantizer; the integer AIE kernels need int8/int16 tensors with power-of-two scales (QuantizeLinear/DequantizeLinear), or use aie.mode 'bf16'`;
+}
+
+function roundingOf(ctx: Ctx, f: FixedType, n: IRNode): AieRounding | undefined {
+  if (ctx.opts.rounding) return ctx.opts.rounding;
+  const r = ROUNDING[f.rounding];
+  return r ?? ctx.refuse.fail(n, `output rounding ${f.rounding} has no aie::rounding_mode equivalent`);
+}
+
+function saturationOf(ctx: Ctx, f: FixedType, n: IRNode): boolean | undefined {
+  if (f.overflow === 'SAT') return true;
+  if (f.overflow === 'WRAP') return false;
+  return ctx.refuse.fail(n, `output overflow mode ${f.overflow} is not an AIE saturation mode (saturate or wrap)`);
+}
+
+/** Constant codes of a tensor on a fixed-point grid: value * 2^frac, exact integers in range. */
+const codeCache = new WeakMap<Tensor, { key: string; codes: Float64Array }>();
+
+function codesOf(ctx: Ctx, n: IRNode, t: Tensor, frac: number | number[], bits: number, colAxisLen: number): Float64Array | undefined {
+  // The check and the annotation pass quantize the same constants: do it once.
+  const key = `${bits}:${typeof frac === 'number' ? frac : frac.join(',')}:${t.data!.length}`;
+  const hit = codeCache.get(t);
+  if (hit && hit.key === key) return hit.codes;
+  const r = codesOfUncached(ctx, n, t, frac, bits, colAxisLen);
+  if (r) codeCache.set(t, { key, codes: r });
+  return r;
+}
+
+function codesOfUncached(ctx: Ctx, n: IRNode, t: Tensor, frac: number | number[], bits: number, colAxisLen: number): Float64Array | undefined {
+  const d = t.data!;
+  const out = new Float64Array(d.length);
+  const lo = -(2 ** (bits - 1)), hi = 2 ** (bits - 1) - 1;
+  const muls = typeof frac === 'number' ? [2 ** frac] : frac.map((f) => 2 ** f);
+  const cols = muls.length === 1 ? 1 : colAxisLen;
+  const isBig = d instanceof BigInt64Array || d instanceof BigUint64Array;
+  for (let i = 0, c = 0; i < d.length; i++, c = c + 1 === cols ? 0 : c + 1) {
+    const x = isBig ? Number(d[i]) : (d[i] as number);
+    const v = x * muls[c];
+    if (v !== Math.round(v) || v < lo || v > hi) {
+      return ctx.refuse.fail(n, `constant '${t.name}' value ${x} at index ${i} is not an int${bits} code of scale 2^${-Math.log2(muls[c])}`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Type of a constant operand (weights): per tensor from its precision, or per output column from a per-axis quant. */
+function weightType(ctx: Ctx, n: IRNode, w: Tensor, colAxis: number): { dtype: AieIntType; frac: number | number[] } | undefined {
+  if (w.precision) {
+    const f = w.precision;
+    if (!f.signed || (f.width !== 8 && f.width !== 16)) return ctx.refuse.fail(n, `weights '${w.name}' are ${f.signed ? '' : 'unsigned '}${f.width}-bit; AIE kernels take int8 or int16 weights`);
+    return { dtype: f.width === 8 ? 'int8' : 'int16', frac: f.width - f.integer };
+  }
+  const q = w.quant;
+  if (q) {
+    if (Array.from(q.zeroPoint).some((z) => z !== 0)) return ctx.refuse.fail(n, `weights '${w.name}' have a non-zero zero point; AIE kernels need symmetric weights`);
+    const bad = Array.from(q.scale).find((s) => !isPow2(s));
+    if (bad !== undefined) return ctx.refuse.fail(n, `weights '${w.name}' have scale ${bad}, not a power of two; AIE kernels shift by powers of two`);
+    if (!q.signed || (q.bits !== 8 && q.bits !== 16)) return ctx.refuse.fail(n, `weights '${w.name}' are ${q.bits}-bit ${q.signed ? 'signed' : 'unsigned'}; AIE kernels take int8 or int16 weights`);
+    const rank = w.shape.length;
+    if (q.scale.length > 1 && q.axis !== undefined && q.axis !== colAxis && q.axis !== colAxis - rank) {
+      return ctx.refuse.fail(n, `weights '${w.name}' are quantized per channel along axis ${q.axis} (input features); only per-output-column scales can be applied after accumulation`);
+    }
+    const cols = w.shape[colAxis] as number;
+    const frac = Array.from(q.scale, (s) => -Math.round(Math.log2(s)));
+    return { dtype: q.bits === 8 ? 'int8' : 'int16', frac: frac.length === 1 ? frac[0] : frac.length === cols ? frac : (ctx.refuse.fail(n, `weights '${w.name}' have ${frac.length} scales for ${cols} columns`) as never) };
+  }
+  return ctx.refuse.fail(n, `weights '${w.name}' are float (no quantizer); quantize them with power-of-two scales or use aie.mode 'bf16'`);
+}
+
+const maxCode = (t: AieDataType): number => (t === 'int8' ? 128 : t === 'int16' ? 32768 : 0);
+
+/** acc32 when the worst case |sum| (K products of full-scale codes, plus the bias) fits in 31 bits, else acc64. */
+function accFor(a: AieIntType, w: AieIntType, K: number, biasMax: number): AieAcc {
+  return K * maxCode(a) * maxCode(w) + biasMax < 2 ** 31 ? 'acc32' : 'acc64';
+}
+
+/** The tensor a node finally writes (after a fused bias Add and Relu). */
+export function finalOutput(plan: FusionPlan, n: IRNode): string {
+  let out = n.outputs[0];
+  const add = plan.bias.get(n.name);
+  if (add) out = add.outputs[0];
+  const relu = plan.relu.get(n.name);
+  if (relu) out = relu.outputs[0];
+  return out;
+}
+
+function biasInput(ctx: Ctx, n: IRNode): string | undefined {
+  if (n.op === 'Dense') return n.inputs[2] || undefined;
+  if (typeof n.meta['aieBias'] === 'string') return n.meta['aieBias'];
+  const add = ctx.plan.bias.get(n.name);
+  return add?.inputs.find((i) => i !== n.outputs[0]);
+}
+
+function outType(ctx: Ctx, n: IRNode, out: string): ActType | undefined {
+  const t = actType(ctx, out, n);
+  if (typeof t === 'string') {
+    const own = ctx.g.tensor(out);
+    if (!own.precision && !own.quant) {
+      return ctx.refuse.fail(n, `output '${out}' has no quantizer; the AIE kernel must know its int8/int16 scale (add QuantizeLinear/DequantizeLinear after it, or use aie.mode 'bf16')`);
+    }
+    return ctx.refuse.fail(n, t);
+  }
+  return t;
+}
+
+function inType(ctx: Ctx, n: IRNode, name: string): ActType | undefined {
+  const t = actType(ctx, name, n);
+  return typeof t === 'string' ? ctx.refuse.fail(n, t) : t;
+}
+
+function base(kernel: AieKernelKind, n: IRNode, ctx: Ctx, inputs: string[], out: string): Omit<AieLayer, 'dtype' | 'frac' | 'shift' | 'rounding' | 'saturate'> {
+  const b = ctx.opts.batch;
+  return {
+    kernel,
+    fusedRelu: ctx.plan.relu.has(n.name) || n.meta['aieFusedRelu'] === true,
+    inputs,
+    outputs: [out],
+    shapes: { inputs: inputs.map((i) => resolveShape(ctx.g.tensor(i).shape, b)), output: resolveShape(ctx.g.tensor(out).shape, b) },
+    attrs: {},
+    fused: [...((n.meta['aieFused'] as string[] | undefined) ?? []), ctx.plan.bias.get(n.name)?.name, ctx.plan.relu.get(n.name)?.name].filter((x): x is string => !!x),
+  };
+}
+
+/** Rounds a float to bf16 (nearest even) and returns its 16-bit pattern as a signed int16. */
+export function toBf16Bits(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer);
+  let v = u[0];
+  if ((v & 0x7f800000) === 0x7f800000 && (v & 0x7fffff) !== 0) return ((v >>> 16) | 0x40) << 16 >> 16;
+  v = (v + 0x7fff + ((v >>> 16) & 1)) >>> 0;
+  return (v >>> 16) << 16 >> 16;
+}
+
+function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
+  const out = finalOutput(ctx.plan, n);
+  const isDense = n.op === 'Dense';
+  const [xName, wName] = n.inputs;
+  const g = ctx.g;
+  if (!isDense) {
+    if (g.isConstant(xName)) return ctx.refuse.fail(n, `first operand '${xName}' is a constant; AIE MatMul takes two runtime inputs (a constant second operand becomes a Dense)`);
+    if (g.isConstant(wName)) return ctx.refuse.fail(n, `second operand '${wName}' is a constant that was not turned into a Dense layer`);
+  } else if (!g.isConstant(wName)) {
+    return ctx.refuse.fail(n, `weights '${wName}' are not a constant`);
+  }
+  const xs = resolveShape(g.tensor(xName).shape, ctx.opts.batch), ws = resolveShape(g.tensor(wName).shape, ctx.opts.batch);
+  if (xs.length < 1 || ws.length < 2) return ctx.refuse.fail(n, `operands ${JSON.stringify(xs)} x ${JSON.stringify(ws)}: AIE products need a matrix second operand`);
+  const K = xs[xs.length - 1], N = ws[ws.length - 1];
+  const lay = base(isDense ? 'dense' : 'matmul', n, ctx, isDense ? [xName] : [xName, wName], out);
+  const bName = biasInput(ctx, n);
+  const bT = bName ? g.tensor(bName) : undefined;
+  if (isDense && ws.length !== 2) return ctx.refuse.fail(n, `weights of rank ${ws.length}`);
+  if (!isDense) {
+    const bs = xs.slice(0, -2), bb = ws.slice(0, -2);
+    if (bb.length > bs.length || bb.some((d, i) => d !== bs[bs.length - bb.length + i])) {
+      return ctx.refuse.fail(n, `batch axes of ${JSON.stringify(xs)} x ${JSON.stringify(ws)} do not match; AIE MatMul needs equal leading axes (no broadcasting of the first operand)`);
+    }
+    lay.attrs['batch'] = bs.reduce((a, b) => a * b, 1);
+  }
+  if (ctx.opts.mode === 'bf16') {
+    const lw: AieLayer = { ...lay, dtype: { a: 'bf16', w: 'bf16', out: 'bf16', acc: 'accfloat' }, frac: { a: 0, w: 0, out: 0 }, shift: 0, rounding: 'conv_even', saturate: false };
+    if (isDense) lw.weightsCodes = Int16Array.from(numbers(g.tensor(wName).data!), toBf16Bits);
+    if (bT?.data) lw.biasFloat = Float32Array.from(numbers(bT.data));
+    return lw;
+  }
+  const a = inType(ctx, n, xName);
+  let wt: { dtype: AieIntType; frac: number | number[] } | undefined;
+  if (isDense) wt = weightType(ctx, n, g.tensor(wName), 1);
+  else {
+    const b = inType(ctx, n, wName);
+    wt = b && { dtype: b.dtype, frac: b.frac };
+  }
+  const o = outType(ctx, n, out);
+  if (!a || !wt || !o) return undefined;
+  const pair = operandPair(a.dtype, wt.dtype);
+  if (!ctx.device.macsPerCycle[pair] || !ctx.device.microtiles[pair]) {
+    return ctx.refuse.fail(n, `${a.dtype} x ${wt.dtype} products are not supported on ${ctx.device.name}`);
+  }
+  const fw = wt.frac;
+  const prodFrac = (c: number): number => a.frac + (typeof fw === 'number' ? fw : fw[c]);
+  const shifts = Array.from({ length: typeof fw === 'number' ? 1 : N }, (_, c) => prodFrac(c) - o.frac);
+  const neg = shifts.findIndex((s) => s < 0);
+  if (neg >= 0) return ctx.refuse.fail(n, `output '${out}' has ${o.frac} fractional bits, finer than the product's ${prodFrac(neg)}; an srs cannot shift left`);
+  const rounding = roundingOf(ctx, o.fixed, n), saturate = saturationOf(ctx, o.fixed, n);
+  if (rounding === undefined || saturate === undefined) return undefined;
+  let codes: Float64Array | undefined;
+  if (isDense) {
+    codes = codesOf(ctx, n, g.tensor(wName), fw, wt.dtype === 'int8' ? 8 : 16, N);
+    if (!codes) return undefined;
+  }
+  let biasCodes: Int32Array | undefined;
+  let biasMax = 0;
+  if (bT) {
+    if (!bT.data) return ctx.refuse.fail(n, `bias '${bT.name}' is not a constant`);
+    if (bT.data.length !== N) return ctx.refuse.fail(n, `bias '${bT.name}' has ${bT.data.length} values for ${N} columns`);
+    if (bT.quant) return ctx.refuse.fail(n, `bias '${bT.name}' has scale ${bT.quant.scale[0]} that is not a power of two`);
+    biasCodes = new Int32Array(N);
+    for (let c = 0; c < N; c++) {
+      const v = Number(bT.data[c]) * 2 ** prodFrac(c);
+      // A bias on the product grid (QDQ's int32 bias at scale s_a * s_w) is exact; a float bias is rounded onto it.
+      const r = Number.isInteger(v) ? v : roundHalfEven(v);
+      if (bT.precision && !Number.isInteger(v)) return ctx.refuse.fail(n, `bias '${bT.name}' value ${Number(bT.data[c])} is finer than the product scale 2^-${prodFrac(c)}`);
+      if (Math.abs(r) >= 2 ** 31) return ctx.refuse.fail(n, `bias '${bT.name}' value ${Number(bT.data[c])} overflows 32 bits at the product scale 2^-${prodFrac(c)}`);
+      biasCodes[c] = r;
+      biasMax = Math.max(biasMax, Math.abs(r));
+    }
+  }
+  const perCol = typeof fw !== 'number';
+  const layer: AieLayer = {
+    ...lay,
+    dtype: { a: a.dtype, w: wt.dtype, out: o.dtype, acc: accFor(a.dtype, wt.dtype, K, biasMax) },
+    frac: { a: a.frac, w: fw, out: o.frac, ...(bT ? { b: perCol ? Array.from({ length: N }, (_, c) => prodFrac(c)) : prodFrac(0) } : {}) },
+    shift: perCol ? shifts : shifts[0],
+    rounding,
+    saturate,
+  };
+  if (codes) layer.weightsCodes = wt.dtype === 'int8' ? Int8Array.from(codes) : Int16Array.from(codes);
+  if (biasCodes) layer.biasCodes = biasCodes;
+  return layer;
+}
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v), d = v - f;
+  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
+}
+
+function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLayer | undefined {
+  const g = ctx.g;
+  const out = n.outputs[0];
+  const xName = n.inputs[0];
+  const inputs = kernel === 'add' ? n.inputs.filter((i) => !g.isConstant(i)) : kernel === 'view' ? n.inputs.filter((i) => i !== '') : [xName];
+  const lay = base(kernel, n, ctx, inputs, out);
+  const rank = g.tensor(xName).shape.length;
+  if (n.op === 'Softmax' || n.op === 'LayerNormalization') {
+    const axis = Number(n.attrs['axis'] ?? rank - 1);
+    if (axis !== rank - 1) return ctx.refuse.fail(n, `normalizes over axis ${axis}; AIE ${n.op} works along the last axis only`);
+    lay.attrs['axis'] = axis;
+    if (n.op === 'LayerNormalization') {
+      lay.attrs['epsilon'] = Number(n.attrs['epsilon'] ?? 1e-5);
+      const [, sc, bi] = n.inputs;
+      if (!g.isConstant(sc) || (bi && !g.isConstant(bi))) return ctx.refuse.fail(n, 'scale and bias must be constants');
+      lay.params = { gamma: numbers(g.tensor(sc).data!), ...(bi ? { beta: numbers(g.tensor(bi).data!) } : {}) };
+    }
+  }
+  if (n.op === 'Transpose') {
+    const perm = (n.attrs['perm'] as number[]) ?? [];
+    const ok = perm.length === rank && rank >= 2 && perm.every((p, i) => (i < rank - 2 ? p === i : p === (i === rank - 1 ? rank - 2 : rank - 1)));
+    if (!ok) return ctx.refuse.fail(n, `perm ${JSON.stringify(perm)}: the AIE transposes only the last two axes`);
+    lay.attrs['perm'] = perm;
+  }
+  if (n.op === 'Concat') lay.attrs['axis'] = Number(n.attrs['axis']);
+  if (n.op === 'Slice') {
+    const steps = (n.attrs['steps'] as number[] | undefined) ?? [];
+    if (steps.some((s) => s !== 1)) return ctx.refuse.fail(n, `steps ${JSON.stringify(steps)}: only contiguous slices (Split) are views`);
+    lay.attrs['axes'] = (n.attrs['axes'] as number[]) ?? [];
+    lay.attrs['starts'] = (n.attrs['starts'] as number[]) ?? [];
+    lay.attrs['ends'] = (n.attrs['ends'] as number[]) ?? [];
+  }
+  if (kernel === 'add') {
+    if (n.inputs.every((i) => g.isConstant(i))) return ctx.refuse.fail(n, 'both operands are constants');
+    const cst = n.inputs.find((i) => g.isConstant(i));
+    const shapes = n.inputs.map((i) => resolveShape(g.tensor(i).shape, ctx.opts.batch).join('x'));
+    if (!cst && shapes[0] !== shapes[1]) return ctx.refuse.fail(n, `operands ${shapes.join(' and ')} differ; the AIE Add takes equal shapes (or a constant broadcast operand)`);
+    if (cst) lay.attrs['constShape'] = resolveShape(g.tensor(cst).shape, ctx.opts.batch);
+  }
+  if (ctx.opts.mode === 'bf16') {
+    const l: AieLayer = { ...lay, dtype: { a: 'bf16', ...(kernel === 'add' ? { w: 'bf16' as const } : {}), out: 'bf16', acc: 'accfloat' }, frac: { a: 0, out: 0 }, shift: 0, rounding: 'conv_even', saturate: false };
+    const cst = kernel === 'add' ? n.inputs.find((i) => g.isConstant(i)) : undefined;
+    if (cst) l.weightsCodes = Int16Array.from(numbers(g.tensor(cst).data!), toBf16Bits);
+    return l;
+  }
+  const ins: ActType[] = [];
+  for (const i of inputs) {
+    const t = inType(ctx, n, i);
+    if (!t) return undefined;
+    ins.push(t);
+  }
+  const a = ins[0];
+  const passThrough = kernel === 'view' || kernel === 'transpose';
+  if (kernel === 'view' && ins.some((t) => t.dtype !== a.dtype || t.frac !== a.frac)) {
+    return ctx.refuse.fail(n, `inputs have different types (${ins.map((t, i) => `'${inputs[i]}' ${t.dtype} 2^-${t.frac}`).join(', ')}); a view cannot rescale`);
+  }
+  let o: ActType | undefined;
+  const own = g.tensor(out);
+  if (passThrough || (kernel === 'relu' && !own.precision && !own.quant)) {
+    if (own.precision && (own.precision.width !== a.fixed.width || own.precision.width - own.precision.integer !== a.frac)) {
+      // A quantizer on a view's output that changes the grid is a requantization, not a view.
+      if (passThrough) return ctx.refuse.fail(n, `output '${out}' is quantized to a different type than its input; requantize in a computing layer`);
+    }
+    o = a;
+  } else {
+    o = outType(ctx, n, out);
+  }
+  if (!o) return undefined;
+  if ((kernel === 'softmax' || kernel === 'layernorm') && (a.dtype !== 'int8' || o.dtype !== 'int8')) {
+    return ctx.refuse.fail(n, `${a.dtype} -> ${o.dtype}: the integer AIE ${n.op} takes int8 in and out (use aie.mode 'bf16' for float)`);
+  }
+  let wFrac: number | undefined;
+  let wType: AieIntType | undefined;
+  let shift = 0;
+  if (kernel === 'add') {
+    const cst = n.inputs.find((i) => g.isConstant(i));
+    if (cst) {
+      const ct = weightType(ctx, n, g.tensor(cst), g.tensor(cst).shape.length - 1);
+      if (!ct) return undefined;
+      if (typeof ct.frac !== 'number') return ctx.refuse.fail(n, `constant operand '${cst}' is quantized per channel`);
+      const codes = codesOf(ctx, n, g.tensor(cst), ct.frac, ct.dtype === 'int8' ? 8 : 16, 1);
+      if (!codes) return undefined;
+      lay.attrs['constSide'] = n.inputs.indexOf(cst);
+      wFrac = ct.frac;
+      wType = ct.dtype;
+      (lay as AieLayer).weightsCodes = ct.dtype === 'int8' ? Int8Array.from(codes) : Int16Array.from(codes);
+    } else {
+      wFrac = ins[1].frac;
+      wType = ins[1].dtype;
+    }
+    shift = Math.max(a.frac, wFrac) - o.frac;
+  } else if (kernel === 'relu') {
+    shift = a.frac - o.frac;
+  }
+  if (shift < 0) return ctx.refuse.fail(n, `output '${out}' has ${o.frac} fractional bits, finer than the input's; an srs cannot shift left`);
+  const rounding = passThrough ? 'conv_even' : roundingOf(ctx, o.fixed, n);
+  const saturate = passThrough ? true : saturationOf(ctx, o.fixed, n);
+  if (rounding === undefined || saturate === undefined) return undefined;
+  return {
+    ...lay,
+    dtype: { a: a.dtype, ...(wType ? { w: wType } : {}), out: o.dtype, acc: kernel === 'add' || kernel === 'relu' ? 'acc32' : kernel === 'view' || kernel === 'transpose' ? 'acc32' : 'acc32' },
+    frac: { a: a.frac, ...(wFrac !== undefined ? { w: wFrac } : {}), out: o.frac },
+    shift,
+    rounding,
+    saturate,
+    fusedRelu: kernel === 'relu' ? true : lay.fusedRelu,
+  };
+}
+
+function describeRescale(g: Graph, n: IRNode): string {
+  const s = g.isConstant(n.inputs[1]) ? Array.from(numbers(g.tensor(n.inputs[1]).data!)) : [];
+  const z = n.inputs[2] && g.isConstant(n.inputs[2]) ? Array.from(numbers(g.tensor(n.inputs[2]).data!)) : [0];
+  const badScale = s.find((v) => !isPow2(v));
+  const parts: string[] = [];
+  if (badScale !== undefined) parts.push(`scale ${+badScale.toPrecision(8)} is not a power of two`);
+  else if (s.length > 1) parts.push(`per-channel scales (${s.slice(0, 4).join(', ')}${s.length > 4 ? ', ...' : ''}) on an activation`);
+  if (z.some((v) => v !== 0)) parts.push(`zero point ${z.find((v) => v !== 0)} is not 0`);
+  if (!parts.length) parts.push(`rounding mode ${String(n.attrs['roundingMode'])} or range (${String(n.attrs['bits'])}-bit) has no fixed-point equivalent`);
+  return `${parts.join('; ')}; the AIE lowering needs symmetric power-of-two scales`;
+}
+
+/**
+ * Analyses every node under the fusion plan; returns the layers, or throws one FirmflowError listing every node
+ * the AIE cannot implement (code 'aie.unsupported', details = the list).
+ */
+export function analyseGraph(g: Graph, opts: AieOptions, device: AieDevice, plan: FusionPlan): Map<string, AieLayer> {
+  const refuse = new Refusals();
+  const ctx: Ctx = { g, opts, device, plan, refuse };
+  const layers = new Map<string, AieLayer>();
+  for (const n of g.topoOrder()) {
+    if (plan.absorbed.has(n.name)) continue;
+    if (n.op === 'Rescale') {
+      if (opts.mode === 'bf16') { refuse.fail(n, 'a non-power-of-two quantizer in bf16 mode (remove the quantizers for float mode)'); continue; }
+      refuse.fail(n, describeRescale(g, n));
+      continue;
+    }
+    const kernel = SUPPORTED_OPS[n.op];
+    if (!kernel) {
+      refuse.fail(n, `op ${n.op} is not supported by the AIE backend (supported: Dense/Gemm, MatMul, Add, Relu, Softmax, LayerNormalization, Transpose of the last two axes, Concat/Slice/Reshape as views)`);
+      continue;
+    }
+    const l = kernel === 'dense' || kernel === 'matmul' ? legalizeProduct(ctx, n) : legalizeElementwise(ctx, n, kernel);
+    if (l) layers.set(n.name, l);
+  }
+  if (refuse.items.length) {
+    const list = refuse.items.map((r) => `  - ${r.reason}`).join('\n');
+    throw new FirmflowError('aie.unsupported', `the AIE backend cannot implement ${refuse.items.length} node${refuse.items.length > 1 ? 's' : ''} of graph '${g.name}':\n${list}`, refuse.items);
+  }
+  return layers;
+}
+
+/** Applies the fusion plan to the graph: the product writes the Relu's (or bias Add's) output directly. */
+export function applyFusions(g: Graph, plan: FusionPlan): number {
+  let changes = 0;
+  for (const n of g.topoOrder()) {
+    const add = plan.bias.get(n.name), relu = plan.relu.get(n.name);
+    if (!add && !relu) continue;
+    const out = finalOutput(plan, n);
+    const fused = [...((n.meta['aieFused'] as string[] | undefined) ?? [])];
+    const inputs = [...n.inputs];
+    const drop: string[] = [];
+    // MatMul keeps its two operands (its IR definition has no bias input): the bias is named in meta.
+    let bias: string | undefined;
+    if (add) {
+      bias = add.inputs.find((i) => i !== n.outputs[0])!;
+      fused.push(add.name);
+      drop.push(add.outputs[0]);
+      g.removeNode(add.name, false);
+    }
+    if (relu) {
+      fused.push(relu.name);
+      const ro = g.tensor(relu.outputs[0]);
+      const po = g.tensor(relu.inputs[0]);
+      if (!ro.precision && po.precision) ro.precision = po.precision;
+      g.removeNode(relu.name, false);
+    }
+    const oldOut = n.outputs[0];
+    g.replaceNode(n.name, [{ name: n.name, op: n.op, attrs: n.attrs, inputs, outputs: [out], origin: n.origin, meta: { ...n.meta, aieFused: fused, aieFusedRelu: !!relu || n.meta['aieFusedRelu'] === true, ...(bias ? { aieBias: bias } : {}) } }]);
+    for (const t of [oldOut, ...drop]) if (t !== out && g.hasTensor(t) && !g.producer(t) && g.consumers(t).length === 0 && !g.isGraphOutput(t)) g.removeTensor(t);
+    changes++;
+  }
+  return changes;
+}

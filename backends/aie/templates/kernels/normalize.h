@@ -1,0 +1,113 @@
+// firmflow AIE kernel library: int8 Softmax and LayerNorm over the last axis (ROWS rows of LEN values).
+//
+// The integer algorithms are specified in firmflow's AIE emulator (backends/aie/src/emulate.ts); every table and
+// constant comes from the generated tables header, computed once by firmflow. Per element: table loads, integer
+// multiplies and srs; per row: one scalar division (softmax) or one table lookup (layernorm).
+#pragma once
+#include "firmflow_aie.h"
+
+namespace firmflow {
+
+inline int log2_floor(long long v) {
+  int p = 0;
+  while ((v >> (p + 1)) != 0) ++p;
+  return p;
+}
+
+// Softmax. Cfg: a_t (int8), out_t, ROWS, LEN, EXP_FRAC (14), RECIP_BITS (28), OUT_FRAC, ROUNDING, SATURATION.
+template <typename Cfg>
+class Softmax {
+  alignas(32) int32 exp_[256];
+  alignas(32) int16 e_[Cfg::LEN];
+
+ public:
+  Softmax(const int32 (&table)[256]) {
+    for (unsigned i = 0; i < 256; ++i) exp_[i] = table[i];
+  }
+  void run(adf::input_buffer<typename Cfg::a_t>& in, adf::output_buffer<typename Cfg::out_t>& out) {
+    set_modes<Cfg>();
+    const typename Cfg::a_t* __restrict pi = in.data();
+    typename Cfg::out_t* __restrict po = out.data();
+    for (unsigned r = 0; r < Cfg::ROWS; ++r) {
+      int m = pi[0];
+      for (unsigned j = 1; j < Cfg::LEN; ++j) m = pi[j] > m ? pi[j] : m;
+      int S = 0;
+      for (unsigned j = 0; j < Cfg::LEN; ++j)
+        chess_prepare_for_pipelining {
+          int d = m - pi[j];
+          e_[j] = (int16)exp_[d > 255 ? 255 : d];
+          S += e_[j];
+        }
+      const int p = log2_floor(S);
+      const int Sn = S >> (p - Cfg::EXP_FRAC);
+      const int16 rcp = (int16)((1 << Cfg::RECIP_BITS) / Sn);
+      const int shift = p + Cfg::RECIP_BITS - Cfg::EXP_FRAC - Cfg::OUT_FRAC;
+      constexpr unsigned L = 16;
+      unsigned j = 0;
+      for (; j + L <= Cfg::LEN; j += L)
+        chess_prepare_for_pipelining {
+          aie::accum<acc32, L> acc = aie::mul(aie::load_v<L>(e_ + j), rcp);
+          aie::store_v(po + j, acc.template to_vector<typename Cfg::out_t>(shift));
+        }
+      for (; j < Cfg::LEN; ++j) {
+        aie::accum<acc32, L> acc = aie::mul(aie::broadcast<int16, L>(e_[j]), rcp);
+        po[j] = acc.template to_vector<typename Cfg::out_t>(shift)[0];
+      }
+      pi += Cfg::LEN;
+      po += Cfg::LEN;
+    }
+  }
+  static void registerKernelClass() { REGISTER_FUNCTION(Softmax::run); }
+};
+
+// LayerNorm. Cfg: a_t (int8), out_t, ROWS, LEN, EPS_V, NORM_FRAC (12), RSQ_BITS (21), GAMMA_FRAC, OUT_FRAC,
+// ROUNDING, SATURATION. Constructor: gamma (int16, GAMMA_FRAC), beta (int32, NORM_FRAC + GAMMA_FRAC), the 1536-entry
+// reciprocal square root table.
+template <typename Cfg>
+class LayerNorm {
+  alignas(32) int16 gamma_[Cfg::LEN];
+  alignas(32) int32 beta_[Cfg::LEN];
+  alignas(32) int16 rsq_[1536];
+
+ public:
+  LayerNorm(const int16 (&gamma)[Cfg::LEN], const int32 (&beta)[Cfg::LEN], const int16 (&rsq)[1536]) {
+    for (unsigned i = 0; i < Cfg::LEN; ++i) gamma_[i] = gamma[i];
+    for (unsigned i = 0; i < Cfg::LEN; ++i) beta_[i] = beta[i];
+    for (unsigned i = 0; i < 1536; ++i) rsq_[i] = rsq[i];
+  }
+  void run(adf::input_buffer<typename Cfg::a_t>& in, adf::output_buffer<typename Cfg::out_t>& out) {
+    set_modes<Cfg>();
+    const typename Cfg::a_t* __restrict pi = in.data();
+    typename Cfg::out_t* __restrict po = out.data();
+    for (unsigned r = 0; r < Cfg::ROWS; ++r) {
+      long long sum = 0, sq = 0;
+      for (unsigned j = 0; j < Cfg::LEN; ++j)
+        chess_prepare_for_pipelining {
+          sum += pi[j];
+          sq += pi[j] * pi[j];
+        }
+      const long long V = (long long)Cfg::LEN * sq - sum * sum + Cfg::EPS_V;
+      int s = log2_floor(V) - 13;
+      if (s & 1) s -= 1;
+      const long long Vn = s >= 0 ? (V >> s) : (V << -s);
+      const int rsq = rsq_[(int)(Vn >> 4) - 512];
+      const int n_shift = Cfg::RSQ_BITS + s / 2 - Cfg::NORM_FRAC;
+      constexpr int o_shift = Cfg::NORM_FRAC + Cfg::GAMMA_FRAC - Cfg::OUT_FRAC;
+      for (unsigned j = 0; j < Cfg::LEN; ++j)
+        chess_prepare_for_pipelining {
+          const long long c = (long long)Cfg::LEN * pi[j] - sum;
+          aie::accum<acc64, 8> a;
+          a.from_vector(aie::broadcast<int64, 8>(c * rsq), n_shift < 0 ? -n_shift : 0);
+          const int32 n = a.template to_vector<int32>(n_shift > 0 ? n_shift : 0)[0];
+          aie::accum<acc64, 8> b;
+          b.from_vector(aie::broadcast<int64, 8>((long long)n * gamma_[j] + beta_[j]), o_shift < 0 ? -o_shift : 0);
+          po[j] = b.template to_vector<typename Cfg::out_t>(o_shift > 0 ? o_shift : 0)[0];
+        }
+      pi += Cfg::LEN;
+      po += Cfg::LEN;
+    }
+  }
+  static void registerKernelClass() { REGISTER_FUNCTION(LayerNorm::run); }
+};
+
+}  // namespace firmflow
