@@ -5,6 +5,7 @@
 import type { Graph, IRNode } from '../../src/ir/graph.js';
 import type { Backend } from '../../src/registry/types.js';
 import { VITIS_OPTION_KEYS } from './config.js';
+import { WRITER_OPTION_KEYS } from './writer/testbench.js';
 import type { HlsGraphInfo, ToolFlavor } from './lowered.js';
 import { planKernel } from './passes/kernels.js';
 import { CHECK_FLOW, LOWER_FLOW, STREAM_FLOW } from './passes/index.js';
@@ -67,7 +68,7 @@ export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]):
     description: `${flavor.backend === 'Vitis' ? 'AMD Vitis HLS' : 'Xilinx Vivado HLS'} C++ for FPGAs (${flavor.tool}); io_parallel or io_stream, latency or resource strategy`,
     flows: [...FLOWS],
     writer: flavor.backend,
-    optionKeys: [...VITIS_OPTION_KEYS],
+    optionKeys: [...VITIS_OPTION_KEYS, ...WRITER_OPTION_KEYS],
     supports(node: IRNode, graph: Graph): true | string {
       const plan = planKernel(node, graph);
       return typeof plan === 'string' ? plan : true;
@@ -76,7 +77,10 @@ export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]):
     async openProject(dir: string) {
       const spec = './project.js';
       const m = (await import(spec)) as { openVitisProject(d: string): Promise<NonNullable<Awaited<ReturnType<NonNullable<Backend['openProject']>>>>> };
-      return m.openVitisProject(dir);
+      // estimate() and report() (firmflow report): the estimate beside the vendor's reports
+      const reports = './reports/index.js';
+      const r = (await import(reports)) as typeof import('./reports/index.js');
+      return r.attachReports((await m.openVitisProject(dir)) as Awaited<ReturnType<typeof m.openVitisProject>> & { graph(): Graph });
     },
     async extendProject(project, graph, options) {
       const info = graph.meta['hls'] as HlsGraphInfo | undefined;

@@ -15,7 +15,7 @@ import { parsePrecision } from '../../src/precision/parse.js';
 import type { HlsIO, HlsStrategy } from './lowered.js';
 
 /** Option keys the backend adds to the core's (Backend.optionKeys). */
-export const VITIS_OPTION_KEYS = ['Model', 'LayerType', 'LayerName', 'reuseFactorPolicy', 'fifoDepth', 'tableSize', 'parallelization'];
+export const VITIS_OPTION_KEYS = ['Model', 'LayerType', 'LayerName', 'reuseFactorPolicy', 'fifoDepth', 'tableSize', 'parallelization', 'calibration'];
 
 /** Keys of the Model section. */
 const MODEL_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'IOType', 'ReuseFactorPolicy', 'FifoDepth', 'TableSize', 'TableRange', 'ParallelizationFactor'];
@@ -44,6 +44,12 @@ export interface LayerConfig {
   parallelization?: number;
   /** Roles configured explicitly (anything not here takes the lowering's default for the op). */
   precision: Partial<Record<Role, PrecisionSetting>>;
+  /**
+   * Roles whose precision was set for this layer (LayerName, options.layers, LayerType) rather than model-wide
+   * (Model, option precision): a model-wide data type does not override what a layer's own arithmetic needs
+   * (Softmax probabilities, exact results between a model's quantizers).
+   */
+  layerRoles: Role[];
   /** Table sizes and ranges by table name. */
   tableSize: Record<string, number>;
   tableRange: Record<string, [number, number]>;
@@ -362,16 +368,19 @@ export class HlsConfig {
     };
     const rf = pick('reuseFactor');
     const precision: Partial<Record<Role, PrecisionSetting>> = {};
+    const layerRoles = new Set<Role>();
     const dataRoles = dataRolesOf(node.op);
     // Least specific first, so more specific sections overwrite.
-    for (const { s } of [...secs].reverse()) {
+    for (const { s, from } of [...secs].reverse()) {
       if (!s.precision) continue;
+      const own = from !== 'option' && from !== 'config Model';
       if (s.precisionString !== undefined) {
         // A string sets the data roles of this op (re-derived: the section may have been parsed for other ops).
         const t = s.precision.result ?? s.precision.weight;
-        for (const r of dataRoles) if (t !== undefined) precision[r] = t;
+        for (const r of dataRoles) if (t !== undefined) { precision[r] = t; if (own) layerRoles.add(r); }
       } else {
         Object.assign(precision, s.precision);
+        if (own) for (const r of Object.keys(s.precision) as Role[]) layerRoles.add(r);
       }
     }
     const tableSize: Record<string, number> = {};
@@ -389,6 +398,7 @@ export class HlsConfig {
       strategy: (pick('strategy')?.v as HlsStrategy | undefined) ?? 'latency',
       parallelization: pick('parallelization')?.v as number | undefined,
       precision,
+      layerRoles: [...layerRoles],
       tableSize,
       tableRange,
       implementation: node.op === 'Softmax' ? (pick('implementation')?.v as string | undefined) ?? 'stable' : undefined,

@@ -51,6 +51,9 @@ export async function register(api: PluginAPI): Promise<void> {
   if (compile) extensions.push(compile);
   const emulate = extensionOf(await optionalModule('./emulate/index.js'), ['extendProject', 'extendEmulate']);
   if (emulate) extensions.push(emulate);
+  // project.estimate(): latency and resource estimate (backends/vitis/estimate)
+  const estimate = extensionOf(await optionalModule('./estimate/index.js'), ['extendProject']);
+  if (estimate) extensions.push(estimate);
 
   registerBackends(api, extensions);
 }

@@ -18,11 +18,11 @@
  *   weight, bias Dense/Conv constants;  scale, shift: ScaleShift / LayerNormalization gamma, beta / PRelu slope /
  *                constant factors (LeakyRelu alpha, HardSigmoid alpha and beta, Selu gamma, AveragePool 1/count,
  *                Clip bounds, Rescale scale);
- *   inv_scale    Rescale's 1/scale;
+ *   inv_scale    Rescale's 1/scale;  zero_point: Rescale's zero points (integers);
  *   accum        accumulator (exact by default; capped at 64 bits);
  *   result       == output tensor precision;
  *   table        the lookup table of Sigmoid/Tanh/Elu/Selu/Softplus, LayerNormalization's inv_std table;
- *   exp_table, inv_table, exp_sum   Softmax (stable).
+ *   exp_table, inv_table, exp_sum   Softmax (stable); its tables are exp_table (coarse), exp_fine, inv_table.
  *
  * Kernels and HlsLayer.params (io_parallel names; in io_stream every name gets `_stream`, Dense/Conv without the
  * strategy suffix). Shapes are per sample; spatial data is channels-last (NHWC / NWC), conv weights HWIO.
@@ -34,9 +34,10 @@
  *   depthwise_conv1d_* / _2d_*           as conv, plus depth_multiplier (weights [kh, kw, 1, C * m])
  *   (Dense, Conv also: n_mult_in, n_mult_out = the multiplication block the reuse factor divides)
  *   pooling1d / pooling2d                conv geometry (filt_* == pool_*), pool_op 'max' | 'average', ceil_mode,
- *                                        count_include_pad (average), inv_count (average: codes of scale(1/n),
- *                                        n = 0..taps, entry 0 unused, in types.scale)
- *   global_pooling1d / 2d                [in_height,] in_width, n_chan, pool_op, inv_count (average)
+ *                                        count_include_pad (average), inv_count_codes (average: codes of
+ *                                        scale(1/n), n = 0..taps, entry 0 unused, in types.scale)
+ *   global_pooling1d / 2d                [in_height,] in_width, n_chan, pool_op, inv_count_codes (average: one
+ *                                        entry, scale(1/pixels))
  *   scale_shift                          n_in, n_chan, n_inner (elements after the channel axis), has_shift
  *   relu, sigmoid, tanh, softplus, softsign, elu, fixed_cast      n_in
  *   leaky_relu                           n_in, alpha_code (types.scale)
@@ -47,8 +48,10 @@
  *   bipolar_quant                        n_in (y = x >= 0 ? s : -s, s = input 1 in types.scale == result)
  *   rescale                              n_in, n_chan, n_inner, bits, signed, narrow, rounding_mode,
  *                                        zero_point (integers), zero_point_before_rounding, inv_scale_codes
- *                                        (types.inv_scale); scale codes: input 1 (types.scale)
- *   softmax_stable | softmax_argmax      n_in (softmax axis, the last), n_rows
+ *                                        (types.inv_scale), zero_point_codes (types.zero_point), prod_frac, q_min,
+ *                                        q_max; scale codes: input 1 (types.scale)
+ *   softmax_stable | softmax_argmax      n_in (softmax axis, the last), n_rows; stable also exp_shift,
+ *                                        exp_fine_shift, exp_t_max (the split of t = max - x between the tables)
  *   layernorm                            n_in (normalized axis, the last), n_rows, epsilon, has_bias
  *   add, sub, mul                        n_out, out_shape, in0_shape, in1_shape (right-aligned, 1 = broadcast),
  *                                        broadcast (0 when all shapes are equal)

@@ -23,10 +23,11 @@ export const DEFAULT_EXP_RANGE: [number, number] = [-16, 0];
 export const DEFAULT_INV_STD_RANGE: [number, number] = [0, 8];
 export const DEFAULT_INV_STD_TYPE: FixedType = { signed: false, width: 18, integer: 8, rounding: 'RND', overflow: 'SAT' };
 
-/** Codes array of a table type: Int32Array up to 32 bits, Float64Array (exact to 53 bits) beyond. */
+/** Codes array of a table type: Int32Array when the codes fit, Float64Array (exact to 53 bits) beyond. */
 function codesArray(t: FixedType, n: number): Int32Array | Float64Array {
   if (t.width > 53) throw new FirmflowError('vitis.table', `table type of ${t.width} bits is wider than 53 bits; tables are stored as exact doubles`);
-  return t.width <= 32 ? new Int32Array(n) : new Float64Array(n);
+  // Int32Array holds signed codes up to 32 bits and unsigned ones up to 31 (ufixed<32,...> codes reach 2^32 - 1).
+  return t.width <= (t.signed ? 32 : 31) ? new Int32Array(n) : new Float64Array(n);
 }
 
 /** Checks size (power of two) and range (hi - lo a power of two, lo a multiple of the step). */
@@ -99,16 +100,65 @@ export function activationTable(op: string, attrs: Record<string, unknown>, size
 }
 
 /**
- * Softmax (stable) exp table over [lo, 0) (lo = -2^r): entry i = exp(centre_i), the last entry exactly 1.0 so the
- * largest input maps to 1.
+ * Softmax (stable) exp tables, two levels (docs/design/vitis-backend.md, "Softmax"). With t = max(x) - x_j >= 0 (the
+ * exact difference of codes), exp(-t) = exp(-t_c) * exp(-t_f) where t_c is t cut to the coarse table's step and
+ * t_f < step the rest. The configured range [lo, 0) of x - max(x) becomes t in [0, -lo): the coarse table holds
+ * exp(-i * step) (entry 0 exactly 1.0), the fine one exp(-j * step / fineSize) for the next bits of t (entry 0 exactly
+ * 1.0), so the largest input gets exactly 1 and every smaller one less, down to the input's own resolution.
  */
 export function softmaxExpTable(size = DEFAULT_TABLE_SIZE, range: [number, number] = DEFAULT_EXP_RANGE, type: FixedType = DEFAULT_SOFTMAX_TABLE_TYPE, where = 'Softmax'): HlsTable {
   if (range[1] !== 0) throw new FirmflowError('vitis.table', `${where}: the softmax exp table covers x - max(x) <= 0, so its range must end at 0, got [${range[0]}, ${range[1]})`);
-  const t = makeTable(Math.exp, size, range[0], range[1], type, 'exp', where);
-  const one = quantizeCodes([1], type)[0];
-  if (one !== 2 ** fracBits(type)) throw new FirmflowError('vitis.table', `${where}: the exp table type cannot hold 1.0 exactly`);
-  t.codes[size - 1] = one;
-  return t;
+  checkTableGeometry(size, range[0], range[1], where);
+  const span = -range[0];
+  const values = new Float64Array(size);
+  for (let i = 0; i < size; i++) values[i] = Math.exp(-(i * span) / size);
+  const codes = quantizeCodes(values, type, codesArray(type, size));
+  if (codes[0] !== 2 ** fracBits(type)) throw new FirmflowError('vitis.table', `${where}: the exp table type cannot hold 1.0 exactly`);
+  return { size, lo: 0, hi: span, type, codes, fn: 'exp(-t)' };
+}
+
+/** Most index bits the fine exp table takes from t (2^10 entries at most). */
+export const SOFTMAX_FINE_MAX_BITS = 10;
+
+/**
+ * The fine exp table of a coarse one for inputs with `inFrac` fractional bits: 2^L entries over [0, step) with
+ * L = min(inFrac - k, SOFTMAX_FINE_MAX_BITS) (step = 2^-k), entry j = exp(-j * step / 2^L); one entry (1.0) when the
+ * coarse table already resolves every input code.
+ */
+export function softmaxFineTable(coarse: HlsTable, inFrac: number, type: FixedType = coarse.type, maxBits = SOFTMAX_FINE_MAX_BITS): HlsTable {
+  const k = Math.log2(coarse.size / coarse.hi);
+  const L = Math.max(0, Math.min(inFrac - k, maxBits));
+  const size = 2 ** L, step = 2 ** -k;
+  const values = new Float64Array(size);
+  for (let j = 0; j < size; j++) values[j] = Math.exp(-(j * step) / size);
+  const codes = quantizeCodes(values, type, codesArray(type, size));
+  return { size, lo: 0, hi: step, type, codes, fn: 'exp(-t) fine' };
+}
+
+/**
+ * How the kernel splits t (a code with `inFrac` fractional bits) between the two exp tables: t is clamped to tMax
+ * (the last code inside the coarse range); with shift = inFrac - k >= 0, i = t >> shift and
+ * j = (t & (2^shift - 1)) >> fineShift; with shift < 0, i = t << -shift and j = 0.
+ */
+export interface SoftmaxExpSplit { shift: number; fineShift: number; tMax: number }
+
+export function softmaxExpSplit(coarse: HlsTable, fine: HlsTable, inFrac: number): SoftmaxExpSplit {
+  const k = Math.log2(coarse.size / coarse.hi);
+  const shift = inFrac - k;
+  const L = Math.log2(fine.size);
+  const tMax = shift >= 0 ? coarse.size * 2 ** shift - 1 : (coarse.size - 1) / 2 ** -shift;
+  return { shift, fineShift: shift >= 0 ? shift - L : 0, tMax: Math.floor(tMax) };
+}
+
+/** Coarse and fine entry indices of t (the kernel's rule, one value at a time). */
+export function softmaxExpIndex(t: number, split: SoftmaxExpSplit): [number, number] {
+  const c = t > split.tMax ? split.tMax : t;
+  if (split.shift >= 0) {
+    const p = 2 ** split.shift;
+    const i = Math.floor(c / p);
+    return [i, Math.floor((c - i * p) / 2 ** split.fineShift)];
+  }
+  return [c * 2 ** -split.shift, 0];
 }
 
 /** The inverse-table range for sums of n exp entries: [0, 2^q) with 2^q >= n + 1. */

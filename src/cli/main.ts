@@ -13,6 +13,7 @@ import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, takePlug
 import { ensureSharedFlows } from '../registry/shared.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
 import { inspectGraph, inspectText } from './inspect.js';
+import { addBenchCommands } from './bench.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
@@ -266,6 +267,7 @@ function program(io: Io): Command {
 
   addPrecisionCommand(cmd, io);
   addProjectCommands(cmd, io);
+  addBenchCommands(cmd, io);
 
   return cmd;
 }

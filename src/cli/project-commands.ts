@@ -33,6 +33,12 @@ function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
+  return n;
+}
+
 function positiveInt(v: string): number {
   if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer.');
   return Number(v);
@@ -62,14 +68,16 @@ export function addProjectCommands(cmd: Command, io: Io): void {
 
   cmd
     .command('report')
-    .description("show the backend's report on a written project (e.g. AIE: throughput, latency, tiles and memory used)")
+    .description("show the backend's report on a written project (FPGA: latency and resource estimate beside the vendor's synthesis, co-simulation and utilization reports when they exist; AIE: throughput, latency, tiles and memory used)")
     .argument('<dir>', 'project folder written by firmflow convert')
+    .option('--part <part>', "FPGA part for the estimate's fractions (default: the project's)")
+    .option('--clock <ns>', 'clock period in ns for the estimate (default: the project\'s)', positiveNumber)
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'stack traces of internal errors')
-    .action(async (dir: string, o: { json?: boolean }) => {
+    .action(async (dir: string, o: { json?: boolean; part?: string; clock?: number }) => {
       const { project } = await open(dir);
       if (!project.report) throw new FirmflowError('project.report', `backend '${project.backend}' has no report for its projects`);
-      const r = await project.report({});
+      const r = await project.report({ ...(o.part ? { part: o.part } : {}), ...(o.clock ? { clockPeriod: o.clock } : {}) });
       if (o.json) return json(io, r);
       io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
     });

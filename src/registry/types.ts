@@ -87,6 +87,8 @@ export interface OpenedProject {
   emulate?(inputs: NamedTensors, options?: Record<string, unknown>): Promise<NamedTensors>;
   /** Per-layer comparison with the float model; returns a printable report and machine-readable details. */
   trace?(inputs: NamedTensors, options?: Record<string, unknown>): Promise<unknown>;
+  /** The backend's latency and resource estimate of the project (options such as part, clockPeriod). */
+  estimate?(options?: Record<string, unknown>): Promise<unknown>;
   /** The backend's report on the project (performance estimates, resources); `text` is printed by `firmflow report`. */
   report?(options?: Record<string, unknown>): Promise<{ text: string } & Record<string, unknown>>;
 }

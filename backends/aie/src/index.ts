@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FirmflowError, type Graph, type IRNode, type NamedTensors, type OpenedProject, type PluginAPI } from 'firmflow';
+import { compileHost, type HostBuild } from './compile.js';
 import { emulateGraph, type AieEmulateOptions, type AieInputs } from './emulate.js';
+import { runHost, type HostManifest, type HostRunOptions } from './host.js';
 import { AIE_BACKEND_FLOWS, AIE_OPTION_KEYS, registerAiePasses } from './passes/index.js';
 import { SUPPORTED_OPS } from './quantize.js';
 import { reportOf } from './report.js';
@@ -18,6 +20,8 @@ export { emulateGraph, srs, roundShift, softmaxTables, layerNormConstants } from
 export type { AieEmuOutput, AieEmulateOptions, AieInputs } from './emulate.js';
 export { reportOf, type AieReport } from './report.js';
 export { writeAieProject } from './writer/index.js';
+export { compileHost, hostIncludeDir, hostCacheDir, HOST_CXX_FLAGS, type HostBuild } from './compile.js';
+export { runHost, type HostManifest, type HostRunOptions } from './host.js';
 export type * from './lowered.js';
 
 const SUPPORTED = Object.keys(SUPPORTED_OPS).sort();
@@ -37,7 +41,7 @@ export function extendProject(project: Record<string, unknown>, graph: Graph): v
 /** Reopens a written AIE project (its firmflow.json) for `firmflow predict --emulate` and `firmflow report`. */
 export async function openProject(dir: string): Promise<OpenedProject> {
   const file = join(dir, 'firmflow.json');
-  let manifest: { backend?: string; projectName?: string; lowered?: unknown };
+  let manifest: { backend?: string; projectName?: string; lowered?: unknown } & Partial<HostManifest>;
   try {
     manifest = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
@@ -46,15 +50,27 @@ export async function openProject(dir: string): Promise<OpenedProject> {
   if (manifest.backend !== 'AIE' || !manifest.lowered) throw new FirmflowError('project.open', `${file} was not written by the AIE backend`);
   const graph = deserializeLowered(manifest.lowered, file);
   const name = manifest.projectName ?? graph.name;
-  const needsVitis = (what: string): never => {
-    throw new FirmflowError('project.compile', `${what} of an AIE project runs the AMD tools: 'make x86sim' (or aiesim) in ${resolve(dir)} with Vitis installed; 'firmflow predict --emulate' runs firmflow's bit-exact emulator instead`);
+  // compile/predict: g++ against firmflow's own host model of ADF and aie_api (host/include); the vendor flow stays
+  // 'make x86sim' / 'make aiesim' in the project folder.
+  let build: HostBuild | undefined;
+  const compile = (force?: boolean): HostBuild => {
+    if (!build || force) build = compileHost(dir, { force });
+    return build;
   };
   return {
     dir: resolve(dir),
     name,
     backend: 'AIE',
-    compile: async (): Promise<{ cached: boolean; ms: number }> => needsVitis('compiling'),
-    predict: async (): Promise<never> => needsVitis('simulating'),
+    compile: async (options?: { force?: boolean }) => {
+      const b = compileHost(dir, { force: options?.force });
+      build = b;
+      return { cached: b.cached, ms: b.ms, program: b.program };
+    },
+    predict: async (inputs: NamedTensors, options?: Record<string, unknown>) => {
+      const b = compile();
+      const host: HostManifest = { projectName: name, rowsPerIteration: manifest.rowsPerIteration, inputs: manifest.inputs ?? [], outputs: manifest.outputs ?? [] };
+      return runHost(b.program, host, inputs as never, options as HostRunOptions) as unknown as NamedTensors;
+    },
     emulate: async (inputs: NamedTensors, options?: Record<string, unknown>) => emulateGraph(graph, inputs, options as AieEmulateOptions) as unknown as NamedTensors,
     report: async () => ({ ...reportOf(graph, name) }),
   };

@@ -129,3 +129,28 @@ export function maxAbsCode(t: FixedType): number {
 export function overflowsBig(c: bigint, srcFrac: number, t: FixedType): boolean {
   return !inRangeAfterRounding(c, srcFrac, t);
 }
+
+/**
+ * Converts the exact product of two codes (fractional bits srcFrac together) to t: in doubles while the product is
+ * below 2^53 (exact), in BigInt beyond (wide tables and constants: 32-bit x 32-bit products need 64 bits).
+ * Returns the code; `over` counts products that needed t's overflow mode.
+ */
+export function productConverter(srcFrac: number, t: FixedType): { convert: (a: number, b: number) => number; overflows: () => number } {
+  const conv = makeConverter(srcFrac, t);
+  const one = new Float64Array(1), res = new Float64Array(1);
+  let over = 0;
+  return {
+    convert(a, b) {
+      const p = a * b;
+      if (p < 9007199254740992 && p > -9007199254740992) {
+        one[0] = p;
+        over += conv(one, res, 1);
+        return res[0];
+      }
+      const big = BigInt(a) * BigInt(b);
+      if (overflowsBig(big, srcFrac, t)) over++;
+      return Number(convertRaw(big, srcFrac, t));
+    },
+    overflows() { const o = over; over = 0; return o; },
+  };
+}

@@ -25,6 +25,29 @@ function viaScratch(ctx: BuildContext, frac: number, n: number, fill: (X: Float6
   };
 }
 
+/** 2^53: beyond it a double no longer holds every integer, so exact intermediates go to BigInt. */
+const EXACT = 2 ** 53;
+
+/**
+ * The BigInt twin of viaScratch for layers whose exact intermediate can exceed 2^53 (wide data times wide factors):
+ * `elem` gives element i's exact code (at `frac` fractional bits) of the chunk, converted to the result one by one.
+ */
+function viaBig(ctx: BuildContext, frac: number, n: number, elem: (X: Float64Array[], i: number) => bigint): EmuKernel {
+  const R = ctx.out.type;
+  return {
+    node: ctx.node, inputs: ctx.acts.map((a) => a.tensor.name), output: ctx.out.tensor.name,
+    run(X, Y, batch) {
+      let over = 0;
+      for (let i = 0; i < n * batch; i++) {
+        const v = elem(X, i);
+        if (overflowsBig(v, frac, R)) over++;
+        Y[i] = Number(convertRaw(v, frac, R));
+      }
+      return over;
+    },
+  };
+}
+
 /**
  * A constant factor of role `scale` (LeakyRelu alpha, HardSigmoid alpha/beta, Selu gamma, Clip bounds): the
  * lowering's code in params[`${key}_code`] when it records one, else the attribute quantized to the scale type
@@ -52,6 +75,10 @@ export function buildUnary(ctx: BuildContext): EmuKernel {
       const s = role(ctx, 'scale');
       const a = scaleCode(ctx, 'alpha', attrNum(ctx, 'alpha', 0.01), s);
       const up = 2 ** fracBits(s);
+      if (maxAbsCode(x.type) * Math.max(up, Math.abs(a)) >= EXACT) {
+        const ub = BigInt(up), ab = BigInt(a);
+        return viaBig(ctx, fx + fracBits(s), n, ([X], i) => { const v = BigInt(X[i]); return v >= 0n ? v * ub : v * ab; });
+      }
       return viaScratch(ctx, fx + fracBits(s), n, ([X], T, b) => { for (let i = 0; i < n * b; i++) { const v = X[i]; T[i] = v >= 0 ? v * up : v * a; } });
     }
     case 'HardSigmoid': {
@@ -61,7 +88,19 @@ export function buildUnary(ctx: BuildContext): EmuKernel {
       const beta = scaleCode(ctx, 'beta', attrNum(ctx, 'beta', 0.5), s) * 2 ** fx;
       const A = ctx.hls.types['accum'];
       const F = fx + fs;
-      if (!A || holdsExactly(A, F, maxAbsCode(x.type) * Math.abs(a) + Math.abs(beta))) {
+      const bound = maxAbsCode(x.type) * Math.abs(a) + Math.abs(beta);
+      if (bound >= EXACT) {
+        // Wide data: the same steps in BigInt (t = accum(alpha * x + beta) when an accumulator is named).
+        const ab = BigInt(a), bb = BigInt(beta);
+        const fa = A ? fracBits(A) : F;
+        const one = 1n << BigInt(fa);
+        return viaBig(ctx, fa, n, ([X], i) => {
+          let v = BigInt(X[i]) * ab + bb;
+          if (A) v = convertRaw(v, F, A);
+          return v <= 0n ? 0n : v >= one ? one : v;
+        });
+      }
+      if (!A || holdsExactly(A, F, bound)) {
         const one = 2 ** F;
         return viaScratch(ctx, F, n, ([X], T, b) => {
           for (let i = 0; i < n * b; i++) { const v = X[i] * a + beta; T[i] = v < 0 ? 0 : v > one ? one : v; }
@@ -114,6 +153,12 @@ function tableActivation(ctx: BuildContext): EmuKernel {
     const fl = fx + (s ? fracBits(s) : 0);
     const F = Math.max(fl, ft);
     const lin = g * 2 ** (F - fl), tab = 2 ** (F - ft);
+    let maxT = 0;
+    for (const c of codes) maxT = Math.max(maxT, Math.abs(c));
+    if (Math.max(maxAbsCode(x.type) * Math.abs(lin), maxT * tab) >= EXACT) {
+      const gb = BigInt(g), ls = BigInt(F - fl), ts = BigInt(F - ft);
+      return viaBig(ctx, F, n, ([X], i) => { const v = X[i]; return v >= 0 ? (BigInt(v) * gb) << ls : BigInt(codes[rd.index(v)]) << ts; });
+    }
     return viaScratch(ctx, F, n, ([X], T, b) => {
       for (let i = 0; i < n * b; i++) { const v = X[i]; T[i] = v >= 0 ? v * lin : codes[rd.index(v)] * tab; }
     });
@@ -200,6 +245,12 @@ export function buildPRelu(ctx: BuildContext): EmuKernel {
   const fx = fracBits(X.type), fs = fracBits(S.type);
   const up = 2 ** fs;
   const slope = S.codes!, map = S.map;
+  let maxS = up;
+  for (const v of slope) maxS = Math.max(maxS, Math.abs(v));
+  if (maxAbsCode(X.type) * maxS >= EXACT) {
+    const ub = BigInt(up);
+    return viaBig(ctx, fx + fs, n, ([x], j) => { const v = BigInt(x[j]); return v >= 0n ? v * ub : v * BigInt(slope[map[j % n]]); });
+  }
   return viaScratch(ctx, fx + fs, n, ([x], T, batch) => {
     for (let s = 0; s < batch; s++) {
       const o = s * n;

@@ -68,6 +68,24 @@ export interface EmulateOptions {
    * it); `overflows` counts values that needed their type's overflow mode.
    */
   onLayer?: (kernel: EmuKernel, codes: Float64Array, batch: number, first: number, overflows: number) => void;
+  /**
+   * Receives one message per layer whose values needed their type's overflow mode (saturated or wrapped) in this
+   * run, naming the layer and the count; without it the messages go to process.emitWarning.
+   */
+  onWarning?: (message: string) => void;
+}
+
+/** Messages for the layers of a run whose values overflowed (saturated or wrapped), in firmware order. */
+export function overflowWarnings(kernels: EmuKernel[], counts: Map<EmuKernel, number>, samples: number): string[] {
+  const out: string[] = [];
+  for (const k of kernels) {
+    const c = counts.get(k) ?? 0;
+    if (c === 0) continue;
+    const name = k.node.origin?.name || k.node.name;
+    const on = k.node.origin && k.node.origin.op !== k.node.op ? `${k.node.op}, from ${k.node.origin.op}` : k.node.op;
+    out.push(`layer '${name}' (${on}): ${c} value${c > 1 ? 's' : ''} over ${samples} sample${samples > 1 ? 's' : ''} overflowed a fixed-point type on the way (saturated or wrapped); its range exceeds its precision (give the layer a wider result or accum precision)`);
+  }
+  return out;
 }
 
 interface Port { name: string; tensor: string; shape: number[]; type: FixedType; layout?: HlsPortLayout }
@@ -172,7 +190,14 @@ export class Emulator {
   /** Emulates the firmware on float inputs; outputs are in the model's layout. */
   run(inputs: EmuInputs, options: EmulateOptions = {}): Record<string, EmuOutput> {
     const { codes, samples } = this.prepareInputs(inputs);
-    const out = this.runCodes(codes, samples, options);
+    const counts = new Map<EmuKernel, number>();
+    const onLayer = options.onLayer;
+    const out = this.runCodes(codes, samples, {
+      ...options,
+      onLayer: (k, c, b, f, over) => { if (over) counts.set(k, (counts.get(k) ?? 0) + over); onLayer?.(k, c, b, f, over); },
+    });
+    const report = options.onWarning ?? ((m: string) => process.emitWarning(m, 'FirmflowOverflowWarning'));
+    for (const m of overflowWarnings(this.kernels, counts, samples)) report(m);
     const result: Record<string, EmuOutput> = {};
     for (const p of this.outputs) {
       const c = out.get(p.tensor)!;

@@ -1,6 +1,6 @@
 import { convertRaw, fracBits, quantizeCodes, type FixedType } from '../../../src/fixed/index.js';
 import { readWindow } from '../../../src/ir/defs/spatial.js';
-import { makeConverter, typeLimits } from './convert.js';
+import { makeConverter, overflowsBig, typeLimits } from './convert.js';
 import { role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 
 /*
@@ -10,13 +10,22 @@ import { role, unsupported, type BuildContext, type EmuKernel } from './kernel.j
  * window with countIncludePad). Global pooling is the same over all pixels of a channel.
  */
 
-/** Codes of scale(1/n) for n = 0..max (entry 0 unused): the lowering's `inv_count_codes` parameter when present. */
-function invCounts(ctx: BuildContext, max: number, scale: FixedType): Float64Array {
-  const p = ctx.hls.params['inv_count_codes'] ?? ctx.hls.params['inv_count'];
-  if (Array.isArray(p)) return Float64Array.from(p);
+/**
+ * The lowering's `inv_count_codes`: scale(1/n) at index n = 1..taps for windows (entry 0 unused), one entry
+ * scale(1/pixels) at index 0 for global pooling. Quantized here by the same rule when absent.
+ */
+function invCounts(ctx: BuildContext, max: number, scale: FixedType, global: boolean): Float64Array {
+  const p = ctx.hls.params['inv_count_codes'];
+  if (Array.isArray(p)) {
+    if (p.length !== (global ? 1 : max + 1)) unsupported(ctx, `inv_count_codes has ${p.length} entries, expected ${global ? 1 : max + 1}`);
+    return Float64Array.from(p);
+  }
+  if (global) return quantizeCodes([1 / max], scale, new Float64Array(1)) as Float64Array;
   const v = new Float64Array(max + 1);
   for (let n = 1; n <= max; n++) v[n] = 1 / n;
-  return quantizeCodes(v, scale, new Float64Array(max + 1)) as Float64Array;
+  const q = quantizeCodes(v, scale, new Float64Array(max + 1)) as Float64Array;
+  q[0] = 0;
+  return q;
 }
 
 /** Adds `v` (frac fx) to the accumulator code `acc` (frac fa) with accum's overflow on each step, as `acc += x`. */
@@ -95,9 +104,10 @@ export function buildPool(ctx: BuildContext, kind: 'max' | 'avg', global: boolea
   }
   const accum = role(ctx, 'accum');
   const scale = role(ctx, 'scale');
-  const inv = invCounts(ctx, g.kh * g.kw, scale);
+  const inv = invCounts(ctx, g.kh * g.kw, scale, g.global);
   const acc = accumulator(x.type, accum);
-  const fa = fracBits(accum), fs = fracBits(scale);
+  const fa = fracBits(accum), fs = fracBits(scale), fx = fracBits(x.type);
+  const wide = accum.width > 53;
   const conv = makeConverter(fa + fs, ctx.out.type);
   const window = g.kh * g.kw;
   return {
@@ -109,22 +119,27 @@ export function buildPool(ctx: BuildContext, kind: 'max' | 'avg', global: boolea
           for (let ow = 0; ow < g.OW; ow++) {
             const yo = s * outSample + (oh * g.OW + ow) * g.C;
             for (let c = 0; c < g.C; c++) {
-              let sum = 0, count = 0;
+              let sum = 0, count = 0, sumBig = 0n;
               for (let a = 0; a < g.kh; a++) {
                 const ih = oh * g.sh + a * g.dh - g.pt;
                 if (ih < 0 || ih >= g.H) continue;
                 for (let b = 0; b < g.kw; b++) {
                   const iw = ow * g.sw + b * g.dw - g.pl;
                   if (iw < 0 || iw >= g.W) continue;
-                  sum = acc.add(sum, X[s * inSample + (ih * g.W + iw) * g.C + c]);
+                  const v = X[s * inSample + (ih * g.W + iw) * g.C + c];
+                  // An accumulator wider than 53 bits is carried in BigInt: acc = accum(acc + x).
+                  if (wide) sumBig = convertRaw((sumBig << BigInt(Math.max(0, fx - fa))) + (BigInt(v) << BigInt(Math.max(0, fa - fx))), Math.max(fa, fx), accum);
+                  else sum = acc.add(sum, v);
                   count++;
                 }
               }
-              const n = g.global ? 0 : includePad ? window : count;
-              const f = inv[g.global ? (inv.length > 1 ? window : 0) : n];
+              // Global pooling: the one entry 1/pixels; windows: 1/n for the n taps counted.
+              const f = inv[g.global ? 0 : includePad ? window : count];
               one[0] = sum * f;
-              if (!Number.isSafeInteger(one[0])) {
-                const big = BigInt(sum) * BigInt(f);
+              if (wide || !Number.isSafeInteger(one[0])) {
+                // The exact product exceeds 2^53: formed in BigInt.
+                const big = (wide ? sumBig : BigInt(sum)) * BigInt(f);
+                if (overflowsBig(big, fa + fs, ctx.out.type)) over++;
                 Y[yo + c] = Number(convertRaw(big, fa + fs, ctx.out.type));
               } else {
                 over += conv(one, res, 1);

@@ -1,12 +1,15 @@
 import { fracBits, rawFromNumber } from '../../../src/fixed/index.js';
-import { convertOne, makeConverter, maxAbsCode } from './convert.js';
+import { softmaxExpSplit } from '../tables.js';
+import { convertOne, maxAbsCode, productConverter } from './convert.js';
 import { product, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 import { tableReader } from './tables.js';
 
 /*
- * Softmax over the last axis (docs/design/vitis-backend.md, "Softmax"). Stable: m = max x; e_j = exp_table[idx(x_j
- * - m)] (exact differences, so the largest element reads the last entry, exactly 1.0); s = sum e_j (exact in
- * exp_sum); inv = inv_table[idx(s)]; y_j = result(e_j * inv). Argmax: a one-hot of the first largest input.
+ * Softmax over the last axis (docs/design/vitis-backend.md, "Softmax"). Stable: m = max x; t_j = min(m - x_j, t_max)
+ * (exact code differences); e_j = exp_t(exp_table[i] * exp_fine[f]) with i, f the coarse and fine bits of t_j (the
+ * largest element gets exactly 1.0); s = sum e_j (exact in exp_sum); inv = inv_table[idx(s)];
+ * y_j = result(e_j * inv). Argmax: a one-hot of the first largest input. Products of wide table entries exceed 2^53
+ * and are formed in BigInt (productConverter).
  */
 export function buildSoftmax(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
@@ -43,22 +46,25 @@ export function buildSoftmax(ctx: BuildContext): EmuKernel {
       },
     };
   }
-  const expT = ctx.hls.tables?.['exp_table'], invT = ctx.hls.tables?.['inv_table'];
-  if (!expT || !invT) unsupported(ctx, 'has no exp/inv tables in its HLS annotation');
-  const exp = tableReader(expT, fx);
-  const fe = fracBits(expT.type);
+  const expT = ctx.hls.tables?.['exp_table'], fineT = ctx.hls.tables?.['exp_fine'], invT = ctx.hls.tables?.['inv_table'];
+  if (!expT || !fineT || !invT) unsupported(ctx, 'has no exp/exp_fine/inv tables in its HLS annotation');
+  const coarse = Float64Array.from(expT.codes), fine = Float64Array.from(fineT.codes);
+  const split = softmaxExpSplit(expT, fineT, fx);
+  const { shift, fineShift, tMax } = split;
+  const p = 2 ** Math.max(0, shift), fp = 2 ** fineShift, up = 2 ** Math.max(0, -shift);
+  const fe = fracBits(expT.type), ff = fracBits(fineT.type);
+  const twoLevel = fine.length > 1 && shift >= 0;
+  const expOf = productConverter(fe + ff, expT.type);
   // The sum lives in exp_sum (exact by default: it has the table's fractional bits and room for len ones).
   const es = ctx.hls.types['exp_sum'];
   const exactSum = !es || (fracBits(es) >= fe && maxAbsCode(es) * 2 ** (fe - fracBits(es)) >= len * maxAbsCode(expT.type));
   const fsum = exactSum ? fe : fracBits(es!);
   const inv = tableReader(invT, fsum);
   const fi = fracBits(invT.type);
-  const conv = makeConverter(fe + fi, R);
-  const prod = new Float64Array(len);
+  const out = productConverter(fe + fi, R);
   return {
     node: ctx.node, inputs: [x.tensor.name], output: ctx.out.tensor.name,
     run([X], Y, batch) {
-      let over = 0;
       for (let s = 0; s < batch; s++) {
         for (let o = 0; o < outer; o++) {
           for (let i = 0; i < inner; i++) {
@@ -66,15 +72,24 @@ export function buildSoftmax(ctx: BuildContext): EmuKernel {
             let m = X[base];
             for (let k = 1; k < len; k++) { const v = X[base + k * inner]; if (v > m) m = v; }
             let sum = 0;
-            for (let k = 0; k < len; k++) { const v = exp.codes[exp.index(X[base + k * inner] - m)]; e[k] = v; sum += v; }
+            for (let k = 0; k < len; k++) {
+              let t = m - X[base + k * inner];
+              if (t > tMax) t = tMax;
+              let v: number;
+              if (shift < 0) v = coarse[t * up];
+              else {
+                const hi = Math.floor(t / p);
+                v = twoLevel ? expOf.convert(coarse[hi], fine[Math.floor((t - hi * p) / fp)]) : coarse[hi];
+              }
+              e[k] = v;
+              sum += v;
+            }
             const iv = inv.codes[inv.index(exactSum ? sum : convertOne(sum, fe, es!))];
-            for (let k = 0; k < len; k++) prod[k] = e[k] * iv;
-            if (inner === 1) over += conv(prod, Y, len, 0, base);
-            else for (let k = 0; k < len; k++) over += conv(prod, Y, 1, k, base + k * inner);
+            for (let k = 0; k < len; k++) Y[base + k * inner] = out.convert(e[k], iv);
           }
         }
       }
-      return over;
+      return expOf.overflows() + out.overflows();
     },
   };
 }

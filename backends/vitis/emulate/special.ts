@@ -1,12 +1,15 @@
 import { convertRaw, fracBits, rawFromNumber, type FixedType } from '../../../src/fixed/index.js';
 import { overflowsBig } from './convert.js';
-import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
+import { constCodes, constType, numParam, product, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 import { tableReader } from './tables.js';
 
 export { buildSoftsign } from './elementwise.js';
 
-/** Default type of LayerNormalization's 1/n factor when the lowering names none (ufixed<18,0,RND,SAT>). */
-const INV_N_TYPE: FixedType = { signed: false, width: 18, integer: 0, rounding: 'RND', overflow: 'SAT' };
+/**
+ * Type of LayerNormalization's 1/n factor when the lowering names none: the contract's ufixed<32,1,RND_CONV,SAT>
+ * (docs/design/vitis-backend.md), which the writer emits.
+ */
+const INV_N_TYPE: FixedType = { signed: false, width: 32, integer: 1, rounding: 'RND_CONV', overflow: 'SAT' };
 
 /**
  * LayerNormalization over the last axis (templates/vitis/nnet/nnet_layernorm.h), in BigInt because the squared
@@ -66,18 +69,55 @@ export function buildLayerNorm(ctx: BuildContext): EmuKernel {
   };
 }
 
-/** Rescale as the kernel computes it (nnet_activation.h op_rescale): y = result(x * scale[c]). */
+/** QONNX rounding modes in the order of nnet::rescale_rounding. */
+export const RESCALE_ROUNDING = ['ROUND', 'CEIL', 'FLOOR', 'UP', 'DOWN', 'HALF_UP', 'HALF_DOWN'] as const;
+
+/** The integer nearest to p / 2^F (F >= 0) by a QONNX rounding mode, exactly (nnet_rescale.h round_codes). */
+export function roundCodes(p: bigint, F: number, mode: string): bigint {
+  if (F <= 0) return p << BigInt(-F);
+  const S = BigInt(F);
+  const half = 1n << (S - 1n);
+  const fl = p >> S, ce = -((-p) >> S);
+  const mag = p < 0n ? -p : p;
+  switch (mode) {
+    case 'CEIL': return ce;
+    case 'FLOOR': return fl;
+    case 'UP': return p < 0n ? fl : ce;
+    case 'DOWN': return p < 0n ? ce : fl;
+    case 'HALF_UP': { const r = (mag + half) >> S; return p < 0n ? -r : r; }
+    case 'HALF_DOWN': { const r = -((half - mag) >> S); return p < 0n ? -r : r; }
+    default: {
+      const rem = p - (fl << S);
+      return rem > half || (rem === half && (fl & 1n) === 1n) ? fl + 1n : fl;
+    }
+  }
+}
+
+/**
+ * Rescale as nnet_rescale.h computes it: p = code(x) * code(inv_scale[c]) (exact, prod_frac fractional bits);
+ * q = clamp(round(p / 2^F) + zp) (or clamp(round((p + zp 2^F) / 2^F)) when the zero point comes before rounding);
+ * y = result((q - zp) * scale[c]).
+ */
 export function buildRescale(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
   const sT = ctx.consts.get(1);
   if (!sT) unsupported(ctx, 'needs a constant scale');
   const sType = constType(sT, role(ctx, 'scale'));
   const sc = Array.from(constCodes(sT, sType), BigInt);
+  const invCodes = ctx.hls.params['inv_scale_codes'];
+  if (!Array.isArray(invCodes)) unsupported(ctx, "has no 'inv_scale_codes' in its HLS annotation");
+  const inv = invCodes.map((c) => BigInt(c));
+  const zp = (Array.isArray(ctx.hls.params['zero_point_codes']) ? (ctx.hls.params['zero_point_codes'] as number[]) : [0]).map((z) => BigInt(z));
+  const F = numParam(ctx, 'prod_frac');
+  const qmin = BigInt(numParam(ctx, 'q_min')), qmax = BigInt(numParam(ctx, 'q_max'));
+  const before = numParam(ctx, 'zero_point_before_rounding', 0) === 1;
+  const mode = String(ctx.hls.params['rounding_mode'] ?? 'ROUND');
   const n = product(x.shape);
-  const inner = typeof ctx.hls.params['n_inner'] === 'number' ? (ctx.hls.params['n_inner'] as number) : n;
-  const C = typeof ctx.hls.params['n_chan'] === 'number' ? (ctx.hls.params['n_chan'] as number) : 1;
-  const F = fracBits(x.type) + fracBits(sType);
+  const inner = numParam(ctx, 'n_inner', n);
+  const C = numParam(ctx, 'n_chan', 1);
+  const fs = fracBits(sType);
   const R = ctx.out.type;
+  const pick = <T>(a: T[], c: number): T => a[a.length === 1 ? 0 : c];
   return {
     node: ctx.node, inputs: [x.tensor.name], output: ctx.out.tensor.name,
     run([X], Y, batch) {
@@ -85,9 +125,14 @@ export function buildRescale(ctx: BuildContext): EmuKernel {
       for (let s = 0; s < batch; s++) {
         for (let i = 0; i < n; i++) {
           const c = C === 1 ? 0 : Math.floor(i / inner) % C;
-          const v = BigInt(X[s * n + i]) * sc[sc.length === 1 ? 0 : c];
-          if (overflowsBig(v, F, R)) over++;
-          Y[s * n + i] = Number(convertRaw(v, F, R));
+          const z = pick(zp, c);
+          const p = BigInt(X[s * n + i]) * pick(inv, c);
+          let q = before ? roundCodes(p + (z << BigInt(Math.max(0, F))), F, mode) : roundCodes(p, F, mode) + z;
+          if (q < qmin) q = qmin;
+          if (q > qmax) q = qmax;
+          const v = (q - z) * pick(sc, c);
+          if (overflowsBig(v, fs, R)) over++;
+          Y[s * n + i] = Number(convertRaw(v, fs, R));
         }
       }
       return over;

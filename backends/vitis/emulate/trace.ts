@@ -1,5 +1,6 @@
 import { FirmflowError } from '../../../src/errors.js';
 import { formatType, fracBits, quantizeArray, typeRange, type FixedType } from '../../../src/fixed/index.js';
+import { MODEL_PRECISION_KEY } from '../passes/precision.js';
 import { interpret } from '../../../src/interp/interpreter.js';
 import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
 import type { RtTensor } from '../../../src/ir/ops.js';
@@ -194,7 +195,10 @@ function layerBound(graph: Graph, node: IRNode, hls: HlsLayer, refQuantized: boo
       const S = hls.types['scale'];
       const inv = (hls.params['inv_count_codes'] as number[] | undefined) ?? [];
       let L = 1, d = 0;
-      inv.forEach((c, n) => {
+      const pixels = node.op === 'GlobalAveragePool' ? ((hls.params['in_height'] as number | undefined) ?? 1) * (hls.params['in_width'] as number) : 0;
+      inv.forEach((c, i) => {
+        // Windows: entry n holds 1/n (entry 0 unused); global pooling: one entry, 1/pixels.
+        const n = pixels ? pixels : i;
         if (n === 0) return;
         const f = n * c * 2 ** -fracBits(S);
         L = Math.max(L, f);
@@ -227,11 +231,13 @@ function layerBound(graph: Graph, node: IRNode, hls: HlsLayer, refQuantized: boo
       return { L: [1], own: () => qR + (A ? 2 ** -fracBits(A) * 2 : 0) };
     case 'Softmax': {
       if (hls.kernel.includes('argmax')) return { L: [Infinity], own: () => 0 };
-      const e = hls.tables?.['exp_table'], v = hls.tables?.['inv_table'];
+      const e = hls.tables?.['exp_table'], f = hls.tables?.['exp_fine'], v = hls.tables?.['inv_table'];
       const n = hls.params['n_in'] as number;
-      const binE = e ? (e.hi - e.lo) / e.size : 0, binI = v ? (v.hi - v.lo) / v.size : 0;
-      // Entries are exp at bin centres (slope <= 1 on x <= 0), the last one forced to 1 (off by < one bin).
-      const de = binE + (e ? roundingStep(e.type) + Math.exp(e.lo + binE) : 0);
+      const binI = v ? (v.hi - v.lo) / v.size : 0;
+      // Two-level exp at bin starts (slope <= 1 for t >= 0): the bits of t below the fine table are dropped (one fine
+      // bin at most), each table entry and their product round once, t beyond the range reads exp(-range).
+      const binF = e && f ? e.hi / e.size / f.size : 0;
+      const de = binF + (e ? 3 * roundingStep(e.type) + Math.exp(-e.hi) : 0);
       const di = binI + (v ? roundingStep(v.type) : 0);
       return { L: [0.5], own: () => qR + de * (1 + di) + di + n * de };
     }
@@ -285,7 +291,9 @@ export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {
   // The float input is the float32 feed (in the firmware's layout), before conversion to the input type.
   const prepared = floatInputs(emu, inputs, samples);
   const refGraph = options.reference ?? graph;
-  const refPrecision = (tensor: string): FixedType | undefined => (options.reference && refGraph.hasTensor(tensor) ? refGraph.tensor(tensor).precision : undefined);
+  const refPrecision = (tensor: string): FixedType | undefined => (options.reference
+    ? (refGraph.hasTensor(tensor) ? refGraph.tensor(tensor).precision : undefined)
+    : modelPrecision(graph, tensor));
   for (const [t, v] of prepared) {
     // The model's own input quantizer (a precision on the reference's input) is part of the float model.
     const q = refPrecision(t);
@@ -476,9 +484,20 @@ function floatValues(ref: Graph, ignorePrecision: boolean, emu: ReturnType<typeo
       if (!all) { all = new Float64Array(n * samples); out.set(name, all); }
       all.set(v.data, first * n);
     };
-    interpret(ref, feed, { applyPrecision: !ignorePrecision, onTensor: record });
+    // The lowered graph as reference: its fixed-point types are ignored except those of the model's own quantizers
+    // (recorded by the lowering), applied in place so later layers read the quantized values.
+    const onTensor = ignorePrecision
+      ? (name: string, v: RtTensor): void => { const q = modelPrecision(ref, name); if (q) quantizeArray(v.data, q); record(name, v); }
+      : record;
+    if (ignorePrecision) for (const p of ref.inputs) { const q = modelPrecision(ref, p.tensor); if (q) quantizeArray(feed[p.name].data, q); }
+    interpret(ref, feed, { applyPrecision: !ignorePrecision, onTensor });
   }
   return out;
+}
+
+/** The precision a model's own quantizer gave a tensor of a lowered graph (the lowering records it). */
+function modelPrecision(graph: Graph, tensor: string): FixedType | undefined {
+  return graph.hasTensor(tensor) ? (graph.tensor(tensor).meta[MODEL_PRECISION_KEY] as FixedType | undefined) : undefined;
 }
 
 /** A fixed-width table of the trace (what `firmflow predict --trace` prints). */

@@ -1,9 +1,12 @@
 import { FirmflowError } from '../../../src/errors.js';
 import { formatType, fracBits, typeRange } from '../../../src/fixed/types.js';
+import { readFileSync } from 'node:fs';
 import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
+import { interpret } from '../../../src/interp/interpreter.js';
+import { permuteSamples } from '../emulate/emulator.js';
 import type { GraphPass } from '../../../src/pipeline/pass.js';
 import { hlsConfig } from '../config.js';
-import type { HlsLayer } from '../lowered.js';
+import { sampleShape, type HlsLayer, type HlsPortLayout } from '../lowered.js';
 import { UNSUPPORTED_KEY, describe, hls, prod, shapeOf, warn } from './common.js';
 import { isValidReuseFactor } from './reuse.js';
 
@@ -93,111 +96,101 @@ export const checkLimits: GraphPass = {
   },
 };
 
-/** A symmetric-or-not real interval. */
-interface Range { lo: number; hi: number }
-
-function typeBounds(t: Tensor): Range {
-  const r = typeRange(t.precision!);
-  return { lo: r.min, hi: r.max };
-}
-
-function clampTo(r: Range, t: Range): Range {
-  return { lo: Math.max(r.lo, t.lo), hi: Math.min(r.hi, t.hi) };
-}
-
-/** Values of a lowered constant (codes times 2^-F). */
-function values(t: Tensor): Float64Array {
-  const c = t.meta['hlsCodes'] as ArrayLike<number | bigint>;
-  const s = 2 ** -fracBits(t.precision!);
-  return Float64Array.from({ length: c.length }, (_, i) => Number(c[i]) * s);
-}
-
 /**
- * The static bound of a weighted layer's outputs: max over n of sum_k |w[k][n]| * max|x| + |b[n]| (rows of the
- * weight matrix are the inputs of one output), with the terms for the message.
+ * Calibration inputs (option `calibration`): the JSON layout of ../shared/models ({"<input>": {"dtype", "shape",
+ * "data"}}, batch axis first), given as an object or as the path of such a file.
  */
-function weightedBound(w: Float64Array, N: number, xmax: number, b?: Float64Array): { bound: number; sumW: number; bias: number } {
-  const colAbs = new Float64Array(N);
-  for (let i = 0; i < w.length; i++) colAbs[i % N] += Math.abs(w[i]);
-  let best = { bound: 0, sumW: 0, bias: 0 };
-  for (let n = 0; n < N; n++) {
-    const bias = b ? Math.abs(b[b.length === 1 ? 0 : n]) : 0;
-    const bound = colAbs[n] * xmax + bias;
-    if (bound > best.bound) best = { bound, sumW: colAbs[n], bias };
+export type CalibrationInputs = Record<string, { shape: number[]; data: ArrayLike<number>; dtype?: string }>;
+
+function readCalibration(v: unknown): CalibrationInputs {
+  let raw: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      raw = JSON.parse(readFileSync(v, 'utf8'));
+    } catch (e) {
+      throw new FirmflowError('vitis.calibration', `option 'calibration': cannot read '${v}' as JSON inputs (${(e as Error).message})`);
+    }
   }
-  return best;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new FirmflowError('vitis.calibration', `option 'calibration' must map input names to {shape, data} (the layout of ../shared/models), or name such a JSON file`);
+  }
+  for (const [k, t] of Object.entries(raw as Record<string, unknown>)) {
+    const o = t as { shape?: unknown; data?: unknown };
+    if (!o || !Array.isArray(o.shape) || !(Array.isArray(o.data) || ArrayBuffer.isView(o.data))) {
+      throw new FirmflowError('vitis.calibration', `option 'calibration': input '${k}' needs a shape (batch axis first) and data`);
+    }
+  }
+  return raw as CalibrationInputs;
 }
 
 const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : Number(v.toPrecision(5)).toString());
 
 /**
- * Warns about weighted layers (Dense, Conv, ScaleShift) whose result type cannot hold the static bound of their
- * outputs, sum |w| * max|x| + |b|, with max|x| from the ranges propagated from the input types through the graph
- * (every tensor's range is clamped to its type, which saturates or wraps there).
+ * With calibration inputs (option `calibration`), runs the float model (the lowered graph, fixed-point types
+ * ignored) on them and warns about every layer whose result type cannot hold the values it reaches, naming the
+ * layer, the range reached and how many values would saturate or wrap. Static worst-case bounds are not used: they
+ * exceed the default type for nearly every trained Dense layer without meaning anything. Without calibration data,
+ * the emulator reports the layers that actually overflow at run time (emulate, trace).
  */
 export const checkOverflow: GraphPass = {
   name: 'vitis-check-overflow',
   match: 'graph',
-  description: 'warn about layers whose result type overflows for the static bound of their weights',
-  transform(graph) {
-    const ranges = new Map<string, Range>();
-    for (const p of graph.inputs) ranges.set(p.tensor, typeBounds(graph.tensor(p.tensor)));
-    const rangeOf = (name: string): Range => {
-      const t = graph.tensor(name);
-      if (t.data) { const v = values(t); let lo = 0, hi = 0; for (const x of v) { if (x < lo) lo = x; if (x > hi) hi = x; } return { lo, hi }; }
-      return ranges.get(name) ?? typeBounds(t);
+  description: 'warn about layers whose result type overflows on the calibration inputs (option calibration)',
+  transform(graph, ctx) {
+    if (ctx.options['calibration'] === undefined) return 0;
+    const cal = readCalibration(ctx.options['calibration']);
+    const layouts = (graph.meta['hls'] as { inputLayouts?: HlsPortLayout[] } | undefined)?.inputLayouts ?? [];
+    const stats = new Map<string, { lo: number; hi: number; over: number; n: number }>();
+    const limits = new Map<string, { min: number; max: number }>();
+    for (const t of graph.tensors.values()) if (!t.data && t.precision) limits.set(t.name, typeRange(t.precision));
+    const onTensor = (name: string, v: { data: ArrayLike<number> }): void => {
+      const lim = limits.get(name);
+      if (!lim) return;
+      const st = stats.get(name) ?? { lo: Infinity, hi: -Infinity, over: 0, n: 0 };
+      for (let i = 0; i < v.data.length; i++) {
+        const x = v.data[i];
+        if (x < st.lo) st.lo = x;
+        if (x > st.hi) st.hi = x;
+        if (x > lim.max || x < lim.min) st.over++;
+      }
+      st.n += v.data.length;
+      stats.set(name, st);
     };
+    // Feeds in the firmware's layout; one sample at a time when the model fixes its batch size.
+    let samples = -1;
+    const feeds = graph.inputs.map((p) => {
+      const f = cal[p.name];
+      if (!f) throw new FirmflowError('vitis.calibration', `option 'calibration' has no values for input '${p.name}' (given: ${Object.keys(cal).join(', ') || 'none'})`);
+      const n = f.shape[0];
+      const per = f.shape.slice(1);
+      const lay = layouts.find((l) => l.name === p.name);
+      const data = lay ? permuteSamples(Float64Array.from(f.data as ArrayLike<number>, Number), n, per, lay.perm) : Float64Array.from(f.data as ArrayLike<number>, Number);
+      const fw = sampleShape(graph.tensor(p.tensor));
+      if (data.length !== n * prod(fw)) throw new FirmflowError('vitis.calibration', `option 'calibration': input '${p.name}' has ${data.length} values, not ${n} samples of shape [${fw.join(', ')}]`);
+      if (samples >= 0 && samples !== n) throw new FirmflowError('vitis.calibration', `option 'calibration': inputs have different sample counts`);
+      samples = n;
+      return { name: p.name, tensor: p.tensor, per: fw, data };
+    });
+    const fixedBatch = graph.inputs.some((p) => typeof graph.tensor(p.tensor).shape[0] === 'number');
+    const chunk = fixedBatch ? 1 : Math.max(1, samples);
+    for (let first = 0; first < samples; first += chunk) {
+      const b = Math.min(chunk, samples - first);
+      const feed: Record<string, { shape: number[]; data: Float64Array }> = {};
+      for (const f of feeds) {
+        const n = prod(f.per);
+        feed[f.name] = { shape: [b, ...f.per], data: f.data.subarray(first * n, (first + b) * n) };
+      }
+      interpret(graph, feed, { applyPrecision: false, onTensor });
+    }
     for (const node of graph.topoOrder()) {
       const layer = hls(node);
       const out = node.outputs[0];
-      if (!layer || !out) continue;
-      const y = graph.tensor(out);
-      const yr = typeBounds(y);
-      const r = propagate(node, layer, graph, rangeOf, yr);
-      ranges.set(out, clampTo(r, yr));
+      const st = out ? stats.get(out) : undefined;
+      if (!layer || !st || st.over === 0) continue;
+      const t = layer.types['result'];
+      const r = typeRange(t);
+      warn(graph, `${describe(node)}: on the ${samples} calibration sample${samples > 1 ? 's' : ''} its outputs reach [${fmt(st.lo)}, ${fmt(st.hi)}], outside its result type ${formatType(t)} ([${fmt(r.min)}, ${fmt(r.max)}]); ${st.over} of ${st.n} values ${t.overflow.startsWith('SAT') ? 'saturate' : 'wrap around'} (give the layer a wider result precision)`);
     }
     return 0;
   },
 };
-
-function propagate(node: IRNode, layer: HlsLayer, graph: Graph, rangeOf: (n: string) => Range, yr: Range): Range {
-  const x = node.inputs[0] ? rangeOf(node.inputs[0]) : yr;
-  const xmax = Math.max(Math.abs(x.lo), Math.abs(x.hi));
-  const check = (bound: { bound: number; sumW: number; bias: number }, what: string): Range => {
-    if (bound.bound > yr.hi || -bound.bound < yr.lo) {
-      warn(graph, `${describe(node)}: its result type ${formatType(layer.types['result'])} holds [${fmt(yr.lo)}, ${fmt(yr.hi)}] but the static bound of its outputs is ${fmt(bound.bound)} (sum |${what}| = ${fmt(bound.sumW)} times max|x| = ${fmt(xmax)}, plus |bias| = ${fmt(bound.bias)}); larger values ${layer.types['result'].overflow.startsWith('SAT') ? 'saturate' : 'wrap around'} (give the layer a wider result precision if real inputs reach them)`);
-    }
-    return { lo: -bound.bound, hi: bound.bound };
-  };
-  switch (node.op) {
-    case 'Dense': case 'Conv': {
-      const w = graph.tensor(node.inputs[1]);
-      const b = node.inputs[2] ? values(graph.tensor(node.inputs[2])) : undefined;
-      return check(weightedBound(values(w), layer.params['n_mult_out'] as number, xmax, b), 'w');
-    }
-    case 'ScaleShift': {
-      const s = values(graph.tensor(node.inputs[1]));
-      const h = node.inputs[2] ? values(graph.tensor(node.inputs[2])) : undefined;
-      return check(weightedBound(s, s.length, xmax, h), 'scale');
-    }
-    case 'Relu': return { lo: Math.max(0, x.lo), hi: Math.max(0, x.hi) };
-    case 'Sigmoid': case 'Softmax': case 'HardSigmoid': return { lo: 0, hi: 1 };
-    case 'Tanh': case 'Softsign': return { lo: -1, hi: 1 };
-    case 'Reshape': case 'Flatten': case 'Squeeze': case 'Unsqueeze': case 'Transpose': case 'MaxPool': case 'GlobalMaxPool':
-    case 'AveragePool': case 'GlobalAveragePool': case 'Resize':
-      return x;
-    case 'Pad': { const v = Number(layer.params['value'] ?? 0); return { lo: Math.min(x.lo, v), hi: Math.max(x.hi, v) }; }
-    case 'Concat': {
-      const rs = node.inputs.map(rangeOf);
-      return { lo: Math.min(...rs.map((r) => r.lo)), hi: Math.max(...rs.map((r) => r.hi)) };
-    }
-    case 'Add': case 'Sub': case 'Mul': {
-      const a = x, b = rangeOf(node.inputs[1]);
-      if (node.op === 'Add') return { lo: a.lo + b.lo, hi: a.hi + b.hi };
-      if (node.op === 'Sub') return { lo: a.lo - b.hi, hi: a.hi - b.lo };
-      const p = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi];
-      return { lo: Math.min(...p), hi: Math.max(...p) };
-    }
-    default: return yr;
-  }
-}

@@ -50,7 +50,9 @@ export const portLayout: GraphPass = {
       graph.removeNode(t.name, false);
       graph.outputs[i] = { name: port.name, tensor: z };
       graph.removeTensor(y.name);
-      rec.outputs.push({ name: port.name, layout: zShape.length === 4 ? 'NHWC' : 'NWC', modelLayout: zShape.length === 4 ? 'NCHW' : 'NCW', perm, modelShape: [...y.shape] });
+      // HlsPortLayout.perm takes the model's tensor to the firmware's (channels-last), for outputs too: the
+      // inverse of the removed Transpose (the host and the emulator invert it to give the model's layout back).
+      rec.outputs.push({ name: port.name, layout: zShape.length === 4 ? 'NHWC' : 'NWC', modelLayout: zShape.length === 4 ? 'NCHW' : 'NCW', perm: TO_LAST[zShape.length], modelShape: [...y.shape] });
       changes++;
     }
     return changes;

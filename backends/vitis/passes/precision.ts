@@ -5,10 +5,18 @@ import { formatType, fracBits, resultType, sameType, unionType } from '../../../
 import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
 import type { FixedType } from '../../../src/ir/types.js';
 import type { GraphPass } from '../../../src/pipeline/pass.js';
+import { quantRange } from '../../../src/ir/defs/quant.js';
 import { hlsConfig, type PrecisionSetting, type Role } from '../config.js';
 import type { HlsLayer } from '../lowered.js';
 import { describe, hls, info, layerConfig, shapeOf, warn } from './common.js';
 
+/**
+ * tensor.meta key of the precision a model's own quantizer gave a tensor (before lowering chose its type): the
+ * float model keeps these quantizers (trace's default reference; kept in firmflow.json).
+ */
+export const MODEL_PRECISION_KEY = 'hlsModelPrecision';
+/** Widest exact result given by default between a model's quantizers (activations the emulator carries in doubles). */
+export const MAX_EXACT_RESULT = 53;
 /** Width of weights and other constants whose type is derived from their values ('auto'). */
 export const AUTO_CONST_WIDTH = 16;
 /** Accumulators derived exactly are capped at this width (dropping fractional bits) unless configured. */
@@ -18,7 +26,7 @@ export const DEFAULT_SCALE_TYPE: FixedType = { signed: true, width: 18, integer:
 /** Type of 1/count factors of average pooling. */
 export const AVG_SCALE_TYPE: FixedType = { signed: false, width: 18, integer: 1, rounding: 'RND_CONV', overflow: 'SAT' };
 /** Width of Rescale's scale and 1/scale when derived from their values. */
-export const RESCALE_CONST_WIDTH = 18;
+export const RESCALE_CONST_WIDTH = 24;
 
 /** Ops whose output only moves or selects input values: by default the result keeps the input's type. */
 const COPY_OPS = new Set(['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Pad', 'Resize', 'MaxPool', 'GlobalMaxPool']);
@@ -62,7 +70,7 @@ export function autoConstType(data: ArrayLike<number>, width = AUTO_CONST_WIDTH)
 /** Integer codes of values in t: Int32Array up to 32 bits, Float64Array to 53, BigInt64Array beyond (<= 64). */
 export function codesFor(data: ArrayLike<number>, t: FixedType): Int32Array | Float64Array | BigInt64Array {
   const src = data instanceof Float64Array || data instanceof Float32Array ? data : Float64Array.from(data as ArrayLike<number>, Number);
-  if (t.width <= 32) return quantizeCodes(src, t, new Int32Array(src.length)) as Int32Array;
+  if (t.width <= (t.signed ? 32 : 31)) return quantizeCodes(src, t, new Int32Array(src.length)) as Int32Array;
   if (t.width <= 53) return quantizeCodes(src, t, new Float64Array(src.length)) as Float64Array;
   if (t.width > 64) throw new FirmflowError('vitis.precision', `constants of ${t.width}-bit type ${formatType(t)} cannot be stored (at most 64 bits)`);
   const out = new BigInt64Array(src.length);
@@ -90,7 +98,7 @@ export function denseAccum(x: FixedType, wCodes: ArrayLike<number | bigint>, wTy
   const f = bType ? Math.max(fp, fracBits(bType)) : fp;
   const [xlo, xhi] = codeRange(x);
   const pos = new Array<bigint>(N).fill(0n), neg = new Array<bigint>(N).fill(0n);
-  const small = wType.width <= 32;
+  const small = wType.width <= (wType.signed ? 32 : 31);
   if (small) {
     // Column sums in doubles are exact (|code| < 2^31, K < 2^22).
     const p = new Float64Array(N), q = new Float64Array(N);
@@ -137,14 +145,19 @@ export const applyPrecision: GraphPass = {
     const config = hlsConfig(ctx.options, graph);
     const data = config.model.data;
     let changes = 0;
+    // Tensors whose values are exact fixed-point numbers of the model: a quantizer's output (the type the shared
+    // passes put on it), or an exact result computed from such tensors (see lowerNode).
+    const exactModel = new Set<string>();
     for (const p of graph.inputs) {
       const t = graph.tensor(p.tensor);
+      if (t.precision) t.meta[MODEL_PRECISION_KEY] = t.precision;
+      if (!config.model.inputs[p.name] && t.precision) exactModel.add(t.name);
       t.precision = config.model.inputs[p.name] ?? t.precision ?? data;
       changes++;
     }
     for (const node of graph.topoOrder()) {
       const layer = hls(node);
-      const outType = layer ? lowerNode(node, layer, graph, data) : undefined;
+      const outType = layer ? lowerNode(node, layer, graph, data, exactModel) : undefined;
       for (const o of node.outputs) {
         if (o === '') continue;
         const t = graph.tensor(o);
@@ -187,8 +200,29 @@ function typeConstant(node: IRNode, index: number, graph: Graph, type: FixedType
   return t;
 }
 
+/** Widest type given to a float constant between a model's quantizers (exactConstType). */
+export const EXACT_CONST_MAX_WIDTH = 48;
+
+/**
+ * The narrowest type holding every value exactly (float32 values need at most 24 significant bits each), at most
+ * EXACT_CONST_MAX_WIDTH bits (fractional bits dropped beyond, rounding to nearest even).
+ */
+export function exactConstType(data: ArrayLike<number>): FixedType {
+  const base = autoConstType(data);
+  let frac = 0;
+  for (let i = 0; i < data.length; i++) {
+    let v = Math.abs(Number(data[i]));
+    if (v === 0 || !Number.isFinite(v)) continue;
+    let f = 0;
+    while (v !== Math.floor(v) && f < 160) { v *= 2; f++; }
+    if (f > frac) frac = f;
+  }
+  const width = Math.min(EXACT_CONST_MAX_WIDTH, base.integer + frac);
+  return { signed: true, width: Math.max(2, width), integer: base.integer, rounding: 'RND_CONV', overflow: 'SAT' };
+}
+
 /** Type of a constant of a role: configured > the model's exact type > derived from the values. */
-function constType(t: Tensor, set: PrecisionSetting | undefined, width = AUTO_CONST_WIDTH): FixedType {
+function constTypeOf(t: Tensor, set: PrecisionSetting | undefined, width = AUTO_CONST_WIDTH): FixedType {
   if (set && set !== 'auto') return set;
   if (!set && t.precision) return t.precision;
   return autoConstType(numeric(t), width);
@@ -198,14 +232,29 @@ function inputType(graph: Graph, name: string, data: FixedType): FixedType {
   return graph.tensor(name).precision ?? data;
 }
 
-/** Lowers one node's types; returns its result type. */
-function lowerNode(node: IRNode, layer: HlsLayer, graph: Graph, data: FixedType): FixedType {
+/**
+ * Lowers one node's types; returns its result type. `exactModel` holds the tensors whose values are exact
+ * fixed-point numbers from the model's quantizers; a node reading only such tensors computes exactly by default
+ * (constants the model left in float get a type holding their float32 values exactly, the result without a quantizer
+ * of its own the exact result type), so quantized models reproduce their reference: a later quantizer rounds the
+ * exact value, as the model does, and an unquantized output is the exact sum.
+ */
+function lowerNode(node: IRNode, layer: HlsLayer, graph: Graph, data: FixedType, exactModel: Set<string>): FixedType {
   const cfg = layerConfig(node);
   const P = cfg.precision;
   const types: Record<string, FixedType> = {};
   layer.types = types;
   const out = graph.tensor(node.outputs[0]);
   const modelResult = out.precision;
+  const acts = node.inputs.filter((i) => i !== '' && !graph.tensor(i).data);
+  const exactIn = acts.length > 0 && acts.every((i) => exactModel.has(i));
+  if (modelResult) {
+    for (const o of node.outputs) if (o !== '') exactModel.add(o);
+    // The model's own quantizer on this tensor: part of the float model that traces compare with.
+    out.meta[MODEL_PRECISION_KEY] = modelResult;
+  }
+  const constType = (t: Tensor, set: PrecisionSetting | undefined, width = AUTO_CONST_WIDTH): FixedType =>
+    (exactIn && !set && !t.precision ? exactConstType(numeric(t)) : constTypeOf(t, set, width));
 
   // ---- inputs and constants
   const roles = CONST_ROLES[node.op] ?? {};
@@ -261,7 +310,11 @@ function lowerNode(node: IRNode, layer: HlsLayer, graph: Graph, data: FixedType)
       types['accum'] = accumType(node, graph, typeForCodes(lo * BigInt(taps), hi * BigInt(taps), fracBits(x)), P.accum);
       const st = DEFAULT_STRING_ROLE(P.scale) ?? AVG_SCALE_TYPE;
       types['scale'] = st;
-      p['inv_count'] = Array.from({ length: taps + 1 }, (_, c) => (c === 0 ? 0 : codeOf(1 / c, st)));
+      // AveragePool: entry n = scale(1/n) for the n taps inside the input (entry 0, never read, 0); global pooling
+      // always divides by all pixels: one entry, read at index 0 (nnet_pooling.h global_pooling).
+      p['inv_count_codes'] = node.op === 'GlobalAveragePool'
+        ? [codeOf(1 / taps, st)]
+        : Array.from({ length: taps + 1 }, (_, c) => (c === 0 ? 0 : codeOf(1 / c, st)));
       break;
     }
     case 'LayerNormalization': {
@@ -272,6 +325,13 @@ function lowerNode(node: IRNode, layer: HlsLayer, graph: Graph, data: FixedType)
       const sum = typeForCodes(lo * BigInt(n), hi * BigInt(n), fracBits(x));
       const sq = typeForCodes(0n, 4n * m * m * BigInt(n), 2 * fracBits(x));
       types['accum'] = accumType(node, graph, unionType(sum, { ...sq, signed: true, width: sq.width + 1, integer: sq.integer + 1 }), P.accum);
+      break;
+    }
+    case 'Softsign': {
+      // num = accum(x) and den = accum(1 + |x|) exact; the quotient is truncated to accum's fractional bits, 8 more
+      // than the input's or the data type's, before the result's own rounding.
+      const f = Math.max(fracBits(x), fracBits(data)) + 8, i = x.integer + 2;
+      types['accum'] = accumType(node, graph, { signed: true, width: i + f, integer: i, rounding: 'TRN', overflow: 'WRAP' }, P.accum);
       break;
     }
     case 'LeakyRelu': case 'HardSigmoid': case 'Selu': case 'Clip': {
@@ -299,20 +359,30 @@ function lowerNode(node: IRNode, layer: HlsLayer, graph: Graph, data: FixedType)
       break;
     }
     case 'Rescale': {
+      // docs/design/vitis-backend.md, "Rescale": p = x * inv_scale (exact), q = clamp(round(...) + zp), y = result((q -
+      // zp) * scale). The two factors are constants of their own roles, derived from the values at 24 bits.
       const s = tensorOf(1)!;
       const sv = numeric(s);
-      const st = constType(s, P.scale, RESCALE_CONST_WIDTH);
+      const st = DEFAULT_STRING_ROLE(P.scale) ?? autoConstType(sv, RESCALE_CONST_WIDTH);
       types['scale'] = typeConstant(node, 1, graph, st).precision!;
       const inv = Float64Array.from(sv, (v) => 1 / v);
       const it = DEFAULT_STRING_ROLE(P.inv_scale) ?? autoConstType(inv, RESCALE_CONST_WIDTH);
       types['inv_scale'] = it;
       layer.params['inv_scale_codes'] = Array.from(codesFor(inv, it) as ArrayLike<number>, Number);
-      if (node.inputs[2]) {
-        const z = tensorOf(2)!;
-        const zt = typeForCodes(BigInt(Math.min(0, ...numeric(z))), BigInt(Math.max(0, ...numeric(z))), 0);
-        typeConstant(node, 2, graph, zt);
-        types['input2'] = zt;
+      const prodFrac = fracBits(x) + fracBits(it);
+      if (prodFrac < 0 || x.width + it.width > 62) {
+        throw new FirmflowError('vitis.precision', `${describe(node)}: x * 1/scale needs ${x.width + it.width} bits with ${prodFrac} fractional bits (the kernel takes at most 62 bits and at least 0 fractional bits); give Precision.inv_scale or a narrower input type`, { layer: layer.layerName });
       }
+      layer.params['prod_frac'] = prodFrac;
+      const bits = layer.params['bits'] as number, signedQ = layer.params['signed'] === 1, narrow = layer.params['narrow'] === 1;
+      const [qmin, qmax] = quantRange(bits, signedQ, narrow);
+      layer.params['q_min'] = qmin;
+      layer.params['q_max'] = qmax;
+      const zv = node.inputs[2] ? numeric(tensorOf(2)!) : new Float64Array([0]);
+      const zt = typeForCodes(BigInt(Math.min(0, ...zv)), BigInt(Math.max(0, ...zv)), 0);
+      types['zero_point'] = { ...zt, width: Math.max(zt.width, 2), integer: Math.max(zt.width, 2) };
+      if (node.inputs[2]) typeConstant(node, 2, graph, types['zero_point']);
+      layer.params['zero_point_codes'] = Array.from(zv);
       break;
     }
     case 'Add': case 'Sub': case 'Mul': {
@@ -344,9 +414,30 @@ function lowerNode(node: IRNode, layer: HlsLayer, graph: Graph, data: FixedType)
   } else if (modelResult) result = modelResult;
   else if (COPY_OPS.has(node.op) || node.op === 'BipolarQuant') result = exact ?? data;
   else result = data;
+  if (exactIn && !modelResult && exact && !cfg.layerRoles.includes('result') && r !== 'auto') {
+    // Between the model's quantizers (or before an unquantized output) the default is the exact result.
+    if (exact.width <= MAX_EXACT_RESULT) result = exact;
+    else warn(graph, `${describe(node)}: its exact result needs ${exact.width} bits (more than ${MAX_EXACT_RESULT}); it uses ${formatType(result)} instead, so the model's quantized arithmetic is not reproduced exactly (configure Precision.result to choose)`);
+  }
+  if (exactIn && !modelResult && exact && sameType(result, exact)) for (const o of node.outputs) if (o !== '') exactModel.add(o);
+  if (node.op === 'Softmax' && layer.kernel.startsWith('softmax_stable') && !modelResult && r !== 'auto' && !cfg.layerRoles.includes('result')) {
+    // Probabilities in [0, 1]: a model-wide data type would spend its integer bits on nothing and tie close classes.
+    result = softmaxResultType(x, layer.params['n_in'] as number, data);
+  }
   types['result'] = result;
   void shapeOf;
   return result;
+}
+
+/**
+ * Default result type of a stable Softmax: ufixed<W,0,RND_CONV,SAT> with W the data width, widened so that the
+ * largest input (exp 1.0) and one a single input LSB below it (exp(-2^-F) ~ 1 - 2^-F) stay apart after the common
+ * factor 1/s (s <= n): W >= F + ceil(log2(n + 1)) + 1, at most 32.
+ */
+export function softmaxResultType(x: FixedType, n: number, data: FixedType): FixedType {
+  const need = fracBits(x) + Math.ceil(Math.log2(n + 1)) + 1;
+  const width = Math.min(32, Math.max(data.width, need));
+  return { signed: false, width, integer: 0, rounding: 'RND_CONV', overflow: 'SAT' };
 }
 
 function bipolar(s: number): FixedType | undefined {

@@ -3,8 +3,9 @@ import type { PrecisionSetting } from '../config.js';
 import type { FixedType } from '../../../src/ir/types.js';
 import {
   DEFAULT_INV_STD_RANGE, DEFAULT_INV_STD_TYPE, DEFAULT_SOFTMAX_TABLE_TYPE, DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE,
-  DEFAULT_EXP_RANGE, activationTable, expSumType, invStdTable, softmaxExpTable, softmaxInvRange, softmaxInvTable,
+  DEFAULT_EXP_RANGE, activationTable, expSumType, invStdTable, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable,
 } from '../tables.js';
+import { fracBits } from '../../../src/fixed/types.js';
 import { describe, hls, layerConfig } from './common.js';
 
 const TABLE_OPS = new Set(['Sigmoid', 'Tanh', 'Softplus', 'Elu', 'Selu']);
@@ -35,7 +36,13 @@ export const buildTables: GraphPass = {
         const n = layer.params['n_in'] as number;
         const exp = softmaxExpTable(cfg.tableSize['exp_table'] ?? DEFAULT_TABLE_SIZE, cfg.tableRange['exp_table'] ?? DEFAULT_EXP_RANGE, typeOr(cfg.precision.exp_table, DEFAULT_SOFTMAX_TABLE_TYPE), where);
         const inv = softmaxInvTable(n, cfg.tableSize['inv_table'] ?? DEFAULT_TABLE_SIZE, cfg.tableRange['inv_table'] ?? softmaxInvRange(n), typeOr(cfg.precision.inv_table, DEFAULT_SOFTMAX_TABLE_TYPE), where);
-        layer.tables = { exp_table: exp, inv_table: inv };
+        const inFrac = fracBits(layer.types['input']);
+        const fine = softmaxFineTable(exp, inFrac);
+        const split = softmaxExpSplit(exp, fine, inFrac);
+        layer.tables = { exp_table: exp, exp_fine: fine, inv_table: inv };
+        layer.params['exp_shift'] = split.shift;
+        layer.params['exp_fine_shift'] = split.fineShift;
+        layer.params['exp_t_max'] = split.tMax;
         layer.types['exp_table'] = exp.type;
         layer.types['inv_table'] = inv.type;
         layer.types['exp_sum'] = typeOr(cfg.precision.exp_sum, expSumType(n, exp));

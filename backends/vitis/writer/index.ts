@@ -8,6 +8,7 @@ import { HOST_CXXFLAGS, libName } from '../compile.js';
 import { buildProjectModel, type ProjectModel } from './model.js';
 import { encodeWeights, weightHeader } from './weights.js';
 import { serializeGraph } from './serialize.js';
+import { testbenchFiles, type TestbenchFiles } from './testbench.js';
 
 /** The repository's templates/vitis folder (from src or from dist). */
 export function templatesDir(): string {
@@ -48,8 +49,10 @@ function manifest(m: ProjectModel, ctx: WriteContext, flavor: Flavor): Record<st
     name: p.name, tensor: p.tensor.name, id: p.tensor.id, shape: p.shape, size: p.size, precision: formatType(p.type),
     ...(p.beat ? { pack: p.beat.pack, beats: p.beat.beats } : {}),
   });
-  const { projectName: _p, ...options } = ctx.options;
+  const { projectName: _p, testbench: tbOpt, ...options } = ctx.options as Record<string, unknown>;
   void _p;
+  // Inline test vectors stay out of the manifest (they are in tb_data/); a file name is kept.
+  if (typeof tbOpt === 'string') options['testbench'] = tbOpt;
   return {
     firmflow: 1,
     kind: 'vitis-hls-project',
@@ -69,8 +72,14 @@ function manifest(m: ProjectModel, ctx: WriteContext, flavor: Flavor): Record<st
   };
 }
 
-export function writeVitisProject(ctx: WriteContext, flavor: Flavor): void {
+export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Promise<void> {
   const m = buildProjectModel(ctx.graph as Graph, ctx.projectName);
+  const tbOption = (ctx.options as Record<string, unknown>)['testbench'];
+  // Test vectors first: a bad testbench file stops the write before anything is rendered.
+  let tb: TestbenchFiles | undefined;
+  if (tbOption !== undefined && tbOption !== null && tbOption !== false) {
+    tb = await testbenchFiles(ctx.graph as Graph, tbOption, m.inputs, m.outputs, { inputs: m.lowered.info.inputLayouts ?? [] });
+  }
   const T = templatesDir();
   const P = join(T, 'project');
   const f = ctx.files;
@@ -104,8 +113,22 @@ export function writeVitisProject(ctx: WriteContext, flavor: Flavor): void {
   });
   f.render(join(P, 'build_lib.sh.ejs'), 'build_lib.sh', { name, libName: libName(name), flags: HOST_CXXFLAGS.join(' ') });
   f.binary('weights.bin', encodeWeights(m.consts));
-  f.text('tb_data/README', 'Put tb_input_features.dat here (one sample per line, inputs in turn) for the C-simulation testbench.\n');
-  f.text('firmflow.json', `${JSON.stringify(manifest(m, ctx, flavor), null, 1)}\n`);
+  f.text('tb_data/README', [
+    'C-simulation test vectors of the testbench (' + name + '_test.cpp), one sample per line, values separated by spaces,',
+    'every port in turn in the firmware\'s layout (channels-last ports permuted):',
+    '  tb_input_features.dat     inputs (float values; each is converted to the input port\'s type)',
+    '  tb_output_predictions.dat expected outputs (optional): the testbench then compares bit for bit',
+    '  csim_results.log          written by the testbench: the C simulation\'s outputs',
+    'firmflow writes the first two with option testbench=<inputs.json> (expected values from its emulator).',
+    '',
+  ].join('\n'));
+  if (tb) {
+    f.text('tb_data/tb_input_features.dat', tb.inputs);
+    f.text('tb_data/tb_output_predictions.dat', tb.outputs);
+  }
+  const manifestJson = manifest(m, ctx, flavor);
+  if (tb) manifestJson['testbench'] = { samples: tb.samples, inputs: 'tb_data/tb_input_features.dat', outputs: 'tb_data/tb_output_predictions.dat' };
+  f.text('firmflow.json', `${JSON.stringify(manifestJson, null, 1)}\n`);
 }
 
 /** Registers the writers of the Vitis and Vivado backends. */

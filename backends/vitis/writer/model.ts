@@ -75,7 +75,7 @@ function fields(entries: Record<string, number | boolean | string>): string[] {
     if (typeof v === 'boolean') return `  static const bool ${k} = ${v};`;
     if (typeof v === 'string') return `  typedef ${v} ${k};`;
     if (!Number.isInteger(v)) throw new Error(`config field ${k} = ${v} is not an integer`);
-    if (k.endsWith('_offset')) return `  static const long long ${k} = ${v}LL;`;
+    if (k.endsWith('_offset') || k.endsWith('_t_max') || k.endsWith('_bound')) return `  static const long long ${k} = ${v}LL;`;
     return v < 0 || k.endsWith('_shift') ? `  static const int ${k} = ${v};` : `  static const unsigned ${k} = ${v};`;
   });
 }
@@ -371,7 +371,7 @@ function emitLayer(b: Builder, l: LoweredLayer): Emitted {
       stride_height: num('stride_height', 1), stride_width: num('stride_width'),
       dilation_height: num('dilation_height', 1), dilation_width: num('dilation_width'),
       pad_top: num('pad_top', 0), pad_left: num('pad_left'), out_height: num('out_height', 1), out_width: num('out_width'),
-      reuse_factor: hls.reuseFactor, strategy_resource: hls.strategy === 'resource', has_bias: !!bias,
+      reuse_factor: hls.reuseFactor, parallelization: hls.parallelization ?? 1, strategy_resource: hls.strategy === 'resource', has_bias: !!bias,
       accum_t: roleType('accum'), weight_t: W.typeName, bias_t: B.typeName,
     }));
     const fn = `nnet::conv_${twoD ? 2 : 1}d${stream ? '_stream' : ''}`;
@@ -401,7 +401,8 @@ function emitLayer(b: Builder, l: LoweredLayer): Emitted {
     const xs = sampleShape(x);
     const C = xs[xs.length - 1], pixels = prod(xs) / C;
     const scaleT = isMax ? undefined : role('scale');
-    const inv = isMax ? undefined : b.nodeConst(node, 'inv_count', scaleT!, [invCounts(node, P, pixels, scaleT!)[pixels]]);
+    const given = P['inv_count_codes'];
+    const inv = isMax ? undefined : b.nodeConst(node, 'inv_count', scaleT!, Array.isArray(given) && given.length === 1 ? given : [invCounts(node, P, pixels, scaleT!)[pixels]]);
     b.configs.push(struct(cfg, 'nnet::global_pool_config', {
       n_pixels: pixels, n_chan: C, is_max: isMax, ...(isMax ? {} : { accum_t: roleType('accum'), scale_t: inv!.typeName }),
     }));
@@ -620,20 +621,40 @@ function emitLayer(b: Builder, l: LoweredLayer): Emitted {
     return { cppKernel: 'nnet::resize_nearest', lines: call(inputArg(x), out) };
   }
 
+  if (op === 'Rescale') {
+    // nnet_rescale.h: codes of 1/scale, scale and the zero points are the lowering's.
+    const inv = b.nodeConst(node, 'inv_scale', role('inv_scale'), P['inv_scale_codes'] as number[]);
+    const S = b.constant(l.inputs[1], 'scale');
+    const Z = b.nodeConst(node, 'zero_point', role('zero_point'), P['zero_point_codes'] as number[]);
+    const rounding = ['ROUND', 'CEIL', 'FLOOR', 'UP', 'DOWN', 'HALF_UP', 'HALF_DOWN'].indexOf(String(P['rounding_mode'] ?? 'ROUND'));
+    if (rounding < 0) fail(node, `unknown rounding mode ${String(P['rounding_mode'])}`);
+    b.configs.push(struct(cfg, 'nnet::rescale_config', {
+      n_in: num('n_in'), n_chan: num('n_chan', 1), inner: num('n_inner', num('n_in')), n_scale: (P['inv_scale_codes'] as number[]).length,
+      n_zero: (P['zero_point_codes'] as number[]).length, rounding, zero_point_before_rounding: num('zero_point_before_rounding', 0) === 1,
+      prod_frac: num('prod_frac'), q_lower_bound: num('q_min'), q_upper_bound: num('q_max'), reuse_factor: hls.reuseFactor,
+      inv_scale_t: inv.typeName, scale_t: S.typeName, zero_t: Z.typeName,
+    }));
+    const fn = `nnet::rescale${stream ? '_stream' : ''}`;
+    return { cppKernel: fn, lines: parallelCall(`${fn}<${stream ? beat(x) : xT}, ${stream ? beat(y) : yT}, ${cfg}>`, [inputArg(x), out, inv.name, S.name, Z.name]) };
+  }
+
   if (op === 'Softmax') {
     const argmax = hls.kernel.includes('argmax');
     const entries: Record<string, number | boolean | string> = { n_in: num('n_in'), n_rows: num('n_rows', 1) };
     let extra: string[] = [];
     if (!argmax) {
-      const e = b.table(node, hls, 'exp_table'), v = b.table(node, hls, 'inv_table');
+      const e = b.table(node, hls, 'exp_table'), f = b.table(node, hls, 'exp_fine'), v = b.table(node, hls, 'inv_table');
       const expT = hls.tables!['exp_table'], invT = hls.tables!['inv_table'];
       const sumT = role('exp_sum');
       const grow = Math.ceil(Math.log2(num('n_in') + 1));
-      Object.assign(entries, tableIndexFields('exp_table', expT, inFrac), tableIndexFields('inv_table', invT, fracBits(sumT)), {
-        exp_table_t: e.typeName, inv_table_t: v.typeName, exp_sum_t: roleType('exp_sum'),
+      // Two-level exp (docs/design/vitis-backend.md, "Softmax"): the split of t = max - x is the lowering's.
+      Object.assign(entries, tableIndexFields('inv_table', invT, fracBits(sumT)), {
+        exp_table_size: expT.size, exp_shift: num('exp_shift'), exp_fine_shift: num('exp_fine_shift'), exp_fine_size: hls.tables!['exp_fine'].size,
+        exp_t_max: num('exp_t_max'),
+        exp_table_t: e.typeName, exp_fine_t: f.typeName, inv_table_t: v.typeName, exp_sum_t: roleType('exp_sum'),
         exp_acc_t: fixedCpp({ signed: false, width: expT.type.width + grow, integer: expT.type.integer + grow, rounding: 'TRN', overflow: 'WRAP' }),
       });
-      extra = [e.name, v.name];
+      extra = [e.name, f.name, v.name];
     }
     b.configs.push(struct(cfg, 'nnet::softmax_config', entries));
     const fn = `nnet::softmax_${argmax ? 'argmax' : 'stable'}${stream ? '_stream' : ''}`;

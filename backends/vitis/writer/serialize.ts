@@ -39,7 +39,7 @@ export interface GraphJson {
   nodes: NodeJson[];
 }
 
-const KEEP_TENSOR_META = ['hlsShape', 'hlsStream'];
+const KEEP_TENSOR_META = ['hlsShape', 'hlsStream', 'hlsModelPrecision'];
 
 export function serializeGraph(g: Graph): GraphJson {
   const tensors: TensorJson[] = [...g.tensors.values()].map((t) => {
@@ -103,7 +103,7 @@ export function deserializeGraph(j: GraphJson, weights: Map<string, { codes: Flo
       if (w && t.precision) {
         const f = 2 ** -(t.precision.width - t.precision.integer);
         data = Float64Array.from(w.codes, (c) => c * f);
-        meta['hlsCodes'] = t.precision.width <= 32 ? Int32Array.from(w.codes) : Float64Array.from(w.codes);
+        meta['hlsCodes'] = t.precision.width <= (t.precision.signed ? 32 : 31) ? Int32Array.from(w.codes) : Float64Array.from(w.codes);
       } else {
         // A constant no layer reads directly (none are written); keep it as zeros of its shape.
         const n = t.shape.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
@@ -116,7 +116,7 @@ export function deserializeGraph(j: GraphJson, weights: Map<string, { codes: Flo
     const meta: Record<string, unknown> = {};
     if (n.hls) {
       const tables = n.hls.tables
-        ? Object.fromEntries(Object.entries(n.hls.tables).map(([k, t]) => [k, { ...t, codes: t.type.width <= 32 ? Int32Array.from(t.codes) : Float64Array.from(t.codes) }]))
+        ? Object.fromEntries(Object.entries(n.hls.tables).map(([k, t]) => [k, { ...t, codes: t.type.width <= (t.type.signed ? 32 : 31) ? Int32Array.from(t.codes) : Float64Array.from(t.codes) }]))
         : undefined;
       meta['hls'] = { ...n.hls, ...(tables ? { tables } : {}) };
     }

@@ -6,6 +6,7 @@
 #define NNET_ACTIVATION_H_
 
 #include "nnet_common.h"
+#include "nnet_rescale.h"
 
 namespace nnet {
 
@@ -110,13 +111,6 @@ struct op_scale_shift {  // acc = x * scale[c]; acc += shift[c]; y = result(acc)
     return (res_T)t;
   }
 };
-struct op_rescale {  // y = result(x * scale[c]); p0 = scale
-  template <class res_T, typename CONFIG_T, class data_T, class P0, class P1>
-  static res_T apply(const data_T& x, unsigned c, const P0* p0, const P1*) {
-    return (res_T)(x * value<typename CONFIG_T::scale_t>(p0[c]));
-  }
-};
-
 template <class data_T, class res_T, typename CONFIG_T, class OP, class P0, class P1>
 void activation(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in], const P0* p0, const P1* p1) {
   NNET_PRAGMA(HLS INLINE off)

@@ -1,6 +1,6 @@
 // Layer normalization over the last axis (rows of n_in values):
 //   sum = accum(sum_i x_i)                       (one accum conversion per add, exact by default)
-//   mean = accum(sum * inv_n)                    (inv_n = scale_t(1 / n), scale_t the `inv_n` role)
+//   mean = accum(sum * inv_n)                    (inv_n = ufixed<32,1,RND_CONV,SAT>(1 / n), written by the writer)
 //   dev_i = x_i - mean                           (exact)
 //   sq = accum(sum_i dev_i * dev_i)              (one accum conversion per add)
 //   var = accum(sq * inv_n)
@@ -20,7 +20,7 @@ struct layernorm_config {
   static const int table_shift = 0;
   static const long long table_offset = 0;
   typedef ap_fixed<32, 16> accum_t;
-  typedef ap_ufixed<18, 0> inv_n_t;
+  typedef ap_ufixed<32, 1, AP_RND_CONV, AP_SAT> inv_n_t;
   typedef ap_ufixed<18, 8> table_t;
   typedef ap_fixed<16, 6> scale_t;
   typedef ap_fixed<16, 6> shift_t;

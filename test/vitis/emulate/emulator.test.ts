@@ -84,7 +84,18 @@ function reference(graph: Graph, x: Float32Array): Map<string, Fx[]> {
         for (let r = 0; r < X.length / n; r++) {
           const row = X.slice(r * n, (r + 1) * n);
           const m = row.reduce((a, v) => (v.raw > a ? v.raw : a), row[0].raw);
-          const e = row.map((v) => lookup(h.tables!['exp_table'], fxOf(v.raw - m, v.type)));
+          // Two-level exp of t = m - x: coarse entry from the high bits, fine entry from the next ones.
+          const E = h.tables!['exp_table'], Fn = h.tables!['exp_fine'];
+          const sh = h.params['exp_shift'] as number, fsh = h.params['exp_fine_shift'] as number, tMax = BigInt(h.params['exp_t_max'] as number);
+          const entry = (t: HlsTable, i: number): Fx => fxOf(BigInt(t.codes[i]), t.type);
+          const e = row.map((v) => {
+            let t = m - v.raw;
+            if (t > tMax) t = tMax;
+            if (sh < 0) return entry(E, Number(t << BigInt(-sh)));
+            const hi = entry(E, Number(t >> BigInt(sh)));
+            if (Fn.size === 1) return hi;
+            return cast(mul(hi, entry(Fn, Number((t & ((1n << BigInt(sh)) - 1n)) >> BigInt(fsh)))), E.type);
+          });
           let s = fxOf(0, h.types['exp_sum']);
           for (const v of e) s = cast(add(s, v), h.types['exp_sum']);
           const inv = lookup(h.tables!['inv_table'], s);

@@ -70,3 +70,19 @@ describe('trace', () => {
     expect(b.layers.map((l) => l.maxAbsError)).toEqual(a.layers.map((l) => l.maxAbsError));
   });
 });
+
+describe('trace of a model with its own quantizers, without the optimized IR (as from a reopened project)', () => {
+  it('keeps the model quantizers in the reference: the QDQ MLP is reproduced exactly, every layer explained', async () => {
+    const { HAVE_SHARED, manifest, readCase } = await import('../../helpers/shared-models.js');
+    if (!HAVE_SHARED) return;
+    const m = manifest().find((e) => e.name === 'qdq_int8_mlp_pow2')!;
+    const c = readCase(m);
+    const p = await lower(c.path);
+    // A reopened project has only the lowered graph: the reference is that graph with only the model's types.
+    const r = trace(p.graph, c.inputs as never);
+    expect(r.firstUnexplained).toBeUndefined();
+    for (const o of Object.values(r.outputs)) expect(o.maxAbsError).toBe(0);
+    // Every model quantizer is recorded on its tensor for that reference.
+    expect([...p.graph.tensors.values()].filter((t) => t.meta['hlsModelPrecision']).length).toBeGreaterThanOrEqual(4);
+  });
+});

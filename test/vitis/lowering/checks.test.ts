@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { isFirmflowError } from '../../../src/errors.js';
 import { ModelBuilder } from '../../../src/onnx/builder.js';
 import { hlsOf, readLoweredGraph } from '../../../backends/vitis/lowered.js';
+import { emulate } from '../../../backends/vitis/emulate/index.js';
 import { lower } from '../helpers.js';
 import { chain, convNet, mlp } from '../models.js';
+
+const JET = join(import.meta.dirname, '..', '..', '..', 'models', 'jet_tagger.onnx');
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string; details: unknown }> {
   try {
@@ -80,15 +83,52 @@ describe('ops without a kernel', () => {
   });
 });
 
-describe('overflow warnings from the static bound of the weights', () => {
-  it('name the layer whose result type cannot hold sum |w| * max|x| + |b|', async () => {
-    // fc1: weights in [-0.5, 0.5), 16 inputs; with inputs of fixed<8,3> (|x| <= 4) the bound is sum|w| * 4 + |b|.
-    const model = mlp([16, 4], 'Relu');
-    const quiet = await lower(model, { config: { LayerName: { x: { Precision: 'fixed<8,1,RND,SAT>' } } } });
-    expect(quiet.warnings.filter((w) => w.includes('static bound'))).toEqual([]);
-    const loud = await lower(model, { config: { LayerName: { x: { Precision: 'fixed<8,3,RND,SAT>' }, fc1: { Precision: { result: 'fixed<8,1,RND,SAT>' } } } } });
-    const w = loud.warnings.filter((x) => x.includes('static bound'));
-    expect(w.length).toBe(1);
-    expect(w[0]).toMatch(/^layer 'fc1' \(Dense, from Gemm\): its result type fixed<8,1,RND,SAT> holds \[-1, 0\.99219\] but the static bound of its outputs is [\d.]+ \(sum \|w\| = [\d.]+ times max\|x\| = 4, plus \|bias\| = [\d.]+\); larger values saturate/);
+describe('overflow warnings: calibration inputs at convert time, overflowing layers at emulation time', () => {
+  /** x[N,16] -> fc1 (16x8) -> Relu -> fc2 (8x4), weights of `scale` times N(0,1)-ish values. */
+  function scaled(scale: number): Uint8Array {
+    const m = new ModelBuilder({ opsets: { '': 13 } });
+    m.input('x', 'float32', ['N', 16]);
+    let s = 7;
+    const r = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return (s / 2147483648 - 0.5) * 0.5 * scale; };
+    m.initializer('w1', Float32Array.from({ length: 128 }, r), [16, 8]).initializer('b1', Float32Array.from({ length: 8 }, r), [8]);
+    m.initializer('w2', Float32Array.from({ length: 32 }, r), [8, 4]);
+    m.node('Gemm', ['x', 'w1', 'b1'], ['h'], {}, { name: 'fc1' }).node('Relu', ['h'], ['a'], {}, { name: 'act1' });
+    m.node('MatMul', ['a', 'w2'], ['y'], {}, { name: 'fc2' });
+    m.output('y', 'float32', ['N', 4]);
+    return m.toBytes();
+  }
+  const normal = (n: number, seed: number): number[] => {
+    let s = seed;
+    const u = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return (s + 1) / 2147483649; };
+    return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+  };
+  const calibration = { x: { dtype: 'float32', shape: [200, 16], data: normal(200 * 16, 3) } };
+
+  it('no warning without calibration data, however large the static bound', async () => {
+    const p = await lower(scaled(100));
+    expect(p.warnings.filter((w) => /overflow|saturate|outside/.test(w))).toEqual([]);
+  });
+
+  it('weights scaled x100: calibration inputs name the layers whose outputs leave fixed<16,6>', async () => {
+    const p = await lower(scaled(100), { calibration } as never);
+    const w = p.warnings.filter((x) => x.includes('calibration'));
+    expect(w.length).toBeGreaterThan(0);
+    expect(w[0]).toMatch(/^layer 'fc1' \(Dense, from Gemm\): on the 200 calibration samples its outputs reach \[-?[\d.]+, [\d.]+\], outside its result type fixed<16,6,RND_CONV,SAT> \(\[-32, 31\.999\]\); \d+ of 1600 values saturate/);
+    // The same layers overflow in the emulator, which names them too.
+    const msgs: string[] = [];
+    emulate(p.graph, { x: calibration.x }, { onWarning: (m: string) => msgs.push(m) });
+    expect(msgs.some((m) => m.startsWith("layer 'fc1' (Dense, from Gemm): "))).toBe(true);
+  });
+
+  it('the same model with x1 weights, and the bundled jet tagger with N(0,1) samples: no warning', async () => {
+    const p = await lower(scaled(1), { calibration } as never);
+    expect(p.warnings.filter((x) => x.includes('calibration'))).toEqual([]);
+    const jet = await lower(JET, { calibration: { x: { dtype: 'float32', shape: [500, 16], data: normal(500 * 16, 5) } } } as never);
+    expect(jet.warnings).toEqual([]);
+  });
+
+  it('a bad calibration option is an error naming the input', async () => {
+    const r = await refusal(lower(scaled(1), { calibration: { y: { shape: [1, 16], data: normal(16, 1) } } } as never));
+    expect(r.message).toBe("option 'calibration' has no values for input 'x' (given: y)");
   });
 });

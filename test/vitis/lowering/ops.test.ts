@@ -68,9 +68,9 @@ describe('every op with a kernel lowers, in io_parallel and io_stream', () => {
   const cases: [string, () => Uint8Array, string[]][] = [
     ['activations', unaryChain, ['leaky_relu', 'elu', 'selu', 'hard_sigmoid', 'softplus', 'softsign', 'clip', 'tanh', 'prelu', 'sigmoid', 'relu']],
     ['arithmetic and data movement', arithmetic, ['add', 'sub', 'mul', 'concat', 'transpose', 'layernorm']],
-    // Resize is not converted to channels-last by the shared passes: it runs between Transposes.
+    // The shared passes move the Transposes through Resize (scales permuted): it runs channels-last too.
     ['spatial', spatial, [
-      'depthwise_conv2d_latency', 'relu', 'scale_shift', 'pooling2d', 'pad', 'transpose', 'resize_nearest', 'transpose',
+      'depthwise_conv2d_latency', 'relu', 'scale_shift', 'pooling2d', 'pad', 'resize_nearest',
       'global_pooling2d', 'global_pooling2d', 'add', 'transpose', 'reshape',
     ]],
   ];
@@ -107,11 +107,11 @@ describe('every op with a kernel lowers, in io_parallel and io_stream', () => {
     const lg = readLoweredGraph(p.graph);
     const ap = lg.layers.find((l) => l.node.op === 'AveragePool')!.hls;
     expect(ap.types['scale']).toEqual({ signed: false, width: 18, integer: 1, rounding: 'RND_CONV', overflow: 'SAT' });
-    expect(ap.params['inv_count']).toEqual([0, 131072, 65536, 43691, 32768]);
+    expect(ap.params['inv_count_codes']).toEqual([0, 131072, 65536, 43691, 32768]);
     const dw = lg.layers[0].hls;
     expect(dw.params).toMatchObject({ depth_multiplier: 1, n_chan: 4, n_filt: 4, n_mult_in: 9, n_mult_out: 4 });
     const rs = lg.layers.find((l) => l.node.op === 'Resize')!.hls;
-    expect(rs.params).toMatchObject({ in_shape: [4, 6, 6], out_shape: [4, 12, 12], index_map_0: [0, 1, 2, 3], index_map_1: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5] });
+    expect(rs.params).toMatchObject({ in_shape: [6, 6, 4], out_shape: [12, 12, 4], index_map_0: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], index_map_1: [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], index_map_2: [0, 1, 2, 3] });
     const pad = lg.layers.find((l) => l.node.op === 'Pad')!.hls;
     expect(pad.params).toMatchObject({ in_shape: [4, 4, 4], out_shape: [6, 6, 4], pad_begin: [1, 1, 0], pad_end: [1, 1, 0], value: 0 });
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isFirmflowError } from '../../../src/errors.js';
 import { hlsOf } from '../../../backends/vitis/lowered.js';
 import {
-  activationTable, expSumType, invStdTable, makeTable, softmaxExpTable, softmaxInvRange, softmaxInvTable, tableIndex,
+  activationTable, expSumType, invStdTable, makeTable, softmaxExpIndex, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable, tableIndex,
 } from '../../../backends/vitis/tables.js';
 import { lower } from '../helpers.js';
 import { chain, mlp } from '../models.js';
@@ -47,13 +47,31 @@ describe('table contents (the single source both the C++ and the emulator use)',
     expect(selu.codes[0]).toBe(rnd(3 * Math.expm1(-8 + 1 / 256), 10, 18, true));
   });
 
-  it('softmax: exp table over [-16, 0) ending at exactly 1.0; inverse table over [0, 2^q), entry 0 the maximum', () => {
+  it('softmax: two-level exp of t = max - x (coarse over [0, 16), fine over one coarse step, both starting at exactly 1.0); inverse table over [0, 2^q), entry 0 the maximum', () => {
     const e = softmaxExpTable();
-    expect([e.size, e.lo, e.hi]).toEqual([1024, -16, 0]);
+    expect([e.size, e.lo, e.hi]).toEqual([1024, 0, 16]);
     expect(e.type).toEqual(U18_1);
-    expect(e.codes[1023]).toBe(2 ** 17);
-    expect(e.codes[1022]).toBe(rnd(Math.exp(-16 + (1022.5 * 16) / 1024), 17, 18, false));
-    expect(e.codes[0]).toBe(0);
+    expect(e.codes[0]).toBe(2 ** 17);
+    expect(e.codes[1]).toBe(rnd(Math.exp(-1 / 64), 17, 18, false));
+    expect(e.codes[1022]).toBe(rnd(Math.exp(-(1022 * 16) / 1024), 17, 18, false));
+    // Inputs with 10 fractional bits: the coarse table takes t's bits from 2^-6 up, the fine one the 4 below.
+    const f = softmaxFineTable(e, 10);
+    expect([f.size, f.lo, f.hi]).toEqual([16, 0, 1 / 64]);
+    expect(f.codes[0]).toBe(2 ** 17);
+    expect(f.codes[1]).toBe(rnd(Math.exp(-1 / 1024), 17, 18, false));
+    expect(f.codes[15]).toBe(rnd(Math.exp(-15 / 1024), 17, 18, false));
+    const split = softmaxExpSplit(e, f, 10);
+    expect(split).toEqual({ shift: 4, fineShift: 0, tMax: 16 * 1024 - 1 });
+    expect(softmaxExpIndex(0, split)).toEqual([0, 0]);
+    expect(softmaxExpIndex(1, split)).toEqual([0, 1]);
+    expect(softmaxExpIndex(16 * 37 + 5, split)).toEqual([37, 5]);
+    expect(softmaxExpIndex(1e9, split)).toEqual([1023, 15]);
+    // Fine resolution is capped at 2^10 entries; coarse-only when the input has no bits below the coarse step.
+    expect(softmaxFineTable(e, 24).size).toBe(1024);
+    expect(softmaxExpSplit(e, softmaxFineTable(e, 24), 24)).toEqual({ shift: 18, fineShift: 8, tMax: 1024 * 2 ** 18 - 1 });
+    expect(softmaxFineTable(e, 4).size).toBe(1);
+    expect(softmaxExpSplit(e, softmaxFineTable(e, 4), 4)).toEqual({ shift: -2, fineShift: 0, tMax: 255 });
+    expect(softmaxExpIndex(255, softmaxExpSplit(e, softmaxFineTable(e, 4), 4))).toEqual([1020, 0]);
     expect(softmaxInvRange(5)).toEqual([0, 8]);
     expect(softmaxInvRange(7)).toEqual([0, 8]);
     expect(softmaxInvRange(8)).toEqual([0, 16]);

@@ -231,7 +231,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
         `using a_t = ${CPP_TYPE[a]};`, `using w_t = ${CPP_TYPE[w]};`, `using out_t = ${CPP_TYPE[layer.dtype.out]};`,
         `using bias_t = ${layer.dtype.acc === 'accfloat' ? 'float' : 'int32'};`, `using acc_t = ${layer.dtype.acc};`,
         `static constexpr aie_dm_resource DM = aie_dm_resource::none;`,
-        `static constexpr auto ACC = aie::accauto;`,
+        `static constexpr unsigned BATCH = ${t.batch};`,
         `static constexpr unsigned MM_M = ${m}, MM_K = ${k}, MM_N = ${n};`,
         `static constexpr unsigned TILE_M = ${t.tileM}, TILE_K = ${t.tileK}, TILE_N = ${t.tileN};`,
         `static constexpr unsigned CAS_LENGTH = ${t.casLength}, CAS_NUM = ${t.casNum};`,
@@ -308,7 +308,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           const fw = typeof layer.frac.w === 'number' ? layer.frac.w : layer.frac.a;
           const F = Math.max(layer.frac.a, fw);
           L.library = 'elementwise.h';
-          cfgLines.push(...base, `using b_t = ${CPP_TYPE[w]};`, `static constexpr auto ACC = ${layer.dtype.a === 'int16' || w === 'int16' ? 'acc64' : 'acc32'};`,
+          cfgLines.push(...base, `using b_t = ${CPP_TYPE[w]};`, `using acc_t = ${layer.dtype.a === 'int16' || w === 'int16' ? 'acc64' : 'acc32'};`,
             `static constexpr unsigned LANES = ${lanes}, B_SIZE = ${bSize};`,
             `static constexpr int SHIFT_A = ${F - layer.frac.a}, SHIFT_B = ${F - fw}, SHIFT = ${F - layer.frac.out};`,
             `static constexpr bool RELU = ${layer.fusedRelu ? 'true' : 'false'};`);
@@ -329,7 +329,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
         }
         case 'relu':
           L.library = 'elementwise.h';
-          cfgLines.push(...base, `static constexpr auto ACC = ${a === 'int16' ? 'acc64' : 'acc32'};`, `static constexpr unsigned LANES = ${lanes};`,
+          cfgLines.push(...base, `using acc_t = ${a === 'int16' ? 'acc64' : 'acc32'};`, `static constexpr unsigned LANES = ${lanes};`,
             `static constexpr int SHIFT = ${Math.max(0, layer.frac.a - layer.frac.out)}, UPSHIFT = ${Math.max(0, layer.frac.out - layer.frac.a)};`);
           km.cls = `fn:firmflow::relu<${cfg}>`;
           L.instantiations.push(`void firmflow::relu<${cfg}>(adf::input_buffer<${cfg}::a_t>&, adf::output_buffer<${cfg}::out_t>&)`);

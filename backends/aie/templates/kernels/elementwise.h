@@ -5,7 +5,7 @@
 namespace firmflow {
 
 // Add: both operands are moved to the finer scale by exact left shifts in the accumulator, added, then srs.
-// Cfg: a_t, b_t, out_t, ACC, LANES, SIZE (output elements), B_SIZE (elements of b; < SIZE when b is broadcast
+// Cfg: a_t, b_t, out_t, acc_t, LANES, SIZE (output elements), B_SIZE (elements of b; < SIZE when b is broadcast
 // along the leading axes), SHIFT_A, SHIFT_B (left shifts), SHIFT (srs), RELU, ROUNDING, SATURATION.
 template <typename Cfg>
 inline void add_body(const typename Cfg::a_t* __restrict pa, const typename Cfg::b_t* __restrict pb, typename Cfg::out_t* __restrict po) {
@@ -13,9 +13,9 @@ inline void add_body(const typename Cfg::a_t* __restrict pa, const typename Cfg:
   set_modes<Cfg>();
   for (unsigned i = 0; i < Cfg::SIZE; i += L)
     chess_prepare_for_pipelining {
-      aie::accum<Cfg::ACC, L> acc;
+      aie::accum<typename Cfg::acc_t, L> acc;
       acc.from_vector(aie::load_v<L>(pa + i), Cfg::SHIFT_A);
-      aie::accum<Cfg::ACC, L> accb;
+      aie::accum<typename Cfg::acc_t, L> accb;
       accb.from_vector(aie::load_v<L>(pb + (i % Cfg::B_SIZE)), Cfg::SHIFT_B);
       acc = aie::add(acc, accb);
       aie::vector<typename Cfg::out_t, L> v = acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT);
@@ -52,7 +52,7 @@ void relu(adf::input_buffer<typename Cfg::a_t>& in, adf::output_buffer<typename 
   for (unsigned i = 0; i < Cfg::SIZE; i += L)
     chess_prepare_for_pipelining {
       auto x = aie::max(aie::load_v<L>(pi + i), aie::zeros<typename Cfg::a_t, L>());
-      aie::accum<Cfg::ACC, L> acc;
+      aie::accum<typename Cfg::acc_t, L> acc;
       acc.from_vector(x, Cfg::UPSHIFT);
       aie::store_v(po + i, acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT));
     }
