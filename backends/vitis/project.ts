@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { FirmflowError } from '../../src/errors.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { compileProjectDir, type CompileOptions, type CompileResult } from './compile.js';
+import { permuteSamples } from './layout.js';
 import type { HlsPortLayout } from './lowered.js';
 import { deserializeGraph, readWeightsFile, type GraphJson } from './writer/serialize.js';
 
@@ -65,24 +66,6 @@ export function readManifest(dir: string): VitisManifest {
 
 const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
-/** Applies a batch-inclusive permutation to `samples` samples of per-sample shape `shape`. */
-function permute(data: ArrayLike<number>, samples: number, shape: number[], perm: number[], out: Float32Array | Float64Array): void {
-  const p = perm.slice(1).map((a) => a - 1);
-  const outS = p.map((a) => shape[a]);
-  const inStr = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { inStr[i] = acc; acc *= shape[i]; }
-  const n = acc;
-  const map = new Int32Array(n);
-  const idx = new Array<number>(outS.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let src = 0;
-    for (let k = 0; k < outS.length; k++) src += idx[k] * inStr[p[k]];
-    map[i] = src;
-    for (let k = outS.length - 1; k >= 0; k--) { if (++idx[k] < outS[k]) break; idx[k] = 0; }
-  }
-  for (let s = 0; s < samples; s++) for (let i = 0; i < n; i++) out[s * n + i] = data[s * n + map[i]];
-}
 
 function isFeed(v: unknown): v is Feed {
   return typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !Array.isArray(v) && 'data' in v;
@@ -136,7 +119,7 @@ export class HostSimulation {
       samples = n;
       const layout = (m.inputLayouts ?? []).find((l) => l.name === p.name);
       const out = new Float32Array(data.length);
-      if (layout) permute(data, n, layout.modelShape.slice(1) as number[], layout.perm, out);
+      if (layout) permuteSamples(data, n, layout.modelShape.slice(1) as number[], layout.perm, out);
       else out.set(data);
       return out;
     });
@@ -179,7 +162,7 @@ export class HostSimulation {
           const inv = new Array<number>(layout.perm.length);
           layout.perm.forEach((a, i) => { inv[a] = i; });
           const out = new Float64Array(n);
-          permute(data, samples, p.shape, inv, out);
+          permuteSamples(data, samples, p.shape, inv, out);
           data = out;
           shape = [samples, ...(layout.modelShape.slice(1) as number[])];
         }

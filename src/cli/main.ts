@@ -14,6 +14,7 @@ import { ensureSharedFlows } from '../registry/shared.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
 import { inspectGraph, inspectText } from './inspect.js';
 import { addBenchCommands } from './bench.js';
+import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
@@ -52,18 +53,6 @@ function version(): string {
   }
 }
 
-/** `-O key=value`, collected into an object; values that parse as JSON (numbers, booleans ...) are typed. */
-function backendOption(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
-  const m = /^([A-Za-z][\w.-]*)=(.*)$/s.exec(v);
-  if (!m) throw new InvalidArgumentError(`expected key=value, got '${v}'.`);
-  let value: unknown = m[2];
-  try {
-    value = JSON.parse(m[2]);
-  } catch {
-    // a bare string
-  }
-  return { ...prev, [m[1]]: value };
-}
 
 function printWarnings(io: Io): void {
   for (const w of takePluginWarnings()) io.err(`warning: ${w}\n`);

@@ -9,6 +9,9 @@ import { buildConcat, buildCopy, buildPad, buildResize, buildTranspose } from '.
 import { buildPool } from './pooling.js';
 import { buildSoftmax } from './softmax.js';
 import { buildLayerNorm, buildRescale, buildSoftsign } from './special.js';
+import { permuteSamples } from '../layout.js';
+
+export { permuteSamples };
 
 /*
  * The bit-accurate emulator of a lowered graph: every node becomes a kernel over integer codes (kernel.ts), run in
@@ -226,27 +229,6 @@ function isFeed(x: EmuFeed | ArrayLike<number>): x is EmuFeed {
   return !ArrayBuffer.isView(x) && !Array.isArray(x) && typeof (x as { data?: unknown }).data === 'object';
 }
 
-/** Applies a batch-inclusive permutation (perm[0] === 0) to `samples` samples of per-sample shape `shape`. */
-export function permuteSamples(data: ArrayLike<number>, samples: number, shape: number[], perm: number[]): Float64Array {
-  if (perm[0] !== 0) throw new FirmflowError('vitis.emulate', `layout permutation [${perm.join(', ')}] moves the batch axis`);
-  const p = perm.slice(1).map((a) => a - 1);
-  const outS = p.map((a) => shape[a]);
-  const inStr: number[] = new Array(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { inStr[i] = acc; acc *= shape[i]; }
-  const n = acc;
-  const map = new Int32Array(n);
-  const idx = new Array<number>(outS.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = 0; d < outS.length; d++) s += idx[d] * inStr[p[d]];
-    map[i] = s;
-    for (let d = outS.length - 1; d >= 0; d--) { if (++idx[d] < outS[d]) break; idx[d] = 0; }
-  }
-  const out = new Float64Array(samples * n);
-  for (let s = 0; s < samples; s++) for (let i = 0; i < n; i++) out[s * n + i] = data[s * n + map[i]];
-  return out;
-}
 
 const cache = new WeakMap<Graph, Emulator>();
 
