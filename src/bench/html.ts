@@ -102,8 +102,9 @@ function graphSvg(report: BenchReport): string {
       const l = n.layer;
       const c = nodeColour(l);
       const est = l.estimate;
+      const named = est?.resources && est.dsp === null && est.lut === null ? Object.entries(est.resources) : null;
       const estLine = est
-        ? `${fmt(est.latencyCycles)} cyc · II ${fmt(est.ii)} · DSP ${fmt(est.dsp)} · LUT ${fmt(est.lut)}`
+        ? `${fmt(est.latencyCycles)} cyc · II ${fmt(est.ii)} · ${named ? named.map(([k, v]) => `${k} ${fmt(v)}`).join(' · ') : `DSP ${fmt(est.dsp)} · LUT ${fmt(est.lut)}`}`
         : 'no estimate';
       const errLine = l.trace ? `max|err| ${fmt(l.trace.maxAbsError)}${l.trace.exceeds ? ' ▲ unexplained' : ''}${l.trace.overflows ? ` · ${l.trace.overflows} ${l.trace.overflowKind ?? 'overflowed'}` : ''}` : '';
       parts.push(`<g class="layer-node" data-layer="${esc(l.name)}" data-op="${esc(l.op)}" transform="translate(${n.x},${n.y})">`);
@@ -214,8 +215,13 @@ function summaryCards(r: BenchReport): string {
   if (e) {
     cards.push(['est. latency', `${fmt(e.total.latencyCycles)} cyc / ${fmt(e.total.latencyNs)} ns`]);
     cards.push(['est. II', `${fmt(e.total.ii)} cyc`]);
-    cards.push(['est. DSP / LUT', `${fmt(e.total.dsp)} / ${fmt(e.total.lut)}`]);
-    cards.push(['est. FF / BRAM18K', `${fmt(e.total.ff)} / ${fmt(e.total.bram18k)}`]);
+    if (e.total.dsp === null && e.total.lut === null && e.resources?.length) {
+      cards.push(['est. throughput', `${fmt(e.total.samplesPerSecond)} samples/s`]);
+      for (const x of e.resources) cards.push([`est. ${x.name}`, `${fmt(x.used)}${x.available !== null ? ` / ${fmt(x.available)}` : ''}`]);
+    } else {
+      cards.push(['est. DSP / LUT', `${fmt(e.total.dsp)} / ${fmt(e.total.lut)}`]);
+      cards.push(['est. FF / BRAM18K', `${fmt(e.total.ff)} / ${fmt(e.total.bram18k)}`]);
+    }
   }
   if (r.timings.csim) cards.push(['C sim', `${fmt(Math.round(r.timings.csim.samplesPerSecond))} samples/s`]);
   if (r.timings.emulator) cards.push(['emulator', `${fmt(Math.round(r.timings.emulator.samplesPerSecond))} samples/s`]);
@@ -233,7 +239,12 @@ function estimatesSection(r: BenchReport): string {
   const u = e.utilization;
   const util = u ? `<p>Part <b>${esc(e.part ?? e.partNumber ?? '?')}</b>${e.partNumber && e.partNumber !== e.part ? ` (${esc(e.partNumber)})` : ''} at ${fmt(e.clockPeriodNs)} ns: DSP ${pct(u.dsp)}, LUT ${pct(u.lut)}, FF ${pct(u.ff)}, BRAM ${pct(u.bram18k)}, URAM ${pct(u.uram)}${e.fits === false ? ' — <b class="badtext">does not fit</b>' : ''}.</p>` : '';
   const notes = e.notes.length ? `<details><summary>Assumptions of the estimate (${e.notes.length})</summary><ul>${e.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></details>` : '';
-  return `<p>${esc(e.source)}: ${fmt(e.total.latencyCycles)} cycles (${fmt(e.total.latencyNs)} ns), II ${fmt(e.total.ii)}, ${fmt(e.total.samplesPerSecond)} samples/s.</p>${util}${notes}`;
+  const res = e.resources?.length
+    ? `<table id="resources-table"><thead><tr><th>resource</th><th>used</th><th>available</th><th>fraction</th></tr></thead><tbody>${e.resources.map((x) => `<tr data-resource="${esc(x.name)}"><td>${esc(x.name)}</td><td class="num">${fmt(x.used)}</td><td class="num">${fmt(x.available)}</td><td class="num">${pct(x.fraction)}</td></tr>`).join('')}</tbody></table>`
+    : '';
+  const target = !u && e.part ? `<p>Target <b>${esc(e.part)}</b>${e.clockPeriodNs ? ` at ${fmt(e.clockPeriodNs)} ns` : ''}${e.fits === false ? ' — <b class="badtext">does not fit</b>' : ''}.</p>` : '';
+  const bottleneck = e.bottleneck ? `<p>Bottleneck: ${esc(e.bottleneck)}.</p>` : '';
+  return `<p>${esc(e.source)}: ${fmt(e.total.latencyCycles)} cycles (${fmt(e.total.latencyNs)} ns), II ${fmt(e.total.ii)}, ${fmt(e.total.samplesPerSecond)} samples/s.</p>${util}${target}${bottleneck}${res}${notes}`;
 }
 
 const CSS = `

@@ -15,7 +15,7 @@ import { mulberry32 } from '../util/random.js';
 import { compareExact, errorHistogram, errorStats } from './metrics.js';
 import { referenceOutputs } from './reference.js';
 import {
-  BENCH_SCHEMA_ID, BENCH_SCHEMA_VERSION, type BenchReport, type EstimateReport, type LayerEstimate, type LayerReport, type LayerTrace,
+  BENCH_SCHEMA_ID, BENCH_SCHEMA_VERSION, type BenchReport, type EstimateReport, type LayerEstimate, type LayerReport, type LayerTrace, type NamedResource,
   type OutputAccuracy, type ResourceFigures,
 } from './types.js';
 
@@ -250,10 +250,21 @@ export function normalizeEstimate(raw: unknown, layers?: LayerReport[]): Estimat
       const l = layers.find((x) => x.node === r['node']) ?? layers.find((x) => x.name === r['name']);
       if (!l) continue;
       const est: LayerEstimate = { latencyCycles: num(r['latencyCycles']), ii: num(r['ii']), reuseFactor: num(r['reuseFactor']), ...resources(r['resources']) };
+      const named = namedCounts(r['resources']);
+      if (Object.keys(named).length) est.resources = named;
       l.estimate = est;
     }
   }
   const fractions = total['fractions'] ?? e['utilization'];
+  // The generic view: every named count of total.resources, with the capacity from total.available or the part.
+  const used = namedCounts(total['resources']);
+  const avail = { ...(typeof part === 'object' && part ? namedCounts(part) : {}), ...namedCounts(total['available']) };
+  const frac = namedCounts(fractions);
+  const named: NamedResource[] = Object.entries(used).map(([name, u]) => {
+    const available = avail[name] ?? null;
+    const fraction = frac[name] ?? (available ? u / available : null);
+    return { name, used: u, available, fraction };
+  });
   return {
     source: [e['backend'], 'estimate', typeof e['model'] === 'string' ? `model ${e['model']}` : ''].filter(Boolean).join(' '),
     part: typeof part === 'string' ? part : typeof part?.['name'] === 'string' ? part['name'] : null,
@@ -266,7 +277,17 @@ export function normalizeEstimate(raw: unknown, layers?: LayerReport[]): Estimat
     utilization: fractions ? resources(fractions) : null,
     fits: typeof total['fits'] === 'boolean' ? total['fits'] : null,
     notes: Array.isArray(e['assumptions']) ? (e['assumptions'] as unknown[]).map(String) : [],
+    resources: named,
+    bottleneck: typeof e['bottleneck'] === 'string' ? e['bottleneck'] : null,
   };
+}
+
+/** The finite non-negative numbers of an object, by key. */
+function namedCounts(o: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!o || typeof o !== 'object') return out;
+  for (const [k, v] of Object.entries(o as Record<string, unknown>)) if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[k] = v;
+  return out;
 }
 
 const OPTION_KEYS = ['precision', 'reuseFactor', 'strategy', 'io', 'part', 'clockPeriod'];
@@ -302,6 +323,17 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
         writeMs = w.ms;
       }
       hooks = hooksOfProject(project, dir);
+      // A backend whose converted project has no host simulation may still compile and run the written project
+      // (its openProject hooks, e.g. AIE's host functional model): take compile/predict/estimate from there.
+      if ((!hooks.compile || !hooks.predict) && options.csim !== false) {
+        try {
+          const opened = await hooksOfDir(dir);
+          if (opened.compile && opened.predict) { hooks.compile = opened.compile; hooks.predict = opened.predict; }
+          hooks.estimate ??= opened.estimate;
+        } catch {
+          // Not reopenable: the C simulation is reported as skipped below.
+        }
+      }
     } else {
       dir = resolve(options.projectDir!);
       progress(`opening ${dir}`);

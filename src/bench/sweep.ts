@@ -214,6 +214,14 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
   const shapes = graph.inputs.map((p) => ({ name: p.name, shape: graph.tensor(p.tensor).shape.slice(1).map((d) => (typeof d === 'number' ? d : NaN)) }));
   for (const s of shapes) if (!s.shape.every(Number.isFinite)) throw new FirmflowError('sweep.input', `input '${s.name}' has a symbolic dimension besides the batch; fix it with inputShapes in a config`);
 
+  // The grid varies the HLS precision and reuse factor: a backend whose projects carry no HLS configuration (AIE:
+  // its types come from the model's quantizers, its parallelism from the tiling) would evaluate the same design at
+  // every point. Refuse that grid rather than print a table of identical rows.
+  const probe = await convert(bytes, { ...options.convert, precision: options.precision[0], reuseFactor: options.reuse[0] });
+  if (!probe.graph.meta['hls']) {
+    throw new FirmflowError('sweep.backend', `backend '${probe.backend.name}' does not use the precision or the reuse factor (its projects have no HLS configuration), so a --precision x --reuse grid would evaluate one design ${points.length} times. Compare its designs with firmflow bench instead, one run per setting (e.g. firmflow bench ${options.model} --backend ${probe.backend.name} -O device=AIE-MLv2, or per-layer aie.layers.<node>.casLength in a --config), and firmflow report for the performance model.`);
+  }
+
   // Shared inputs: random within the range every point's input type holds (the narrowest), or given.
   const ranges: { input: string; min: number; max: number }[] = [];
   let inputs: NamedTensors;

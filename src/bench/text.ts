@@ -50,12 +50,24 @@ export function formatBench(r: BenchReport): string {
     lines.push(`estimates (${e.source}${e.part ? `, ${e.part}` : ''}${e.clockPeriodNs ? ` at ${e.clockPeriodNs} ns` : ''})`);
     const t = e.total, u = e.utilization;
     const util = (k: 'dsp' | 'lut' | 'ff' | 'bram18k'): string => (u && u[k] !== null ? ` (${pct(u[k])})` : '');
-    lines.push(`  latency ${fmt(t.latencyCycles)} cycles = ${fmt(t.latencyNs)} ns, II ${fmt(t.ii)}; DSP ${fmt(t.dsp)}${util('dsp')}, LUT ${fmt(t.lut)}${util('lut')}, FF ${fmt(t.ff)}${util('ff')}, BRAM18K ${fmt(t.bram18k)}${util('bram18k')}${e.fits === false ? '; DOES NOT FIT the part' : ''}`);
+    const fpga = t.dsp !== null || t.lut !== null || !e.resources?.length;
+    const res = fpga
+      ? `DSP ${fmt(t.dsp)}${util('dsp')}, LUT ${fmt(t.lut)}${util('lut')}, FF ${fmt(t.ff)}${util('ff')}, BRAM18K ${fmt(t.bram18k)}${util('bram18k')}`
+      : e.resources!.map((x) => `${x.name} ${fmt(x.used)}${x.available !== null ? `/${fmt(x.available)}` : ''}${x.fraction !== null ? ` (${pct(x.fraction)})` : ''}`).join(', ');
+    lines.push(`  latency ${fmt(t.latencyCycles)} cycles = ${fmt(t.latencyNs)} ns, II ${fmt(t.ii)}, ${fmt(t.samplesPerSecond)} samples/s; ${res}${e.fits === false ? '; DOES NOT FIT the part' : ''}`);
+    if (e.bottleneck) lines.push(`  bottleneck: ${e.bottleneck}`);
   } else lines.push('estimates: none (the backend does not estimate latency and resources)');
   lines.push('');
   lines.push('layers');
-  const lr = [['#', 'layer', 'op', 'precision', 'max|err|', 'err/bound', 'cycles', 'DSP', 'LUT']];
-  for (const l of r.layers) lr.push([String(l.index), l.name, l.op, l.precision ?? '–', fmt(l.trace?.maxAbsError), fmt(l.trace?.ratio), fmt(l.estimate?.latencyCycles), fmt(l.estimate?.dsp), fmt(l.estimate?.lut)]);
+  // Targets without DSP/LUT figures (AIE) show their own named resources instead.
+  const other = r.layers.some((l) => l.estimate?.resources) && !r.layers.some((l) => l.estimate?.dsp != null || l.estimate?.lut != null)
+    ? [...new Set(r.layers.flatMap((l) => Object.keys(l.estimate?.resources ?? {})))]
+    : null;
+  const lr = [['#', 'layer', 'op', 'precision', 'max|err|', 'err/bound', 'cycles', ...(other ?? ['DSP', 'LUT'])]];
+  for (const l of r.layers) {
+    const res = other ? other.map((k) => fmt(l.estimate?.resources?.[k])) : [fmt(l.estimate?.dsp), fmt(l.estimate?.lut)];
+    lr.push([String(l.index), l.name, l.op, l.precision ?? '–', fmt(l.trace?.maxAbsError), fmt(l.trace?.ratio), fmt(l.estimate?.latencyCycles), ...res]);
+  }
   lines.push(table(lr, (i) => i === 0 || i >= 4));
   return `${lines.join('\n')}\n`;
 }

@@ -3,7 +3,7 @@
  * removes or retypes a field is a new major schema version; adding optional fields is a minor one.
  */
 
-export const BENCH_SCHEMA_VERSION = '1.0';
+export const BENCH_SCHEMA_VERSION = '1.1';
 export const BENCH_SCHEMA_ID = 'https://firmflow.dev/schema/bench-report.v1.json';
 
 /** Error statistics of one output against the float reference. */
@@ -92,6 +92,17 @@ export interface LayerEstimate extends ResourceFigures {
   latencyCycles: number | null;
   ii: number | null;
   reuseFactor: number | null;
+  /** (v1.1, optional) The layer's resources as named counts, whatever the target: dsp/lut/... on an FPGA, tiles on AIE. */
+  resources?: Record<string, number>;
+}
+
+/** (v1.1) One resource of the generic estimate: a named count, the target's capacity of it and the fraction used. */
+export interface NamedResource {
+  /** e.g. 'dsp', 'lut', 'ff', 'bram18k', 'uram' (FPGA); 'tiles', 'memoryTiles', 'tileMemoryBytes', 'memoryTileBytes' (AIE). */
+  name: string;
+  used: number;
+  available: number | null;
+  fraction: number | null;
 }
 
 export interface EstimateReport {
@@ -107,6 +118,10 @@ export interface EstimateReport {
   fits: boolean | null;
   /** Assumptions and caveats the estimator states. */
   notes: string[];
+  /** (v1.1, optional) Every backend's resources as named counts (the FPGA figures above, AIE tiles and memory). */
+  resources?: NamedResource[];
+  /** (v1.1, optional) What bounds the throughput, when the estimator says (AIE: the slowest stage). */
+  bottleneck?: string | null;
 }
 
 export interface BenchReport {

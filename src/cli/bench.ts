@@ -11,6 +11,7 @@ import { takePluginWarnings } from '../registry/plugins.js';
 import { json, Progress, type Io } from './output.js';
 import { addSweepCommand } from './sweep.js';
 import { readInputs } from './tensors.js';
+import { backendOption } from './args.js';
 
 /* `firmflow bench` (and `firmflow sweep`, registered from here so main.ts has one hook). */
 
@@ -31,18 +32,6 @@ function range(v: string): [number, number] {
   return [lo, hi];
 }
 
-/** `-O key=value`, collected; values that parse as JSON are typed (as `firmflow convert -O`). */
-export function backendOption(v: string, prev: Record<string, unknown> = {}): Record<string, unknown> {
-  const m = /^([A-Za-z][\w.-]*)=(.*)$/s.exec(v);
-  if (!m) throw new InvalidArgumentError(`expected key=value, got '${v}'.`);
-  let value: unknown = m[2];
-  try {
-    value = JSON.parse(m[2]);
-  } catch {
-    // a bare string
-  }
-  return { ...prev, [m[1]]: value };
-}
 
 function precisionArg(v: string): string {
   const why = checkPrecision(v);

@@ -5,7 +5,8 @@ import { fmt } from '../bench/html.js';
 import { FirmflowError } from '../errors.js';
 import { loadModel } from '../onnx/frontend.js';
 import { takePluginWarnings } from '../registry/plugins.js';
-import { backendOption, convertOptionsFrom, positiveInt, writeOutput } from './bench.js';
+import { backendOption } from './args.js';
+import { convertOptionsFrom, positiveInt, writeOutput } from './bench.js';
 import { json, Progress, table, type Io } from './output.js';
 import { readInputs } from './tensors.js';
 
@@ -64,7 +65,7 @@ export function sweepTable(results: SweepResult[]): string {
 export function addSweepCommand(cmd: Command, io: Io): void {
   cmd
     .command('sweep')
-    .description('evaluate a grid of precisions and reuse factors in parallel: accuracy (emulator) against estimated latency and resources, Pareto front marked')
+    .description('evaluate a grid of precisions and reuse factors in parallel: accuracy (emulator) against estimated latency and resources, Pareto front marked (FPGA backends; AIE, which uses neither, is refused: bench each AIE setting instead)')
     .argument('<model>', 'ONNX model')
     .requiredOption('--reuse <list>', 'reuse factors, e.g. 1,2,4,8', reuseList)
     .requiredOption('--precision <list>', "precisions, e.g. 'fixed<16,6>,fixed<12,4>'", precisionList)

@@ -37,7 +37,7 @@ describe.each(['Vitis', 'Vivado'])('firmflow bench on the jet tagger (%s)', (bac
     const r = await benchCli([JET, '-b', backend, '-n', '256', '--range=-4,4', '-o', dir]);
     first = r.report;
     const rep = r.report;
-    expect(rep.schemaVersion).toBe('1.0');
+    expect(rep.schemaVersion).toBe('1.1');
     expect(rep.model).toMatchObject({ name: 'jet_tagger', backend, parameters: 4389, projectDir: dir });
     expect(rep.model.inputs).toEqual([{ name: 'x', shape: [16], precision: 'fixed<16,6,RND_CONV,SAT>' }]);
     expect(rep.settings).toMatchObject({ samples: 256, seed: 1, inputSource: 'random', ranges: [{ input: 'x', min: -4, max: 4 }] });

@@ -10,7 +10,7 @@ import { emulateGraph, type AieEmulateOptions, type AieInputs } from './emulate.
 import { runHost, type HostManifest, type HostRunOptions } from './host.js';
 import { AIE_BACKEND_FLOWS, AIE_OPTION_KEYS, registerAiePasses } from './passes/index.js';
 import { SUPPORTED_OPS } from './quantize.js';
-import { reportOf } from './report.js';
+import { estimateOf, reportOf } from './report.js';
 import { deserializeLowered } from './writer/serialize.js';
 import { registerAieWriter } from './writer/index.js';
 
@@ -18,7 +18,7 @@ export const meta = { name: 'firmflow-backend-aie', version: '0.1.0' };
 
 export { emulateGraph, srs, roundShift, softmaxTables, layerNormConstants } from './emulate.js';
 export type { AieEmuOutput, AieEmulateOptions, AieInputs } from './emulate.js';
-export { reportOf, type AieReport } from './report.js';
+export { reportOf, estimateOf, type AieReport, type AieEstimate } from './report.js';
 export { writeAieProject } from './writer/index.js';
 export { compileHost, hostIncludeDir, hostCacheDir, HOST_CXX_FLAGS, type HostBuild } from './compile.js';
 export { runHost, type HostManifest, type HostRunOptions } from './host.js';
@@ -36,6 +36,7 @@ export function supports(node: IRNode): true | string {
 export function extendProject(project: Record<string, unknown>, graph: Graph): void {
   project['emulate'] = (inputs: AieInputs, options?: AieEmulateOptions) => emulateGraph(graph, inputs, options);
   project['report'] = () => reportOf(graph, String(project['projectName'] ?? graph.name));
+  project['estimate'] = () => estimateOf(graph, String(project['projectName'] ?? graph.name));
 }
 
 /** Reopens a written AIE project (its firmflow.json) for `firmflow predict --emulate` and `firmflow report`. */
@@ -57,7 +58,7 @@ export async function openProject(dir: string): Promise<OpenedProject> {
     if (!build || force) build = compileHost(dir, { force });
     return build;
   };
-  return {
+  const opened: OpenedProject = {
     dir: resolve(dir),
     name,
     backend: 'AIE',
@@ -73,7 +74,10 @@ export async function openProject(dir: string): Promise<OpenedProject> {
     },
     emulate: async (inputs: NamedTensors, options?: Record<string, unknown>) => emulateGraph(graph, inputs, options as AieEmulateOptions) as unknown as NamedTensors,
     report: async () => ({ ...reportOf(graph, name) }),
+    estimate: async () => estimateOf(graph, name),
   };
+  // The planned graph, for `firmflow bench <dir>` (inputs, layers and their estimates).
+  return Object.assign(opened, { graph: () => graph });
 }
 
 export function register(api: PluginAPI): void {

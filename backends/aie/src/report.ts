@@ -34,3 +34,62 @@ export function reportFromPlan(project: string, meta: AieGraphMeta, perf: AieGra
   const text = `${[...head, ...formatPerformance(perf)].join('\n')}\n`;
   return { project, device: meta.device, mode: meta.mode, rowsPerIteration: meta.batch, perf, ...(meta.planningMs ? { planningMs: meta.planningMs } : {}), text };
 }
+
+/**
+ * The performance model in the shape of firmflow's estimate contract (the field names `firmflow bench` reads:
+ * part, clockPeriod, layers[].latencyCycles/ii/resources, total.latencyCycles/latencyNs/ii/throughput/resources/
+ * fits, assumptions), with AIE resources as named counts: kernel tiles, memory tiles, and the largest data memory
+ * used on one tile and one memory tile (bytes). `total.available` holds the device's capacity of each.
+ */
+export interface AieEstimate {
+  schema: 'firmflow.aie-estimate';
+  version: 1;
+  model: string;
+  backend: 'AIE';
+  projectName: string;
+  part: string;
+  partNumber: null;
+  clockPeriod: number;
+  clockMHz: number;
+  layers: { node: string; name: string; kernel: string; latencyCycles: number; ii: number; reuseFactor: null; resources: { tiles: number }; bound: string }[];
+  total: {
+    latencyCycles: number;
+    latencyNs: number;
+    ii: number;
+    throughput: number;
+    resources: { tiles: number; memoryTiles: number; tileMemoryBytes: number; memoryTileBytes: number };
+    available: { tiles: number; tileMemoryBytes: number; memoryTileBytes: number };
+    fits: boolean;
+  };
+  bottleneck: string;
+  assumptions: string[];
+}
+
+export function estimateOf(graph: Graph, project = graph.name): AieEstimate {
+  const r = reportOf(graph, project);
+  const p = r.perf;
+  const hz = p.throughput.iterationsPerSecond * p.intervalCycles;
+  const clockMHz = hz / 1e6;
+  const total = {
+    latencyCycles: p.latency.cycles,
+    latencyNs: p.latency.ns,
+    ii: p.intervalCycles,
+    throughput: p.throughput.samplesPerSecond,
+    resources: { tiles: p.tilesUsed, memoryTiles: p.memoryPerMemTile.used, tileMemoryBytes: p.memoryPerTile.max, memoryTileBytes: p.memoryPerMemTile.max },
+    available: { tiles: p.tilesAvailable, tileMemoryBytes: p.memoryPerTile.capacity, memoryTileBytes: p.memoryPerMemTile.capacity },
+    fits: p.tilesUsed <= p.tilesAvailable && p.memoryPerTile.max <= p.memoryPerTile.capacity && p.memoryPerMemTile.max <= p.memoryPerMemTile.capacity,
+  };
+  return {
+    schema: 'firmflow.aie-estimate', version: 1, model: 'aie-perf-1', backend: 'AIE', projectName: project,
+    part: r.device, partNumber: null, clockPeriod: 1000 / clockMHz, clockMHz,
+    layers: p.layers.map((l) => ({ node: l.node, name: l.node, kernel: l.kernel, latencyCycles: l.cycles, ii: l.cycles, reuseFactor: null, resources: { tiles: l.kernels }, bound: l.bound })),
+    total,
+    bottleneck: p.bottleneck,
+    assumptions: [
+      `${r.rowsPerIteration} rows (samples) per graph iteration; II is the interval between iterations, set by the bottleneck: ${p.bottleneck}`,
+      'layer cycles are one kernel invocation per iteration (the slowest of compute, stream input/output, weights and cascade terms); kernels are double-buffered',
+      'latency is the critical path PLIO -> memory tiles -> kernels -> PLIO of one iteration, without overlap',
+      `MAC efficiency ${(p.efficiency * 100).toFixed(1)}% of the peak of the ${p.tilesUsed} tiles used`,
+    ],
+  };
+}
