@@ -159,3 +159,36 @@ describe.skipIf(!hasCxx)('AIE host model: int8 jet tagger (16-64-32-32-5)', () =
     await checkModel(qdqMlp(JET_TAGGER), 'jet', [16], 37);
   });
 });
+
+describe.skipIf(!hasCxx)('AIE host model: Concat and Slice as memory-tile views', () => {
+  it('fills one buffer from two Dense layers, reads a column slice, and equals the emulator', async () => {
+    const { qdqConcatSlice } = await import('./host-models.js');
+    const dir = await checkModel(qdqConcatSlice(), 'views', [16], 19);
+    const graph = readFileSync(join(dir, 'src/graph.h'), 'utf8');
+    // The Concat output is one buffer written by both branches' chains; nothing is copied by a kernel.
+    const c = graph.match(/mt_c = adf::shared_buffer<int8>::create\(\{16, (\d+), 1\}, (\d+), (\d+)\);/);
+    expect(c).not.toBeNull();
+    const writes = [...graph.matchAll(/adf::write_access\(mt_c\.in\[\d+\]\) = adf::tiling\(\{[^;]*\.offset = \{(\d+), 0, 0\}/g)].map((m) => Number(m[1]));
+    expect(writes.length).toBe(Number(c![2]));
+    // The second branch writes from column 8 on.
+    expect(writes.some((o) => o >= 8)).toBe(true);
+    expect(writes.some((o) => o < 8)).toBe(true);
+    // The last Dense reads the Slice: columns [8, 16) of the third layer's output buffer.
+    expect(graph).toMatch(/adf::read_access\(mt_d3_relu\.out\[\d+\]\) = adf::tiling\(\{[^;]*\.offset = \{8, 0, 0\}/);
+    expect(graph).not.toMatch(/Concat|Slice/);
+  });
+
+  it('reads a Slice of the graph input, and serves a Concat output and a Slice of it to two output PLIOs', async () => {
+    const { qdqViewsAtPorts } = await import('./host-models.js');
+    const dir = await checkModel(qdqViewsAtPorts(), 'views_ports', [16], 7);
+    const graph = readFileSync(join(dir, 'src/graph.h'), 'utf8');
+    expect(graph).toMatch(/adf::read_access\(mt_y\.out\[\d+\]\) = adf::tiling\(\{\.buffer_dimension = \{16, \d+, 1\}, \.tiling_dimension = \{8, \d+, 1\}, \.offset = \{4, 0, 0\}\}\);\n\s*adf::connect\(mt_y\.out\[\d+\], out_z\.in\[0\]\);/);
+  });
+
+  it('writes a graph input into its region of a Concat buffer through the PLIO access pattern', async () => {
+    const { qdqConcatSlice } = await import('./host-models.js');
+    const dir = await checkModel(qdqConcatSlice(7, 'input'), 'views_in', [16], 9);
+    const graph = readFileSync(join(dir, 'src/graph.h'), 'utf8');
+    expect(graph).toMatch(/adf::write_access\(mt_c\.in\[\d+\]\) = adf::tiling\(\{\.buffer_dimension = \{24, \d+, 1\}, \.tiling_dimension = \{16, \d+, 1\}, \.offset = \{8, 0, 0\}\}\);\n\s*adf::connect\(in_x\.out\[0\], mt_c\.in\[\d+\]\);/);
+  });
+});

@@ -95,3 +95,12 @@ describe.skipIf(!hasShared)('AIE writer: QDQ MLP', () => {
     expect(JSON.parse(j.stdout).perf.macsPerIteration).toBe(8 * (16 * 32 + 32 * 16 + 16 * 5));
   });
 });
+
+describe('AIE writer: Concat views', () => {
+  it('refuses a Concat whose first operand is written in padded tiles that reach into the next operand', async () => {
+    const { qdqConcatSlice } = await import('./host-models.js');
+    const p = await convert(qdqConcatSlice(7, 'padded'), { backend: 'AIE', projectName: 'padded' });
+    await expect(p.write(join(tmp, 'padded'))).rejects.toThrow(/tensor 'c': the writes of k_\w+\.out\[0\] and k_\w+\.out\[0\] overlap in the buffer of the views \(Concat\)/);
+    expect(existsSync(join(tmp, 'padded', 'src/graph.h'))).toBe(false);
+  });
+});

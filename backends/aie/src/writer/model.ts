@@ -100,7 +100,7 @@ const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** How a kernel buffer port holds its tensor. */
 type Layout =
-  | { kind: 'rowmajor'; rows: number; cols: number }
+  | { kind: 'rowmajor'; rows: number; cols: number; colOff?: number; rowOff?: number }
   | { kind: 'blockedA'; tileM: number; tileK: number; m: number; k: number; rowOff: number; colOff: number; batch: number }
   | { kind: 'blockedB'; tileK: number; tileN: number; k: number; n: number; rowOff: number; colOff: number; batch: number }
   | { kind: 'blockedC'; tileM: number; tileN: number; m: number; n: number; rowOff: number; colOff: number; batch: number };
@@ -109,6 +109,16 @@ interface Endpoint {
   /** ADF port expression, e.g. `k_fc1_c0_p0.in[0]`. */
   port: string;
   layout: Layout;
+  /** The region of the root buffer the endpoint's tensor is (a Concat input, a Slice): [cols, rows] at an offset. */
+  slot?: Region;
+}
+
+/** A [cols x rows] region of a root tensor's row-major buffer (rows: all leading axes). */
+interface Region {
+  colOff: number;
+  rowOff: number;
+  cols: number;
+  rows: number;
 }
 
 /** Access pattern of one kernel buffer inside a row-major [batch][rows][cols] shared buffer. */
@@ -182,13 +192,47 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     if (!consumers.has(t)) consumers.set(t, []);
     consumers.get(t)!.push({ node, ends });
   };
-  const aliases = new Map<string, string>();
   const connectionsCascade: ConnectionModel[] = [];
-  const resolve = (t: string): string => {
-    let x = t;
-    while (aliases.has(x)) x = aliases.get(x)!;
-    return x;
+  // Views (Reshape-like, Concat, Slice): a tensor lives in its root tensor's buffer at a (column, row) offset.
+  const { views, copies } = collectViews(graph);
+  const locate = (t: string): { root: string; colOff: number; rowOff: number } => {
+    let x = t, colOff = 0, rowOff = 0;
+    for (let v = views.get(x); v; v = views.get(x)) {
+      colOff += v.colOff;
+      rowOff += v.rowOff;
+      x = v.src;
+    }
+    return { root: x, colOff, rowOff };
   };
+  const resolve = (t: string): string => locate(t).root;
+  const shapeOf = (t: string): number[] => graph.tensor(t).shape.map((d) => (typeof d === 'number' ? d : rows));
+  /** Moves endpoints of tensor `t` into its root buffer (offsets of the view, and the view's region). */
+  const inRoot = (t: string, ends: Endpoint[], at: { root: string; colOff: number; rowOff: number } = locate(t)): Endpoint[] => {
+    const v = at;
+    const s = shapeOf(t);
+    const cols = s[s.length - 1] ?? 1;
+    const slot: Region = { colOff: v.colOff, rowOff: v.rowOff, cols, rows: prod(s) / cols };
+    return ends.map((e) => {
+      const l = e.layout;
+      const layout: Layout = l.kind === 'rowmajor' ? { ...l, colOff: (l.colOff ?? 0) + v.colOff, rowOff: (l.rowOff ?? 0) + v.rowOff } : { ...l, colOff: l.colOff + v.colOff, rowOff: l.rowOff + v.rowOff };
+      return { ...e, layout, slot };
+    });
+  };
+  const addProducer = (t: string, node: IRNode, layer: AieLayer, ends: Endpoint[]): void => {
+    const root = resolve(t);
+    if (!producers.has(root)) producers.set(root, { node, layer, ends: [] });
+    producers.get(root)!.ends.push(...inRoot(t, ends));
+    // A Concat operand that is read elsewhere too keeps its own buffer; its producer also writes the Concat's.
+    for (const c of copies.get(t) ?? []) {
+      const at = copyTarget(c);
+      if (!producers.has(at.root)) producers.set(at.root, { node, layer, ends: [] });
+      producers.get(at.root)!.ends.push(...inRoot(t, ends, at));
+    }
+  };
+  function copyTarget(c: { src: string; colOff: number; rowOff: number }): { root: string; colOff: number; rowOff: number } {
+    const r = locate(c.src);
+    return { root: r.root, colOff: r.colOff + c.colOff, rowOff: r.rowOff + c.rowOff };
+  }
 
   for (const node of graph.topoOrder()) {
     const layer = node.meta['aie'] as AieLayer | undefined;
@@ -199,7 +243,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     const L: LayerModel = { node: node.name, id, kind: layer.kernel, header: `weights/${id}.h`, library: '', instantiations: [], config: { name: cfg, lines: [] }, arrays: [], kernels: [], summary: '' };
     const place = new Map((layer.placement?.kernels ?? []).map((k) => [`${k.chain}:${k.pos}`, k]));
     const kid = (chain: number, pos: number): string => place.get(`${chain}:${pos}`)?.id ?? `${id}_c${chain}_p${pos}`;
-    const locate = (k: KernelModel, chain: number, pos: number): void => {
+    const place1 = (k: KernelModel, chain: number, pos: number): void => {
       const p = place.get(`${chain}:${pos}`);
       if (p) {
         k.location = { col: p.col, row: p.row };
@@ -212,12 +256,8 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     };
     const cfgLines = L.config.lines;
 
-    if (layer.kernel === 'view' && (node.op === 'Reshape' || node.op === 'Flatten' || node.op === 'Squeeze' || node.op === 'Unsqueeze' || node.op === 'Identity')) {
-      // Same bytes in the same order: the consumers read the producer's tensor.
-      aliases.set(out, layer.inputs[0]);
-      continue;
-    }
-    if (layer.kernel === 'view') fail(node, `${node.op} as a view needs a memory-tile plan the writer does not emit yet`);
+    // Views move no data: their tensors are regions of their root's buffer (collectViews).
+    if (layer.kernel === 'view') continue;
 
     if (layer.kernel === 'dense' || layer.kernel === 'matmul') {
       const t = tilingOf(layer, node);
@@ -268,23 +308,22 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           const aEnd: Endpoint = { port: `${kId}.in[0]`, layout: { kind: 'blockedA', tileM: t.tileM, tileK: t.tileK, m, k, rowOff, colOff: p * t.tileK, batch } };
           km.inDims[0] = t.tileM * t.tileK * batch;
           dimensions.push({ port: aEnd.port, elements: km.inDims[0]! });
-          addConsumer(resolve(layer.inputs[0]), node, [aEnd]);
+          addConsumer(resolve(layer.inputs[0]), node, inRoot(layer.inputs[0], [aEnd]));
           if (!isDense) {
             const bEnd: Endpoint = { port: `${kId}.in[1]`, layout: { kind: 'blockedB', tileK: t.tileK, tileN: t.tileN, k, n, rowOff: p * t.tileK, colOff, batch } };
             km.inDims[1] = t.tileK * t.tileN * batch;
             dimensions.push({ port: bEnd.port, elements: km.inDims[1]! });
-            addConsumer(resolve(layer.inputs[1]), node, [bEnd]);
+            addConsumer(resolve(layer.inputs[1]), node, inRoot(layer.inputs[1], [bEnd]));
           }
           const nBuf = isDense ? 1 : 2;
           if (role === 'single' || role === 'last') {
             const oEnd: Endpoint = { port: `${kId}.out[0]`, layout: { kind: 'blockedC', tileM: t.tileM, tileN: t.tileN, m, n, rowOff, colOff, batch } };
             km.outDims[0] = t.tileM * t.tileN * batch;
             dimensions.push({ port: oEnd.port, elements: km.outDims[0]! });
-            if (!producers.has(out)) producers.set(out, { node, layer, ends: [] });
-            producers.get(out)!.ends.push(oEnd);
+            addProducer(out, node, layer, [oEnd]);
           }
           if (p > 0) connectionsCascade.push({ from: `k_${kid(c, p - 1)}.out[0]`, to: `${kId}.in[${nBuf}]` });
-          locate(km, c, p);
+          place1(km, c, p);
           L.kernels.push(km);
         }
       }
@@ -376,12 +415,12 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
         const e: Endpoint = { port: `${kId}.in[${i}]`, layout: { kind: 'rowmajor', rows: inSize(i) / (layer.shapes.inputs[i]?.at(-1) ?? cols), cols: layer.shapes.inputs[i]?.at(-1) ?? cols } };
         km.inDims[i] = inSize(i);
         dimensions.push({ port: e.port, elements: inSize(i) });
-        addConsumer(resolve(t), node, [e]);
+        addConsumer(resolve(t), node, inRoot(t, [e]));
       });
       const oEnd: Endpoint = { port: `${kId}.out[0]`, layout: { kind: 'rowmajor', rows: size / cols, cols } };
       dimensions.push({ port: oEnd.port, elements: size });
-      producers.set(out, { node, layer, ends: [oEnd] });
-      locate(km, 0, 0);
+      addProducer(out, node, layer, [oEnd]);
+      place1(km, 0, 0);
       L.kernels.push(km);
     }
     layers.push(L);
@@ -428,20 +467,34 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
   const connections: ConnectionModel[] = [...connectionsCascade];
   const shared: SharedBufferModel[] = [];
   const planned = new Map((meta.sharedBuffers ?? []).map((b) => [b.tensor, b]));
-  const tensors = new Set<string>([...producers.keys(), ...graph.inputs.map((p) => p.tensor)]);
+  const tensors = new Set<string>([...producers.keys(), ...graph.inputs.flatMap((p) => [resolve(p.tensor), ...(copies.get(p.tensor) ?? []).map((c) => copyTarget(c).root)])]);
+  const wholeOf = (t: string): Layout => {
+    const s = shapeOf(t);
+    const c = s[s.length - 1] ?? 1;
+    return { kind: 'rowmajor', rows: prod(s) / c, cols: c };
+  };
   for (const t of [...tensors].sort((a, b) => order(graph, a) - order(graph, b) || (a < b ? -1 : 1))) {
     const srcEnds: Endpoint[] = [];
     const p = producers.get(t);
     if (p) srcEnds.push(...p.ends);
-    const inPlio = plios.find((x) => x.direction === 'in' && x.tensor === t);
     const shape = shapeOfTensor(t);
     const cols = shape[shape.length - 1] ?? 1;
     const total = prod(shape);
-    if (inPlio) srcEnds.push({ port: `${inPlio.id}.out[0]`, layout: { kind: 'rowmajor', rows: total / cols, cols } });
+    for (const x of plios.filter((x) => x.direction === 'in')) {
+      if (resolve(x.tensor) === t) srcEnds.push(...inRoot(x.tensor, [{ port: `${x.id}.out[0]`, layout: wholeOf(x.tensor) }]));
+      for (const c of copies.get(x.tensor) ?? []) {
+        const at = copyTarget(c);
+        if (at.root === t) srcEnds.push(...inRoot(x.tensor, [{ port: `${x.id}.out[0]`, layout: wholeOf(x.tensor) }], at));
+      }
+    }
     const dstEnds: Endpoint[] = (consumers.get(t) ?? []).flatMap((c) => c.ends);
-    for (const o of plios.filter((x) => x.direction === 'out' && x.tensor === t)) dstEnds.push({ port: `${o.id}.in[0]`, layout: { kind: 'rowmajor', rows: total / cols, cols } });
+    for (const o of plios.filter((x) => x.direction === 'out' && x.tensor === t)) {
+      const portTensor = graph.outputs.find((g) => g.name === o.port)?.tensor ?? t;
+      dstEnds.push(...inRoot(portTensor, [{ port: `${o.id}.in[0]`, layout: wholeOf(portTensor) }]));
+    }
     if (!srcEnds.length || !dstEnds.length) continue;
-    const allRowMajor = [...srcEnds, ...dstEnds].every((e) => e.layout.kind === 'rowmajor');
+    const whole = (e: Endpoint): boolean => !e.slot || (e.slot.colOff === 0 && e.slot.rowOff === 0 && e.slot.cols === cols && e.slot.cols * e.slot.rows === total);
+    const allRowMajor = [...srcEnds, ...dstEnds].every((e) => e.layout.kind === 'rowmajor' && whole(e));
     if (allRowMajor && srcEnds.length === 1) {
       for (const d of dstEnds) connections.push({ from: srcEnds[0].port, to: d.port });
       continue;
@@ -455,26 +508,139 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       if (l.kind === 'blockedB') { extent[0] = Math.max(extent[0], l.colOff + l.tileN); extent[1] = Math.max(extent[1], l.rowOff + l.tileK); batch = Math.max(batch, l.batch); }
       if (l.kind === 'blockedC') { extent[0] = Math.max(extent[0], l.colOff + l.tileN); extent[1] = Math.max(extent[1], l.rowOff + l.tileM); batch = Math.max(batch, l.batch); }
     }
+    const viewed = [...srcEnds, ...dstEnds].some((e) => !whole(e));
+    const who = (e: Endpoint): IRNode | undefined => producers.get(t)?.node ?? consumers.get(t)?.find((c) => c.ends.includes(e))?.node;
+    if (viewed) checkViews(t, srcEnds, dstEnds, batch, [cols, total / cols], whole, who);
     if (batch > 1) extent[1] = Math.max(1, Math.round(total / cols / batch));
     extent[2] = batch;
     const real = [cols, total / cols / batch, batch];
     const plan = planned.get(t);
     const name = `mt_${graph.tensor(t).id}`;
     const dtype = fmtOf(t).dtype;
-    const rowMajorAccess = (): AieTilingParameters => ({ buffer_dimension: extent, tiling_dimension: real, offset: [0, 0, 0], tile_traversal: [] });
+    const rowMajorAccess = (e: Endpoint): AieTilingParameters => {
+      const l = e.layout as Extract<Layout, { kind: 'rowmajor' }>;
+      if (whole(e)) return { buffer_dimension: extent, tiling_dimension: real, offset: [0, 0, 0], tile_traversal: [] };
+      return { buffer_dimension: extent, tiling_dimension: [l.cols, l.rows, 1], offset: [l.colOff ?? 0, l.rowOff ?? 0, 0], tile_traversal: [] };
+    };
     shared.push({
       name,
       ctype: CPP_TYPE[dtype],
       dims: extent,
       column: plan?.columns[0],
-      writers: srcEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess() : accessFor(e.layout, extent) })),
-      readers: dstEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess() : accessFor(e.layout, extent, real) })),
+      writers: srcEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess(e) : accessFor(e.layout, extent) })),
+      readers: dstEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess(e) : accessFor(e.layout, extent, real) })),
     });
   }
   connections.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
   return { name: projectName, device: meta.device, rowsPerIteration: rows, layers, shared, plios, connections, dimensions, locations };
 }
 
+
+type ViewStep = { src: string; colOff: number; rowOff: number };
+
+/**
+ * The views of a graph: tensor -> the tensor whose buffer holds it, at a (column, row) offset (rows: leading axes).
+ * A Concat operand that is a graph input or output, or is read by other layers too, keeps its own buffer (a reader
+ * of the operand that feeds another operand would otherwise make the Concat's buffer a cycle); its producer writes
+ * it a second time into the Concat's buffer (`copies`).
+ */
+function collectViews(graph: Graph): { views: Map<string, ViewStep>; copies: Map<string, ViewStep[]> } {
+  const views = new Map<string, ViewStep>();
+  const copies = new Map<string, ViewStep[]>();
+  const set = (node: IRNode, t: string, v: { src: string; colOff: number; rowOff: number }): void => {
+    if (views.has(t)) fail(node, `tensor '${t}' is already a view of '${views.get(t)!.src}'; a tensor lives in one buffer`);
+    views.set(t, v);
+  };
+  for (const node of graph.topoOrder()) {
+    const l = node.meta['aie'] as AieLayer | undefined;
+    if (l?.kernel !== 'view') continue;
+    const out = l.outputs[0];
+    const outS = l.shapes.output;
+    const rank = outS.length;
+    if (node.op === 'Concat') {
+      const axis = ((Number(l.attrs['axis']) % rank) + rank) % rank;
+      if (axis !== rank - 1 && prod(outS.slice(0, axis)) !== 1) fail(node, `along axis ${axis} of ${JSON.stringify(outS)} its inputs interleave; only the last axis or the outermost non-unit axis is a view`);
+      let acc = 0;
+      l.inputs.forEach((t, i) => {
+        const s = l.shapes.inputs[i];
+        const v = axis === rank - 1 ? { src: out, colOff: acc, rowOff: 0 } : { src: out, colOff: 0, rowOff: acc * prod(s.slice(axis + 1, -1)) };
+        if (views.has(t)) fail(node, `operand '${t}' is already a region of '${views.get(t)!.src}' (a Slice, a Reshape, or a repeated operand); a Concat operand must be a kernel's output or a graph input`);
+        if (graph.isGraphInput(t) || graph.isGraphOutput(t) || graph.consumers(t).length > 1) {
+          const p = graph.producer(t);
+          if (p && (p.meta['aie'] as AieLayer | undefined)?.kernel === 'view') fail(node, `operand '${t}' is a view (${p.op}) that other layers read too; the writer copies only kernel outputs and graph inputs into a Concat`);
+          if (!copies.has(t)) copies.set(t, []);
+          copies.get(t)!.push(v);
+        } else set(node, t, v);
+        acc += s[axis];
+      });
+    } else if (node.op === 'Slice') {
+      const inS = l.shapes.inputs[0];
+      const axes = (l.attrs['axes'] as number[] | undefined) ?? inS.map((_, i) => i);
+      const starts = l.attrs['starts'] as number[];
+      const cut = axes.map((a, i) => ({ a: a < 0 ? a + inS.length : a, s: starts[i] })).filter((x) => outS[x.a] !== inS[x.a]);
+      if (cut.length > 1) fail(node, `slices ${cut.length} axes; a view slices one`);
+      let colOff = 0, rowOff = 0;
+      if (cut.length === 1) {
+        const { a } = cut[0];
+        const st = Math.min(Math.max(cut[0].s < 0 ? cut[0].s + inS[a] : cut[0].s, 0), inS[a]);
+        if (a === inS.length - 1) colOff = st;
+        else if (prod(inS.slice(0, a)) === 1) rowOff = st * prod(inS.slice(a + 1, -1));
+        else fail(node, `a slice of axis ${a} of ${JSON.stringify(inS)} is not contiguous; only the last axis or the outermost non-unit axis is a view`);
+      }
+      set(node, out, { src: l.inputs[0], colOff, rowOff });
+    } else {
+      // Reshape / Flatten / Squeeze / Unsqueeze / Identity: the same bytes in the same order.
+      set(node, out, { src: l.inputs[0], colOff: 0, rowOff: 0 });
+    }
+  }
+  // A region at an offset keeps its meaning only along views that keep the row length: a chain through a reshape
+  // that changes it must be whole tensors all along.
+  const shapeOf = (t: string): number[] => graph.tensor(t).shape.map((d) => (typeof d === 'number' ? d : 1));
+  const last = (t: string): number => shapeOf(t)[shapeOf(t).length - 1] ?? 1;
+  for (const t of views.keys()) {
+    let x = t, colOff = 0, rowOff = 0, reshaped = false;
+    for (let v = views.get(x); v; v = views.get(x)) {
+      colOff += v.colOff;
+      rowOff += v.rowOff;
+      if (last(x) !== last(v.src) && prod(shapeOf(x)) === prod(shapeOf(v.src)) && v.colOff === 0 && v.rowOff === 0) reshaped = true;
+      x = v.src;
+    }
+    if (reshaped && (colOff !== 0 || rowOff !== 0 || prod(shapeOf(t)) !== prod(shapeOf(x)))) {
+      fail(graph.producer(t) ?? undefined, `tensor '${t}' is a region of '${x}' through a reshape that changes the row length; the writer emits views that keep it`);
+    }
+  }
+  return { views, copies };
+}
+
+/**
+ * Checks that the accesses to a buffer holding views stay in their regions: no two writers' (padded) blocks overlap,
+ * and a MatMul's B operand read from a view does not read a neighbour's data as its padding.
+ */
+function checkViews(t: string, srcEnds: Endpoint[], dstEnds: Endpoint[], batch: number, root: [number, number], whole: (e: Endpoint) => boolean, who: (e: Endpoint) => IRNode | undefined): void {
+  if (batch > 1) fail(who(srcEnds[0]), `tensor '${t}' holds views (Concat/Slice) and is read as a batch of matrices; the writer emits views of 2-D buffers only`);
+  const box = (e: Endpoint): Region => {
+    const l = e.layout;
+    switch (l.kind) {
+      case 'rowmajor': return { colOff: l.colOff ?? 0, rowOff: l.rowOff ?? 0, cols: l.cols, rows: l.rows };
+      case 'blockedA': return { colOff: l.colOff, rowOff: l.rowOff, cols: l.tileK, rows: l.tileM };
+      case 'blockedB': return { colOff: l.colOff, rowOff: l.rowOff, cols: l.tileN, rows: l.tileK };
+      case 'blockedC': return { colOff: l.colOff, rowOff: l.rowOff, cols: l.tileN, rows: l.tileM };
+    }
+  };
+  // Inside the root's real extent (padding beyond it is the buffer's own).
+  const clip = (r: Region): Region => ({ ...r, cols: Math.max(0, Math.min(r.colOff + r.cols, root[0]) - r.colOff), rows: Math.max(0, Math.min(r.rowOff + r.rows, root[1]) - r.rowOff) });
+  const overlap = (a: Region, b: Region): boolean => a.colOff < b.colOff + b.cols && b.colOff < a.colOff + a.cols && a.rowOff < b.rowOff + b.rows && b.rowOff < a.rowOff + a.rows;
+  const ws = srcEnds.map((e) => clip(box(e)));
+  for (let i = 0; i < ws.length; i++)
+    for (let j = i + 1; j < ws.length; j++)
+      if (overlap(ws[i], ws[j])) fail(who(srcEnds[i]), `tensor '${t}': the writes of ${srcEnds[i].port} and ${srcEnds[j].port} overlap in the buffer of the views (Concat) they fill; their padded tiles (${ws[i].cols}x${ws[i].rows} at ${ws[i].colOff},${ws[i].rowOff}) must stay in their own regions`);
+  for (const e of dstEnds) {
+    if (e.layout.kind !== 'blockedB' || whole(e) || !e.slot) continue;
+    const r = clip(box(e));
+    const s = e.slot;
+    if (r.colOff + r.cols > s.colOff + s.cols || r.rowOff + r.rows > s.rowOff + s.rows) fail(who(e), `tensor '${t}': ${e.port} reads the matrix operand B from a view (Slice/Concat input) and its padded tiles reach into the neighbouring region`);
+  }
+}
 
 function order(graph: Graph, t: string): number {
   const p = graph.producer(t);
