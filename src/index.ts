@@ -32,4 +32,4 @@ export type {
   PluginRegister, PluginStatus, RegisterPassOptions, WriteContext, Writer,
 } from './registry/types.js';
 
-export { renderTemplate, renderTemplateTo, writeAtomically, writeBinaryFile, writeTextFile } from './writer/index.js';
+export { jsonSafe, renderTemplate, renderTemplateTo, writeAtomically, writeBinaryFile, writeTextFile } from './writer/index.js';

@@ -9,6 +9,7 @@ import { buildProjectModel, type ProjectModel } from './model.js';
 import { encodeWeights, weightHeader } from './weights.js';
 import { serializeGraph } from './serialize.js';
 import { testbenchFiles, type TestbenchFiles } from './testbench.js';
+import { jsonSafe } from '../../../src/writer/json.js';
 
 /** The repository's templates/vitis folder (from src or from dist). */
 export function templatesDir(): string {
@@ -25,22 +26,6 @@ export type Flavor = 'Vitis' | 'Vivado';
 
 const DEFAULT_PART = 'xcvu13p-flga2577-2-e';
 
-function jsonSafe(v: unknown): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (Array.isArray(v)) return v.map(jsonSafe);
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-  if (typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (typeof x === 'function' || x === undefined) continue;
-      o[k] = jsonSafe(x);
-    }
-    return o;
-  }
-  return undefined;
-}
 
 /** The project manifest: resolved options, ports, per-layer kernels and types, and the lowered graph to reopen. */
 function manifest(m: ProjectModel, ctx: WriteContext, flavor: Flavor): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, PluginAPI, WriteContext } from 'firmflow';
+import { jsonSafe } from 'firmflow';
 import { emulateGraph } from '../emulate.js';
 import { loadDevice } from '../devices.js';
 import type { AieDataType, AieGraphMeta, AieTilingParameters } from '../lowered.js';
@@ -171,22 +172,6 @@ function plClock(device: string, file?: string): number {
   }
 }
 
-export function jsonSafe(v: unknown): unknown {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
-  if (Array.isArray(v)) return v.map(jsonSafe);
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>);
-  if (typeof v === 'object') {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object).sort()) {
-      const x = (v as Record<string, unknown>)[k];
-      if (typeof x === 'function' || x === undefined) continue;
-      o[k] = jsonSafe(x);
-    }
-    return o;
-  }
-  return undefined;
-}
 
 export function registerAieWriter(api: Pick<PluginAPI, 'registerWriter'>): void {
   api.registerWriter('AIE', { write: (ctx) => writeAieProject(ctx) });
