@@ -100,6 +100,23 @@ inline T max_of(const T& a, const T& b) {
   return a >= b ? a : b;
 }
 
+// io_stream line buffers: reads input row `ih` (in_width pixels of n_chan values, data_T::size values per beat)
+// into slot ih % LBR of a circular buffer of LBR rows. Shared by the stream convolution and pooling kernels.
+template <class data_T, typename CONFIG_T, int LBR>
+inline void read_row_into_line_buffer(hls::stream<data_T>& data, typename data_T::value_type lb[], unsigned ih) {
+  NNET_PRAGMA(HLS INLINE)
+  enum { IP = data_T::size };
+  for (unsigned b = 0; b < CONFIG_T::in_width * (CONFIG_T::n_chan / IP); b++) {
+    NNET_PRAGMA(HLS PIPELINE)
+    const data_T beat = data.read();
+    const unsigned base = ((ih % LBR) * CONFIG_T::in_width) * CONFIG_T::n_chan + b * IP;
+    for (unsigned i = 0; i < (unsigned)IP; i++) {
+      NNET_PRAGMA(HLS UNROLL)
+      lb[base + i] = beat[i];
+    }
+  }
+}
+
 }  // namespace nnet
 
 #endif

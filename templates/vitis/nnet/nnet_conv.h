@@ -186,15 +186,7 @@ void conv_2d_stream(hls::stream<data_T>& data, hls::stream<res_T>& res, const W_
   NNET_PRAGMA(HLS ARRAY_PARTITION variable = lb cyclic factor = CONFIG_T::n_chan)
   unsigned oh = 0;
   for (unsigned ih = 0; ih < CONFIG_T::in_height; ih++) {
-    for (unsigned b = 0; b < CONFIG_T::in_width * (CONFIG_T::n_chan / IP); b++) {
-      NNET_PRAGMA(HLS PIPELINE)
-      const data_T beat = data.read();
-      const unsigned base = ((ih % LBR) * CONFIG_T::in_width) * CONFIG_T::n_chan + b * IP;
-      for (unsigned i = 0; i < (unsigned)IP; i++) {
-        NNET_PRAGMA(HLS UNROLL)
-        lb[base + i] = beat[i];
-      }
-    }
+    read_row_into_line_buffer<data_T, CONFIG_T, LBR>(data, lb, ih);
     while (oh < CONFIG_T::out_height && last_row_of<CONFIG_T>(oh) <= (int)ih) {
       // PF pixels of the row per pipeline step (the last step of a row may hold fewer).
       for (unsigned ow0 = 0; ow0 < CONFIG_T::out_width; ow0 += PF) {
