@@ -61,6 +61,9 @@ function permuteAgnostic(n: IRNode, perm: number[]): { attrs: Attrs; outPerm: nu
  * channels-last conversion leaves around activations meet and cancel. Binary nodes move only when their other
  * input is a constant or comes through the same permutation; Concat when all of its inputs do.
  *
+ * A Split moves a Transpose onto each of its parts when each part goes on into another Transpose (a channels-first
+ * Split between two converted convolutions), so the pairs cancel.
+ *
  * At the model's inputs the direction is reversed for the axis-agnostic ops (Resize, Softmax, reductions): a
  * Transpose after such a node that reads a graph input moves above it, so the node runs in the layout of the
  * convolutions after it and the one Transpose left sits on the input, where a backend can absorb it into the
@@ -74,6 +77,7 @@ export const sinkTransposes: NodePass = {
   transform(t, graph) {
     if (hoist(t, graph)) return true;
     const next = soleConsumer(graph, t.outputs[0]);
+    if (next?.op === 'Split') return throughSplit(t, next, graph);
     if (!next || !sinkable(next) || next.outputs.length !== 1) return false;
     const perm = transposePerm(graph, t);
     const rank = perm.length;
@@ -134,6 +138,39 @@ export const sinkTransposes: NodePass = {
     return true;
   },
 };
+
+/**
+ * Transpose -> Split becomes Split (along the permuted axis) -> one Transpose per part, but only when every part is
+ * read by a Transpose alone: those pairs then merge or cancel (cancel-transposes), so the count never grows. Other
+ * Splits stop the Transpose.
+ */
+function throughSplit(t: IRNode, split: IRNode, graph: Graph): boolean {
+  const parts = split.outputs.filter((o) => o !== '');
+  if (!parts.length || !parts.every((o) => soleConsumer(graph, o)?.op === 'Transpose')) return false;
+  if (!transparent(graph, t)) return false;
+  const perm = transposePerm(graph, t);
+  const x = graph.tensor(t.inputs[0]);
+  const axis = perm[normAxis(typeof split.attrs['axis'] === 'number' ? split.attrs['axis'] : 0, perm.length)];
+  const sizes = split.attrs['split'] as number[];
+  const mids = split.outputs.map((o, i) => {
+    if (o === '') return '';
+    const y = graph.tensor(o);
+    const shape = [...x.shape];
+    shape[axis] = sizes[i];
+    const mid = graph.addTensor({ name: graph.freshTensorName(`${o}_pre`), shape, dtype: y.dtype });
+    mid.precision = y.precision;
+    mid.quant = y.quant;
+    return mid.name;
+  });
+  const outs = [...split.outputs];
+  graph.removeNode(split.name, false);
+  graph.removeNode(t.name);
+  graph.addNode({ name: split.name, op: 'Split', attrs: { ...split.attrs, axis }, inputs: [x.name], outputs: mids, origin: split.origin, meta: split.meta });
+  outs.forEach((o, i) => {
+    if (o !== '') graph.addNode({ name: graph.freshNodeName(t.name), op: 'Transpose', attrs: { perm }, inputs: [mids[i]], outputs: [o], origin: t.origin });
+  });
+  return true;
+}
 
 /** The input-side rule: graph input -> agnostic node -> Transpose becomes graph input -> Transpose -> node. */
 function hoist(t: IRNode, graph: Graph): boolean {

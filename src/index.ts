@@ -13,6 +13,7 @@ export { ensureBuiltinIROps } from './ir/defs/index.js';
 export type { GraphPort, IRNode, NodeSpec, Tensor, TensorSpec } from './ir/graph.js';
 export type { AffineQuant, Attrs, AttrValue, Dim, DType, FixedType, OverflowMode, RoundingMode, Shape, TensorData } from './ir/types.js';
 export { IdentifierPool, sanitizeIdentifier } from './ir/names.js';
+export { fracBits, quantizeArray } from './fixed/index.js';
 
 export { interpret } from './interp/interpreter.js';
 export type { Feed, InterpretOptions } from './interp/interpreter.js';

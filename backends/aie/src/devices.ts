@@ -37,6 +37,12 @@ export interface AieDevice {
   /** Memory tiles: one per column per row; DMA channels per memory tile; reach = neighbours a channel addresses. */
   memoryTile: { bytes: number; rows: number; banks: number; dma: { s2mm: number; mm2s: number }; neighbourReach: number };
   plio: { widthBits: number; plClockMHz: number; inputsPerColumn: number; outputsPerColumn: number };
+  /**
+   * GMIO (DDR <-> array through the interface tiles' DMA over the NoC): MM2S channels usable for GMIO inputs in the
+   * whole array, and the DDR bandwidth they share (GB/s). Each channel moves at most one stream word per cycle.
+   * Defaults (assumed, override in a device file): 2 channels per column, 25.6 GB/s.
+   */
+  gmio: { mm2sChannels: number; ddrGBps: number };
   /** Cycle overheads of the analytic model. */
   overheads: { kernelCallCycles: number; loopCycles: number; dmaSetupCycles: number; cascadeHopCycles: number };
   notes?: string[];
@@ -118,6 +124,7 @@ export function validateDevice(raw: unknown, where = 'device'): AieDevice {
   const tdma = obj(o['tileDma'] ?? { s2mm: 2, mm2s: 2 }, where, 'tileDma');
   const plio = obj(o['plio'], where, 'plio');
   const ov = obj(o['overheads'] ?? {}, where, 'overheads');
+  const gm = obj(o['gmio'] ?? {}, where, 'gmio');
   const notes = o['notes'];
   if (notes !== undefined && (!Array.isArray(notes) || notes.some((n) => typeof n !== 'string'))) bad(where, 'notes', 'must be a list of strings');
   const dev: AieDevice = {
@@ -148,6 +155,10 @@ export function validateDevice(raw: unknown, where = 'device'): AieDevice {
       plClockMHz: posNum(plio, 'plClockMHz', where, 'plio.'),
       inputsPerColumn: posInt(plio, 'inputsPerColumn', where, 'plio.', 8),
       outputsPerColumn: posInt(plio, 'outputsPerColumn', where, 'plio.', 6),
+    },
+    gmio: {
+      mm2sChannels: posInt(gm, 'mm2sChannels', where, 'gmio.', 2 * posInt(grid, 'columns', where, 'grid.')),
+      ddrGBps: posNum(gm, 'ddrGBps', where, 'gmio.', 25.6),
     },
     overheads: {
       kernelCallCycles: nonNegInt(ov, 'kernelCallCycles', where, 'overheads.', 26),
@@ -227,6 +238,11 @@ export function operandPair(a: AieDataType, w: AieDataType): OperandPair {
 /** Bytes a stream port moves per AIE cycle. */
 export function streamBytesPerCycle(d: AieDevice): number {
   return d.streamBitsPerCycle / 8;
+}
+
+/** Bytes one GMIO channel moves per AIE cycle (one stream word), and all GMIO channels together (DDR bound). */
+export function gmioBytesPerCycle(d: AieDevice): { channel: number; ddr: number } {
+  return { channel: streamBytesPerCycle(d), ddr: (d.gmio.ddrGBps * 1e9) / (d.clockMHz * 1e6) };
 }
 
 /** Bytes one PLIO moves per AIE cycle (PL width x PL clock, in AIE cycles). */

@@ -164,6 +164,19 @@ export interface AiePlio {
   rows: number;
 }
 
+/**
+ * A GMIO input that sends one memory-tile weight store (`store`, an AieSharedBuffer of kind 'weights') from DDR
+ * once per graph iteration: `bytes` per iteration.
+ */
+export interface AieGmio {
+  name: string;
+  store: string;
+  /** Layer (node name) and kernel whose weights it carries. */
+  node: string;
+  kernel: string;
+  bytes: number;
+}
+
 export interface AieGraphPerf {
   /** Cycles between iterations in steady state (the bottleneck). */
   intervalCycles: number;
@@ -180,6 +193,11 @@ export interface AieGraphPerf {
   memoryPerTile: { max: number; mean: number; capacity: number };
   memoryPerMemTile: { max: number; mean: number; capacity: number; used: number };
   layers: { node: string; kernel: AieKernelKind; kernels: number; cycles: number; bound: string; efficiency: number }[];
+  /**
+   * Weights streamed from DDR every iteration (layers with memory-tile weights): GMIO inputs, bytes per
+   * iteration, cycles the shared DDR bandwidth needs for them and the busiest single GMIO channel.
+   */
+  weightTraffic?: { gmioInputs: number; bytesPerIteration: number; ddrCycles: number; channelCycles: number; ddrGBps: number };
 }
 
 export interface AieGraphMeta {
@@ -192,6 +210,8 @@ export interface AieGraphMeta {
   batch: number;
   sharedBuffers: AieSharedBuffer[];
   plio: AiePlio[];
+  /** GMIO inputs feeding the memory-tile weight stores (layers with `tiling.weights === 'memtile'`). */
+  gmio?: AieGmio[];
   perf?: AieGraphPerf;
   /** Timing of the planning steps (ms). */
   planningMs?: Record<string, number>;
@@ -207,6 +227,8 @@ export interface AieLayerOptions {
   split?: 'N' | 'M';
   /** [col, row] of the layer's first kernel (chain 0, position 0). */
   anchor?: [number, number];
+  /** Dense weights in the compute tiles ('tile') or streamed from memory tiles ('memtile'); default: searched. */
+  weights?: 'tile' | 'memtile';
 }
 
 /** The backend's options (`device` and the `aie` object of the conversion options), validated. */
@@ -224,4 +246,12 @@ export interface AieOptions {
   /** Samples (rows) per second the design must reach; with objective 'tiles'. */
   throughputTarget?: number;
   layers: Record<string, AieLayerOptions>;
+  /**
+   * Kernel settings the application sets at run time (runtime parameters, graph.update): 'shift' makes every
+   * Dense/MatMul's scalar requantization shift an asynchronous RTP of the kernel that applies it. Default: none.
+   */
+  rtp?: AieRtpKind[];
 }
+
+export type AieRtpKind = 'shift';
+export const AIE_RTP_KINDS: AieRtpKind[] = ['shift'];

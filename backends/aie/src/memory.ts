@@ -11,7 +11,7 @@
  */
 import { FirmflowError, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from './devices.js';
-import type { AieDataType, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
+import type { AieDataType, AieGmio, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
 import { bytesOf } from './perf.js';
 
 /** Where a tensor's elements live: a root tensor's buffer, at an offset in (last-axis columns, rows). */
@@ -74,6 +74,8 @@ function blocked(dims: number[], off: number[], ext: number[], blk: number[]): A
 export interface MemoryPlan {
   sharedBuffers: AieSharedBuffer[];
   plio: (AiePlio & { rows: number })[];
+  /** GMIO inputs of the memory-tile weight stores. */
+  gmio: AieGmio[];
   /** Bytes and channels used per memory-tile column. */
   columns: { bytes: number; s2mm: number; mm2s: number }[];
 }
@@ -128,6 +130,19 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
         else throw new FirmflowError('aie.memory', `node '${n.name}' (Slice): a slice of axis ${a} of ${JSON.stringify(inS)} is not contiguous; only the last axis or the outermost non-unit axis is a view`);
       }
       alias.set(out, { root: l.inputs[0], colOff, rowOff });
+    } else if (n.op === 'Split') {
+      // Every part is a region of the input: a block of its columns (last axis) or rows (outermost non-unit axis).
+      const inS = shapeOf(l.inputs[0]);
+      const r = inS.length;
+      const axis = ((Number(l.attrs['axis']) % r) + r) % r;
+      const sizes = l.attrs['split'] as number[];
+      if (axis !== r - 1 && prod(inS.slice(0, axis)) !== 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Split): along axis ${axis} of ${JSON.stringify(inS)} its parts interleave; only the last axis or the outermost non-unit axis is a view`);
+      let acc = 0;
+      n.outputs.forEach((t, i) => {
+        const at = acc;
+        acc += sizes[i];
+        if (t !== '') alias.set(t, axis === r - 1 ? { root: l.inputs[0], colOff: at, rowOff: 0 } : { root: l.inputs[0], colOff: 0, rowOff: at * prod(inS.slice(axis + 1, -1)) });
+      });
     } else {
       // Reshape / Flatten / Squeeze / Unsqueeze keep the bytes in place.
       const inS = shapeOf(l.inputs[0]), outS = shapeOf(out);
@@ -158,6 +173,7 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
     return r;
   };
   const kernelsOf = (l: AieLayer): AieKernelPlacement[] => l.placement?.kernels ?? [];
+  const gmios: AieGmio[] = [];
   for (const n of nodes) {
     const l = layers.get(n.name)!;
     if (l.kernel === 'view' || !l.tiling) continue;
@@ -235,16 +251,32 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
         }
       }
     });
-    // streamed weights: one store per kernel, read in chunks of chunkN columns
+    // Streamed weights: one single-buffered store per kernel holding its tileK x tileN slice row-major (zero
+    // padded past K and N), written from DDR by a GMIO input every iteration, read by the kernel's async weight
+    // port in chunks of chunkN columns, each chunk blocked [tileK/k][chunkN/n][k][n] for aie::mmul.
     if (t.weights === 'memtile') {
-      for (const k of ks) {
-        const kExt = Math.min(t.tileK, t.K - k.pos * t.tileK);
-        const nExt = Math.min(t.tileN, t.N - k.chain * t.tileN);
-        const bytes = kExt * nExt * bytesOf(l.dtype.w ?? 'int8');
+      const [, kk, n3] = t.microtile;
+      const R = t.tileN / t.chunkN;
+      const dt = l.dtype.w ?? 'int8';
+      for (const k of [...ks].sort((a, b) => a.chain - b.chain || a.pos - b.pos)) {
+        const bytes = t.tileK * t.tileN * bytesOf(dt);
+        const name = `mtw_${k.id}`;
+        const gmio = `gmio_w_${k.id}`;
         reqs.set(`${n.name}#w${k.id}`, {
-          name: `mtw_${k.id}`, tensor: n.inputs[1], kind: 'weights', dtype: l.dtype.w ?? 'int8', bytes, copies: 1, writers: [],
-          readers: [{ who: `${k.id}:weights`, access: blocked([nExt, kExt], [0, 0], [nExt, kExt], [t.chunkN, t.tileK]), cols: [k.col] }],
+          name, tensor: n.inputs[1], kind: 'weights', dtype: dt, bytes, copies: 1,
+          writers: [{ who: gmio, access: { buffer_dimension: [t.chunkN, R, t.tileK], tiling_dimension: [t.chunkN, R, t.tileK], offset: [0, 0, 0], tile_traversal: [] }, cols: [] }],
+          readers: [{
+            who: `${k.id}:weights`,
+            access: {
+              buffer_dimension: [t.chunkN, R, t.tileK],
+              tiling_dimension: [n3, 1, kk],
+              offset: [0, 0, 0],
+              tile_traversal: [{ dimension: 0, stride: n3, wrap: t.chunkN / n3 }, { dimension: 2, stride: kk, wrap: t.tileK / kk }, { dimension: 1, stride: 1, wrap: R }],
+            },
+            cols: [k.col],
+          }],
         });
+        gmios.push({ name: gmio, store: name, node: n.name, kernel: k.id, bytes });
       }
     }
   }
@@ -280,10 +312,14 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
       throw new FirmflowError('aie.memory', `tensor '${r.tensor}' is read by the AIE graph but nothing writes it (a constant activation is not supported)`);
     }
   }
-  return assign(d, [...reqs.values()], plioWanted, g, shapeOf);
+  if (gmios.length > d.gmio.mm2sChannels) {
+    const layers = [...new Set(gmios.map((x) => x.node))];
+    throw new FirmflowError('aie.memory', `memory-tile weights: ${gmios.length} kernels stream their weights (layers ${layers.map((x) => `'${x}'`).join(', ')}), each fed by one GMIO input, but ${d.name} has ${d.gmio.mm2sChannels} interface MM2S channels for GMIO`, { needed: gmios.length, available: d.gmio.mm2sChannels });
+  }
+  return { ...assign(d, [...reqs.values()], plioWanted, g, shapeOf), gmio: gmios };
 }
 
-function assign(d: AieDevice, reqs: BufferReq[], plioWanted: { name: string; port: string; tensor: string; direction: 'in' | 'out' }[], g: Graph, shapeOf: (t: string) => number[]): MemoryPlan {
+function assign(d: AieDevice, reqs: BufferReq[], plioWanted: { name: string; port: string; tensor: string; direction: 'in' | 'out' }[], g: Graph, shapeOf: (t: string) => number[]): Omit<MemoryPlan, 'gmio'> {
   const C = d.grid.columns;
   const mt = d.memoryTile;
   if (mt.rows === 0) throw new FirmflowError('aie.memory', `${d.name} has no memory tiles; this backend moves activations through memory tiles`);
@@ -299,7 +335,8 @@ function assign(d: AieDevice, reqs: BufferReq[], plioWanted: { name: string; por
     const total = r.bytes * r.copies;
     const cols = [...r.writers, ...r.readers].flatMap((a) => a.cols);
     const pref = cols.length ? Math.round(cols.reduce((a, b) => a + b, 0) / cols.length) : Math.floor(C / 2);
-    const W = r.writers.filter((w) => !w.who.startsWith('plio_')).length + r.writers.filter((w) => w.who.startsWith('plio_')).length;
+    // One S2MM channel per writer stream (kernel, PLIO or GMIO), one MM2S per reader stream.
+    const W = r.writers.length;
     const R = r.readers.length;
     let best: { span: number; c0: number; dist: number } | undefined;
     for (let span = 1; span <= Math.min(maxSpan, C) && !best; span++) {

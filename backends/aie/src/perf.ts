@@ -7,7 +7,7 @@
  * by the longest path of transfer + compute + transfer through the layers.
  */
 import type { Graph } from 'firmflow';
-import { bankCapacities, operandPair, plioBytesPerCycle, streamBytesPerCycle, tilesOf, type AieDevice } from './devices.js';
+import { bankCapacities, gmioBytesPerCycle, operandPair, plioBytesPerCycle, streamBytesPerCycle, tilesOf, type AieDevice } from './devices.js';
 import type { AieDataType, AieGraphMeta, AieGraphPerf, AieKernelKind, AieKernelPerf, AieLayer, AieTiling } from './lowered.js';
 
 export const bytesOf = (t: AieDataType | 'int32' | 'float'): number => (t === 'int8' ? 1 : t === 'int16' || t === 'bf16' ? 2 : 4);
@@ -40,7 +40,13 @@ export function productKernelPerf(d: AieDevice, p: ProductShape, t: AieTiling): 
   const terms: Record<string, number> = { compute };
   terms['input'] = (t.batch * t.tileM * t.tileK * bytesOf(p.a)) / sb;
   if (p.runtimeB) terms['weights'] = (t.batch * t.tileK * t.tileN * bytesOf(p.w)) / sb;
-  else if (t.weights === 'memtile') terms['weights'] = (t.tileK * t.tileN * bytesOf(p.w)) / sb + chunks * d.overheads.dmaSetupCycles;
+  else if (t.weights === 'memtile') {
+    // The kernel's store is single-buffered in its memory tile and re-sent from DDR every iteration: its GMIO
+    // write and the chunked reads into the kernel follow each other (see docs/design/aie-backend.md).
+    const wb = t.tileK * t.tileN * bytesOf(p.w);
+    terms['gmio'] = wb / gmioBytesPerCycle(d).channel;
+    terms['weights'] = terms['gmio'] + wb / sb + chunks * d.overheads.dmaSetupCycles;
+  }
   terms['output'] = (t.batch * t.tileM * t.tileN * bytesOf(p.out)) / sb;
   if (t.casLength > 1) terms['cascade'] = t.batch * mb * nb * Math.ceil((m * n * accBits(p.acc)) / d.cascadeBits);
   const [bound, cycles] = Object.entries(terms).reduce((a, b) => (b[1] > a[1] ? b : a));
@@ -89,7 +95,10 @@ export function vectorKernelPerf(d: AieDevice, kind: AieKernelKind, dtype: AieDa
 /** Latency of one kernel invocation from its first input byte to its last output byte (no overlap). */
 export function kernelLatency(d: AieDevice, perf: AieKernelPerf, cascadeHops: number): number {
   const t = perf.terms;
-  return (t['input'] ?? 0) + (t['compute'] ?? 0) + (t['output'] ?? 0) + cascadeHops * d.overheads.cascadeHopCycles;
+  // Memory-tile weights: the last chunk arrives after the store came from DDR and was read chunk by chunk (the
+  // compute overlaps the reads).
+  const work = t['gmio'] !== undefined ? Math.max(t['compute'] ?? 0, t['weights'] ?? 0) : (t['compute'] ?? 0);
+  return (t['input'] ?? 0) + work + (t['output'] ?? 0) + cascadeHops * d.overheads.cascadeHopCycles;
 }
 
 /**
@@ -135,6 +144,17 @@ export function graphPerf(g: Graph, d: AieDevice, meta: AieGraphMeta): AieGraphP
     const c = Math.ceil(p.bytes / pb);
     if (c > interval) { interval = c; bottleneck = `PLIO '${p.name}' (${p.widthBits}-bit at ${d.plio.plClockMHz} MHz)`; }
   }
+  // Streamed weights: every GMIO input re-sends its store each iteration; together they share the DDR bandwidth.
+  const gm = meta.gmio ?? [];
+  let weightTraffic: AieGraphPerf['weightTraffic'];
+  if (gm.length) {
+    const bw = gmioBytesPerCycle(d);
+    const bytes = gm.reduce((a, g) => a + g.bytes, 0);
+    const ddrCycles = Math.ceil(bytes / bw.ddr);
+    const channelCycles = Math.ceil(Math.max(...gm.map((g) => g.bytes)) / bw.channel);
+    weightTraffic = { gmioInputs: gm.length, bytesPerIteration: bytes, ddrCycles, channelCycles, ddrGBps: d.gmio.ddrGBps };
+    if (ddrCycles > interval) { interval = ddrCycles; bottleneck = `DDR weight traffic (${gm.length} GMIO inputs, ${bytes} bytes per iteration at ${d.gmio.ddrGBps} GB/s)`; }
+  }
   interval = Math.max(1, interval);
   const lat = criticalPath(g, d, meta);
   const rows = meta.plio.filter((p) => p.direction === 'in').map((p) => p.rows).reduce((a, b) => Math.max(a, b), 1);
@@ -162,6 +182,7 @@ export function graphPerf(g: Graph, d: AieDevice, meta: AieGraphMeta): AieGraphP
       used: mtVals.length,
     },
     layers,
+    ...(weightTraffic ? { weightTraffic } : {}),
   };
 }
 
@@ -187,7 +208,8 @@ function criticalPath(g: Graph, d: AieDevice, meta: AieGraphMeta): { cycles: num
     }
     const chainHops = l.tiling ? l.tiling.casLength - 1 : 0;
     const own = l.perf ? kernelLatency(d, l.perf, chainHops) : 0;
-    ready.set(l.outputs[0], { t: start + own, path: [...path, n.name] });
+    // (Every part of a Split view is ready when its input is.)
+    for (const o of l.outputs) ready.set(o, { t: start + own, path: [...path, n.name] });
   }
   let best = { t: 0, path: [] as string[] };
   for (const p of meta.plio) {

@@ -19,6 +19,7 @@ export const SUPPORTED_OPS: Record<string, AieKernelKind> = {
   Transpose: 'transpose',
   Concat: 'view',
   Slice: 'view',
+  Split: 'view',
   Reshape: 'view',
   Flatten: 'view',
   Squeeze: 'view',
@@ -383,7 +384,8 @@ function roundHalfEven(v: number): number {
 
 function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLayer | undefined {
   const g = ctx.g;
-  const out = n.outputs[0];
+  // (A Split may leave its first output unnamed.)
+  const out = n.outputs.find((o) => o !== '') ?? n.outputs[0];
   const xName = n.inputs[0];
   const inputs = kernel === 'add' ? n.inputs.filter((i) => !g.isConstant(i)) : kernel === 'view' ? n.inputs.filter((i) => i !== '') : [xName];
   const lay = base(kernel, n, ctx, inputs, out);
@@ -413,6 +415,27 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     lay.attrs['starts'] = (n.attrs['starts'] as number[]) ?? [];
     lay.attrs['ends'] = (n.attrs['ends'] as number[]) ?? [];
   }
+  if (n.op === 'Split') {
+    // Every part is a region of the input's buffer: a block of columns (last axis) or of rows (the outermost
+    // non-unit axis). Along any other axis the parts interleave in memory and would need copies.
+    const inS = resolveShape(g.tensor(xName).shape, ctx.opts.batch);
+    const axis = Number(n.attrs['axis']);
+    const sizes = (n.attrs['split'] as number[] | undefined) ?? [];
+    if (axis !== rank - 1 && inS.slice(0, axis).some((d) => d !== 1)) {
+      return ctx.refuse.fail(n, `splits axis ${axis} of ${JSON.stringify(inS)}; its parts interleave in memory: only a split of the last axis or of the outermost non-unit axis is a view`);
+    }
+    const empty = n.outputs.findIndex((o, i) => o !== '' && sizes[i] === 0 && (g.consumers(o).length > 0 || g.isGraphOutput(o)));
+    if (empty >= 0) return ctx.refuse.fail(n, `output '${n.outputs[empty]}' is an empty part (size 0 along axis ${axis}); AIE buffers cannot be empty`);
+    lay.outputs = n.outputs.filter((o) => o !== '');
+    lay.attrs['axis'] = axis;
+    lay.attrs['split'] = sizes;
+  }
+  if (kernel === 'view' && n.op !== 'Concat') {
+    // Output ports are fed by kernels: a region of a graph input that is itself a graph output has none.
+    const src = viewSource(g, xName);
+    const through = lay.outputs.find((o) => g.isGraphOutput(o));
+    if (through && g.isGraphInput(src)) return ctx.refuse.fail(n, `output '${through}' is a graph output and a region of graph input '${src}' with no AIE kernel between them; pass it around the AIE graph`);
+  }
   if (kernel === 'add') {
     if (n.inputs.every((i) => g.isConstant(i))) return ctx.refuse.fail(n, 'both operands are constants');
     const cst = n.inputs.find((i) => g.isConstant(i));
@@ -440,9 +463,13 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
   let o: ActType | undefined;
   const own = g.tensor(out);
   if (passThrough || (kernel === 'relu' && !own.precision && !own.quant)) {
-    if (own.precision && (own.precision.width !== a.fixed.width || own.precision.width - own.precision.integer !== a.frac)) {
-      // A quantizer on a view's output that changes the grid is a requantization, not a view.
-      if (passThrough) return ctx.refuse.fail(n, `output '${out}' is quantized to a different type than its input; requantize in a computing layer`);
+    // (A Split's every part is checked: each is a region of the same buffer.)
+    for (const name of passThrough ? lay.outputs : [out]) {
+      const p = g.tensor(name).precision;
+      if (p && (p.width !== a.fixed.width || p.width - p.integer !== a.frac)) {
+        // A quantizer on a view's output that changes the grid is a requantization, not a view.
+        if (passThrough) return ctx.refuse.fail(n, `output '${name}' is quantized to a different type than its input; requantize in a computing layer`);
+      }
     }
     o = a;
   } else {
@@ -490,6 +517,16 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
   };
 }
 
+/** The tensor whose buffer a view reads, following Slice / Split / Reshape-like views back (not Concat). */
+function viewSource(g: Graph, t: string): string {
+  for (let i = 0; i < 64; i++) {
+    const p = g.producer(t);
+    if (!p || SUPPORTED_OPS[p.op] !== 'view' || p.op === 'Concat') return t;
+    t = p.inputs[0];
+  }
+  return t;
+}
+
 function describeRescale(g: Graph, n: IRNode): string {
   const s = g.isConstant(n.inputs[1]) ? Array.from(numbers(g.tensor(n.inputs[1]).data!)) : [];
   const z = n.inputs[2] && g.isConstant(n.inputs[2]) ? Array.from(numbers(g.tensor(n.inputs[2]).data!)) : [0];
@@ -519,7 +556,7 @@ export function analyseGraph(g: Graph, opts: AieOptions, device: AieDevice, plan
     }
     const kernel = SUPPORTED_OPS[n.op];
     if (!kernel) {
-      refuse.fail(n, `op ${n.op} is not supported by the AIE backend (supported: Dense/Gemm, MatMul, Add, Relu, Softmax, LayerNormalization, Transpose of the last two axes, Concat/Slice/Reshape as views)`);
+      refuse.fail(n, `op ${n.op} is not supported by the AIE backend (supported: Dense/Gemm, MatMul, Add, Relu, Softmax, LayerNormalization, Transpose of the last two axes, Concat/Slice/Split/Reshape as views)`);
       continue;
     }
     const l = kernel === 'dense' || kernel === 'matmul' ? legalizeProduct(ctx, n) : legalizeElementwise(ctx, n, kernel);

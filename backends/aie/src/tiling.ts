@@ -191,15 +191,37 @@ function distinctSplits(total: number, q: number, maxParts: number): number[] {
   return out;
 }
 
+/**
+ * The tiling with its weights streamed from a memory tile: each kernel's tileK x tileN slice is one store (in one
+ * memory tile), sent to the kernel in chunks of tileK x chunkN (double-buffered in its banks). chunkN is the
+ * largest whole number of microtile columns that divides tileN and whose buffers pack; undefined when none does.
+ */
 function withMemtileWeights(d: AieDevice, p: ProductProblem, t: AieTiling): AieTiling | undefined {
-  const memTileBytesEach = d.memoryTile.bytes;
-  const cap = Math.max(...bankCapacities(d));
+  if (t.tileK * t.tileN * bytesOf(p.w) > d.memoryTile.bytes) return undefined;
   const n = t.microtile[2];
-  const chunkN = Math.min(t.tileN, Math.floor(cap / (t.tileK * bytesOf(p.w)) / n) * n);
-  if (chunkN < n) return undefined;
-  // One kernel's weight slice lives in one memory tile.
-  if (t.tileK * t.tileN * bytesOf(p.w) > memTileBytesEach) return undefined;
-  return { ...t, weights: 'memtile', chunkN };
+  const blocks = t.tileN / n;
+  const cap = Math.max(...bankCapacities(d));
+  for (let c = blocks; c >= 1; c--) {
+    if (blocks % c !== 0 || t.tileK * c * n * bytesOf(p.w) > cap) continue;
+    const s: AieTiling = { ...t, weights: 'memtile', chunkN: c * n };
+    if (programBytes(p.kind, s, p) <= d.programMemoryBytes && fits(d, productBuffers(p, s, t.casLength - 1))) return s;
+  }
+  return undefined;
+}
+
+/**
+ * How many weight stores of a streamed tiling the memory tiles hold (conservatively): each tile takes whole stores
+ * (a store lives in one memory tile and needs one S2MM and one MM2S channel of it); the tiles whose channels serve
+ * the layer's output writers (one per chain) and input readers (one per cascade position), and those its large
+ * activation buffers fill, take none.
+ */
+function storeSlots(d: AieDevice, p: ProductProblem, t: AieTiling): number {
+  const mt = d.memoryTile;
+  const store = t.tileK * t.tileN * bytesOf(p.w);
+  const per = Math.min(Math.floor(mt.bytes / store), mt.dma.s2mm, mt.dma.mm2s);
+  const acts = [2 * p.M * p.K * bytesOf(p.a), 2 * p.M * p.N * bytesOf(p.out)];
+  const lost = Math.ceil(t.casNum / mt.dma.s2mm) + Math.ceil(t.casLength / mt.dma.mm2s) + acts.reduce((a, b) => a + Math.floor(b / mt.bytes), 0);
+  return Math.max(0, (d.grid.columns * mt.rows - lost) * per);
 }
 
 /**
@@ -211,6 +233,9 @@ export function productCandidates(d: AieDevice, p: ProductProblem, limits: Searc
   const allMts = d.microtiles[pair] ?? [];
   if (!allMts.length) throw new FirmflowError('aie.tiling', `layer '${p.name}': ${p.a} x ${p.w} products have no microtile on ${d.name}`);
   const fixed = user.casLength !== undefined || user.casNum !== undefined || user.microtile !== undefined || user.split !== undefined;
+  if (user.weights !== undefined && p.runtimeB) throw new FirmflowError('aie.tiling', `layer '${p.name}': option 'weights' applies to a Dense (constant weights); this MatMul receives its second operand at run time`);
+  const forceStream = user.weights === 'memtile';
+  const keepInTiles = user.weights === 'tile';
   let mts = allMts;
   if (user.microtile) {
     const u = user.microtile;
@@ -248,11 +273,12 @@ export function productCandidates(d: AieDevice, p: ProductProblem, limits: Searc
           // Cheap reject before packing: the input slice alone must fit a bank.
           if (t.batch * t.tileM * t.tileK * bytesOf(p.a) > maxBank) continue;
           if (programBytes(p.kind, t, p) > d.programMemoryBytes) continue;
-          if (fits(d, productBuffers(p, t, cl - 1))) {
+          const inTiles = !forceStream && fits(d, productBuffers(p, t, cl - 1));
+          if (inTiles) {
             out.push({ tiling: t, tiles: cl * cn, perf: productKernelPerf(d, p, t) });
-          } else if (!p.runtimeB && cl * cn <= limits.maxStreamedKernels) {
+          } else if (!p.runtimeB && !keepInTiles && cl * cn <= limits.maxStreamedKernels) {
             const s = withMemtileWeights(d, p, t);
-            if (s && fits(d, productBuffers(p, s, cl - 1))) streamed.push(s);
+            if (s && cl * cn <= storeSlots(d, p, s)) streamed.push(s);
           }
         }
       }
@@ -265,6 +291,13 @@ export function productCandidates(d: AieDevice, p: ProductProblem, limits: Searc
     }
     if (streamWeights) out.length = 0;
     for (const s of streamed) out.push({ tiling: s, tiles: s.casLength * s.casNum, perf: productKernelPerf(d, p, s) });
+  }
+  if (out.length === 0 && keepInTiles) {
+    const wBytes = p.K * p.N * bytesOf(p.w);
+    throw new FirmflowError('aie.tiling', `layer '${p.name}': weights 'tile' was requested but its ${p.K}x${p.N} weights (${wBytes} bytes) fit no tiling within ${limits.maxTiles} tiles (${bankCapacities(d).join('/')}-byte banks per tile${fixed ? `; with the requested casLength ${user.casLength ?? 'any'}, casNum ${user.casNum ?? 'any'}` : ''}); use weights 'memtile' or more tiles`);
+  }
+  if (out.length === 0 && forceStream) {
+    throw new FirmflowError('aie.tiling', `layer '${p.name}': weights 'memtile' was requested but no tiling${fixed ? ' with the requested settings' : ''} streams its ${p.K}x${p.N} weights: a kernel's slice must fit one ${d.memoryTile.bytes}-byte memory tile, a chunk of whole microtile columns its banks, and at most ${limits.maxStreamedKernels} kernels may stream`);
   }
   if (out.length === 0) {
     if (fixed) {

@@ -13,6 +13,8 @@
  * - 'Shape' (X) {start, end}: int64 vector of X's dims [start, end) (start/end normalized to 0..rank).
  * - 'Gather' (data, indices) {axis}: numpy take; negative indices count from the end.
  * - 'Slice' (X) {starts, ends, axes, steps}: one entry per sliced axis, ONNX clamping rules.
+ * - 'Split' (X) {axis, split} -> Y0..Yk: consecutive blocks of X along `axis`, `split[i]` entries for output i (one
+ *   entry per output, summing to the axis size; the frontend resolves ONNX's equal and num_outputs splits).
  * - 'Cast' (X) {to}: `to` is a firmflow dtype name; floats round to the target precision, integers truncate toward
  *   zero and wrap, bool is x != 0.
  * - 'Expand' (X) {shape}: broadcast X to `shape` (the broadcast of X's shape and the ONNX shape operand).
@@ -385,6 +387,52 @@ const slice: IROpDef = {
   },
 };
 
+// ------------------------------------------------------------------------------------------------ Split
+
+function splitSpec(node: IRNode, rank: number): { axis: number; split: number[] } {
+  const axis = normAxis(numAttr(node.attrs, 'axis', 0), rank, 'Split axis');
+  const split = intsAttr(node.attrs, 'split');
+  if (split.some((s) => !Number.isInteger(s) || s < 0)) throw new Error(`Split sizes [${split.join(', ')}] must be non-negative integers`);
+  if (split.length !== node.outputs.length) throw new Error(`Split has ${split.length} sizes for ${node.outputs.length} outputs`);
+  return { axis, split };
+}
+
+const split: IROpDef = {
+  op: 'Split',
+  summary: 'cut into consecutive blocks along an axis',
+  inferShape(node, [x]) {
+    const xt = need(x, 'X', node);
+    const { axis, split: sizes } = splitSpec(node, xt.shape.length);
+    const d = xt.shape[axis];
+    if (typeof d !== 'number') {
+      throw new Error(`Split of the dynamic axis ${axis} of ${formatShape(xt.shape)} (the sizes of the parts would depend on the batch)`);
+    }
+    const total = sizes.reduce((a, b) => a + b, 0);
+    if (total !== d) throw new Error(`Split sizes [${sizes.join(', ')}] add up to ${total}, but axis ${axis} of ${formatShape(xt.shape)} has ${d} entries`);
+    return sizes.map((s) => {
+      const shape = [...xt.shape];
+      shape[axis] = s;
+      return { shape, dtype: xt.dtype };
+    });
+  },
+  evaluate(node, [x]) {
+    const t = x!;
+    const { axis, split: sizes } = splitSpec(node, t.shape.length);
+    const outer = sizeOf(t.shape.slice(0, axis)), inner = sizeOf(t.shape.slice(axis + 1)), n = t.shape[axis];
+    if (sizes.reduce((a, b) => a + b, 0) !== n) throw new Error(`Split sizes [${sizes.join(', ')}] do not add up to axis ${axis} of [${t.shape.join(', ')}]`);
+    let at = 0;
+    return sizes.map((s) => {
+      const shape = [...t.shape];
+      shape[axis] = s;
+      const out = new Float64Array(outer * s * inner);
+      const len = s * inner;
+      for (let o = 0; o < outer; o++) out.set(t.data.subarray(o * n * inner + at, o * n * inner + at + len), o * len);
+      at += len;
+      return { shape, data: out };
+    });
+  },
+};
+
 // ------------------------------------------------------------------------------------------------- Cast
 
 const F32 = new Float32Array(1);
@@ -479,5 +527,5 @@ const expand: IROpDef = {
 };
 
 export function registerShapeOps(): void {
-  for (const d of [reshape, flatten, transpose, squeeze, unsqueeze, concat, shapeOp, gather, slice, cast, expand]) registerIROp(d);
+  for (const d of [reshape, flatten, transpose, squeeze, unsqueeze, concat, shapeOp, gather, slice, split, cast, expand]) registerIROp(d);
 }

@@ -252,6 +252,84 @@ export function registerShapeHandlers(): void {
   });
 
   registerOpHandler({
+    op: 'Split',
+    opsets: [1, 23],
+    // Opset 1 and 13+ take the sizes as an optional constant input, opsets 1-12 as an attribute; 18 adds num_outputs.
+    inputs: [{ name: 'input' }, { name: 'split', optional: true, constant: true }],
+    attributes: { axis: { type: 'int', default: 0 }, split: { type: 'ints' }, num_outputs: { type: 'int' } },
+    outputs: Infinity,
+    summary: 'consecutive blocks along an axis (one IR Split with explicit sizes)',
+    validate(node) {
+      const given = node.inputs.length > 1 && node.inputs[1] !== '';
+      const why: string[] = [];
+      if (node.opset >= 13 && node.attrs['split'] !== undefined) why.push("attribute 'split' became an input in opset 13");
+      if (node.opset >= 2 && node.opset < 13 && given) why.push(`input 'split' exists only in opset 1 and from opset 13 (this node is opset ${node.opset}; use the attribute)`);
+      if (node.opset < 18 && node.attrs['num_outputs'] !== undefined) why.push(`attribute 'num_outputs' exists from opset 18 (this node is opset ${node.opset})`);
+      if (node.attrs['num_outputs'] !== undefined && (given || node.attrs['split'] !== undefined)) why.push("gives both 'num_outputs' and 'split'; ONNX allows one of them");
+      if (node.opset === 1 && given && node.attrs['split'] !== undefined) why.push("gives 'split' both as attribute and as input");
+      if (node.outputs.length < 1) why.push('has no outputs');
+      return why;
+    },
+    lower(ctx) {
+      const n = ctx.node;
+      const x = ctx.tensor(n.inputs[0]);
+      const rank = x.shape.length;
+      if (rank === 0) ctx.fail('cannot split a scalar');
+      const axis = checkedAxis(ctx, n.attrs['axis'] as number, rank, 'Split axis');
+      const outs = n.outputs;
+      const k = outs.length;
+      const d = x.shape[axis];
+      const numOutputs = n.attrs['num_outputs'] as number | undefined;
+      let sizes: number[] | undefined = hasInput(ctx, 1) ? ctx.constantValues(n.inputs[1], 'split') : (n.attrs['split'] as number[] | undefined);
+      if (sizes && sizes.length === 0 && n.opset >= 13) sizes = undefined;
+      if (typeof d !== 'number') {
+        // The parts of a dynamic axis would have sizes that depend on the batch; one part is the input itself.
+        if (k === 1 && !sizes && numOutputs === undefined) {
+          ctx.alias(outs[0], x.name);
+          return;
+        }
+        ctx.fail(`splits the dynamic axis ${axis} ('${d}') of ${formatShape(x.shape)}; the parts of a run-time size cannot be fixed (give the axis a static size with inputShapes)`);
+      }
+      const dim = d as number;
+      if (sizes) {
+        if (sizes.length !== k) ctx.fail(`split [${sizes.join(', ')}] gives ${sizes.length} size(s) for ${k} output(s)`);
+        if (sizes.some((s) => !Number.isInteger(s) || s < 0)) ctx.fail(`split [${sizes.join(', ')}] has a negative size`);
+        const total = sizes.reduce((a, b) => a + b, 0);
+        if (total !== dim) ctx.fail(`split [${sizes.join(', ')}] adds up to ${total}, but axis ${axis} of ${formatShape(x.shape)} has ${dim} entries`);
+      } else if (numOutputs !== undefined) {
+        if (!Number.isInteger(numOutputs) || numOutputs < 1) ctx.fail(`num_outputs ${numOutputs} must be a positive integer`);
+        if (numOutputs !== k) ctx.fail(`num_outputs is ${numOutputs}, but the node has ${k} output(s)`);
+        if (numOutputs > dim) ctx.fail(`num_outputs ${numOutputs} is more than the ${dim} entries of axis ${axis} of ${formatShape(x.shape)}`);
+        // Opset 18: ceil(dim / n) per part, the last part takes what is left.
+        const chunk = Math.ceil(dim / numOutputs);
+        const last = dim - chunk * (numOutputs - 1);
+        // (A last part of 0 or less has no agreed meaning: onnxruntime rejects it, so it is refused here too.)
+        if (last <= 0) ctx.fail(`num_outputs ${numOutputs} does not fit axis ${axis} of size ${dim}: parts of ceil(${dim}/${numOutputs}) = ${chunk} leave ${Math.max(last, 0)} for the last`);
+        sizes = [...Array<number>(numOutputs - 1).fill(chunk), last];
+      } else {
+        if (dim % k !== 0) ctx.fail(`axis ${axis} of ${formatShape(x.shape)} (${dim} entries) does not split into ${k} equal parts; give 'split'${n.opset >= 18 ? " or 'num_outputs'" : ''}`);
+        sizes = Array<number>(k).fill(dim / k);
+      }
+      // One part is the input itself.
+      if (k === 1) {
+        if (outs[0] !== '') ctx.alias(outs[0], x.name);
+        return;
+      }
+      const emit = () => { ctx.emit('Split', [x.name], outs, { axis, split: sizes! }); };
+      // A shape vector holding the batch name splits symbolically (shape arithmetic of exported models).
+      const sym = symbolicOnly(ctx, n.inputs[0]);
+      if (sym && rank === 1) {
+        let at = 0;
+        const parts = sizes.map((s) => sym.slice(at, (at += s)));
+        emit();
+        parts.forEach((p, i) => { if (outs[i] !== '') ctx.setSymbolic(outs[i], p); });
+        return;
+      }
+      emit();
+    },
+  });
+
+  registerOpHandler({
     op: 'Cast',
     opsets: [6, 23],
     inputs: [{ name: 'input' }],

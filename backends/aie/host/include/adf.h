@@ -17,6 +17,7 @@
 #include <deque>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -38,7 +39,7 @@ namespace host {
 }
 
 // Element type of a port, for reading and writing PLIO text.
-enum class elem { i8, u8, i16, u16, i32, u32, i64, f32, other };
+enum class elem { i8, u8, i16, u16, i32, u32, i64, f32, bf16, other };
 template <typename T>
 constexpr elem elem_of() {
   if constexpr (std::is_same_v<T, std::int8_t>) return elem::i8;
@@ -49,12 +50,13 @@ constexpr elem elem_of() {
   else if constexpr (std::is_same_v<T, std::uint32_t>) return elem::u32;
   else if constexpr (std::is_same_v<T, std::int64_t>) return elem::i64;
   else if constexpr (std::is_same_v<T, float>) return elem::f32;
+  else if constexpr (std::is_same_v<T, bfloat16>) return elem::bf16;
   else return elem::other;
 }
 inline std::size_t elem_size(elem e) {
   switch (e) {
     case elem::i8: case elem::u8: return 1;
-    case elem::i16: case elem::u16: return 2;
+    case elem::i16: case elem::u16: case elem::bf16: return 2;
     case elem::i32: case elem::u32: case elem::f32: return 4;
     default: return 8;
   }
@@ -68,6 +70,7 @@ inline double get_elem(const std::uint8_t* p, elem e) {
     case elem::i32: { std::int32_t v; std::memcpy(&v, p, 4); return v; }
     case elem::u32: { std::uint32_t v; std::memcpy(&v, p, 4); return v; }
     case elem::f32: { float v; std::memcpy(&v, p, 4); return v; }
+    case elem::bf16: { bfloat16 v; std::memcpy(&v, p, 2); return float(v); }
     default: { std::int64_t v; std::memcpy(&v, p, 8); return double(v); }
   }
 }
@@ -80,6 +83,7 @@ inline void put_elem(std::uint8_t* p, elem e, double x) {
     case elem::i32: { std::int32_t v = std::int32_t(x); std::memcpy(p, &v, 4); break; }
     case elem::u32: { std::uint32_t v = std::uint32_t(x); std::memcpy(p, &v, 4); break; }
     case elem::f32: { float v = float(x); std::memcpy(p, &v, 4); break; }
+    case elem::bf16: { const bfloat16 v{float(x)}; std::memcpy(p, &v, 2); break; }
     default: { std::int64_t v = std::int64_t(x); std::memcpy(p, &v, 8); break; }
   }
 }
@@ -97,13 +101,17 @@ struct cascade_fifo {
   void push(std::int64_t v) { q.push_back(v); }
 };
 
-enum class node_kind { kernel, input_plio, output_plio, shared_buffer };
-enum class port_kind { buffer, cascade };
+enum class node_kind { kernel, input_plio, output_plio, shared_buffer, input_gmio };
+enum class port_kind { buffer, cascade, parameter };  // parameter: a runtime parameter (see "runtime parameters")
 
 struct port_info {
   port_kind kind = port_kind::buffer;
   elem type = elem::other;
   std::vector<std::uint32_t> dims;  // adf::dimensions (elements)
+  // Asynchronous input buffer (input_async_buffer): the kernel acquires and releases `repetition` buffers of
+  // `dims` elements per graph iteration (adf::async_repetition), in the order the source delivers them.
+  bool async = false;
+  unsigned repetition = 1;
 };
 
 // One value of a kernel port during an invocation.
@@ -111,6 +119,9 @@ struct port_slot {
   std::uint8_t* ptr = nullptr;
   std::size_t n = 0;
   cascade_fifo* fifo = nullptr;
+  // Async ports: buffers per invocation, and how many the kernel acquired / released.
+  unsigned repetition = 1;
+  unsigned acquired = 0, released = 0;
 };
 
 struct node {
@@ -141,6 +152,28 @@ struct plio_node : node {
   unsigned width_bits = 32;
   plio_node(node_kind k) : node(k) {}
 };
+
+// A GMIO input: bytes the application sent from DDR (gm2aie_nb), consumed one graph iteration's worth at a time.
+struct gmio_node : node {
+  std::deque<std::uint8_t> queue;
+  gmio_node() : node(node_kind::input_gmio) {}
+};
+
+// The graph the application runs; GMIO transfers let it make progress (a graph waits for its DDR data).
+struct progress_hook {
+  std::function<void()> fn;
+};
+inline progress_hook& progress() {
+  static progress_hook h;
+  return h;
+}
+
+// Iterations graph.run() is given, or FIRMFLOW_AIE_ITERATIONS when set (host runs of more samples than the
+// project's data files hold). Applications that send per-iteration data (GMIO) loop over this count.
+inline int iterations(int given) {
+  const char* v = std::getenv("FIRMFLOW_AIE_ITERATIONS");
+  return v && *v ? std::atoi(v) : given;
+}
 
 struct traversal {
   int dimension = 0;
@@ -300,6 +333,40 @@ class output_buffer {
   std::size_t n_ = 0;
 };
 
+// An asynchronous input buffer port: no lock is taken on kernel entry; the kernel calls acquire() before it reads
+// a buffer and release() when done, possibly several times per invocation (adf::async_repetition buffers per graph
+// iteration, delivered in order by the DMA). data() is the buffer acquired last.
+template <typename T>
+class input_async_buffer {
+ public:
+  input_async_buffer() = default;
+  input_async_buffer(T* base, std::size_t n, host::port_slot* slot) : base_(base), n_(n), slot_(slot) {}
+  void acquire() {
+    if (!slot_) host::fail("input_async_buffer: acquire() of an unbound port");
+    if (slot_->acquired != slot_->released) host::fail("input_async_buffer: acquire() twice without release()");
+    if (slot_->acquired >= slot_->repetition) host::fail("input_async_buffer: acquire() of buffer " + std::to_string(slot_->acquired + 1) + " but the port receives " + std::to_string(slot_->repetition) + " per graph iteration (adf::async_repetition)");
+    cur_ = base_ + std::size_t(slot_->acquired) * n_;
+    ++slot_->acquired;
+  }
+  void release() {
+    if (!slot_ || slot_->released >= slot_->acquired) host::fail("input_async_buffer: release() without acquire()");
+    ++slot_->released;
+    cur_ = nullptr;
+  }
+  T* data() {
+    if (!cur_) host::fail("input_async_buffer: data() outside acquire() / release()");
+    return cur_;
+  }
+  const T* data() const { return cur_; }
+  std::size_t size() const { return n_; }
+
+ private:
+  T* base_ = nullptr;
+  T* cur_ = nullptr;
+  std::size_t n_ = 0;
+  host::port_slot* slot_ = nullptr;
+};
+
 }  // namespace adf
 
 // Cascade ports (global names, as kernels declare them).
@@ -330,6 +397,19 @@ struct arg_of<input_buffer<T>&> {
   input_buffer<T>& get() { return obj; }
 };
 template <typename T>
+struct arg_of<input_async_buffer<T>&> {
+  static constexpr bool is_in = true;
+  static constexpr port_kind kind = port_kind::buffer;
+  static constexpr elem type = elem_of<T>();
+  input_async_buffer<T> obj;
+  void bind(port_slot& s) { obj = input_async_buffer<T>(reinterpret_cast<T*>(s.ptr), s.n / std::max(1u, s.repetition), &s); }
+  input_async_buffer<T>& get() { return obj; }
+};
+template <typename A>
+struct async_port : std::false_type {};
+template <typename T>
+struct async_port<input_async_buffer<T>&> : std::true_type {};
+template <typename T>
 struct arg_of<output_buffer<T>&> {
   static constexpr bool is_in = false;
   static constexpr port_kind kind = port_kind::buffer;
@@ -359,7 +439,7 @@ struct arg_of<output_cascade<Tag>*> {
 
 template <typename... A>
 void describe_ports(kernel_node& k) {
-  ((arg_of<A>::is_in ? k.ins : k.outs).push_back(port_info{arg_of<A>::kind, arg_of<A>::type, {}}), ...);
+  ((arg_of<A>::is_in ? k.ins : k.outs).push_back(port_info{arg_of<A>::kind, arg_of<A>::type, {}, async_port<A>::value, 1}), ...);
 }
 
 template <typename F, typename... A, std::size_t... I>
@@ -559,6 +639,12 @@ inline std::vector<std::uint32_t>& dimensions(port_ref p) {
   return (p.is_in ? p.owner->in_port(std::size_t(p.index)) : p.owner->out_port(std::size_t(p.index))).dims;
 }
 
+// Buffers an asynchronous input port receives per graph iteration (multi-rate async connection).
+inline unsigned& async_repetition(port_ref p) {
+  if (!p.owner || p.owner->kind != host::node_kind::kernel || !p.is_in) host::fail("async_repetition of a port that is not a kernel input");
+  return p.owner->in_port(std::size_t(p.index)).repetition;
+}
+
 inline std::string& source(kernel& k) { return k.node()->source; }
 
 struct ratio {};
@@ -576,11 +662,122 @@ struct location_constraint {
   location_constraint& operator=(const X&) {
     return *this;
   }
+  // Several buffers of one object (ping and pong): location<buffer>(x) = {address(...), address(...)}.
+  location_constraint& operator=(std::initializer_list<location_constraint>) { return *this; }
 };
+// Placement has no meaning on the host: constraints are accepted and ignored. Buffer locations (UG1603): a kernel
+// port's or shared buffer's buffers at an address or a bank of a tile (memory tiles: row 0 of the memory-tile rows).
+struct buffer {};
+inline location_constraint address(int col, int row, int offset) {
+  (void)col, (void)row, (void)offset;
+  return {};
+}
+inline location_constraint bank(int col, int row, int id) {
+  (void)col, (void)row, (void)id;
+  return {};
+}
 template <typename T, typename X>
-location_constraint& location(X&) {
+location_constraint& location(X&&) {
   static location_constraint c;
   return c;
+}
+
+// ------------------------------------------------------------------------------------------------ runtime parameters
+// (firmflow H4) Scalar runtime parameters (RTP): a kernel argument of scalar type (int8 ... int64, uint*, float) is a
+// parameter input port; a graph's adf::input_port is bound to it with connect<parameter>(port, async(k.in[i])) or,
+// synchronous, connect<parameter>(port, k.in[i]); the application writes it with graph.update(port, value).
+// Asynchronous (sticky) parameters keep their last value for every later invocation; a kernel does not start
+// before its first update. A synchronous (triggering) parameter is consumed by one invocation: each iteration needs
+// an update of its own.
+
+struct parameter {};
+
+namespace host {
+struct rtp_slot {
+  std::string name;
+  std::vector<std::uint8_t> value;  // the bytes of the last update
+  elem type = elem::other;          // the type of the last update
+  bool async = true, fresh = false;
+};
+struct rtp_binding {
+  std::shared_ptr<rtp_slot> slot;
+  bool async = true;
+};
+inline std::map<std::pair<const node*, int>, rtp_binding>& rtp_bindings() {
+  static std::map<std::pair<const node*, int>, rtp_binding> b;
+  return b;
+}
+// The bytes a kernel's parameter input `i` reads this invocation (fails when it was never written).
+inline std::uint8_t* rtp_value(const node* k, int i, elem want) {
+  auto it = rtp_bindings().find({k, i});
+  if (it == rtp_bindings().end()) fail(k->name + ": runtime parameter input " + std::to_string(i) + " is not connected (connect<parameter>)");
+  rtp_slot& s = *it->second.slot;
+  if (s.value.empty()) fail(k->name + ": runtime parameter '" + s.name + "' was never written (graph.update before graph.run)");
+  if (s.type != want) fail(k->name + ": runtime parameter '" + s.name + "' was written with another scalar type than the kernel argument");
+  if (!it->second.async) {
+    if (!s.fresh) fail(k->name + ": synchronous runtime parameter '" + s.name + "' was not updated for this iteration");
+    s.fresh = false;
+  }
+  return s.value.data();
+}
+inline void rtp_check(const node* k, int i) {
+  if (!rtp_bindings().count({k, i})) fail(k->name + ": runtime parameter input " + std::to_string(i) + " is not connected (connect<parameter>)");
+}
+
+// A scalar kernel argument, passed by value.
+template <typename T>
+struct rtp_arg {
+  static constexpr bool is_in = true;
+  static constexpr port_kind kind = port_kind::parameter;
+  static constexpr elem type = elem_of<T>();
+  T obj{};
+  void bind(const port_slot& s) { std::memcpy(&obj, s.ptr, sizeof(T)); }
+  T get() { return obj; }
+};
+template <> struct arg_of<std::int8_t> : rtp_arg<std::int8_t> {};
+template <> struct arg_of<std::uint8_t> : rtp_arg<std::uint8_t> {};
+template <> struct arg_of<std::int16_t> : rtp_arg<std::int16_t> {};
+template <> struct arg_of<std::uint16_t> : rtp_arg<std::uint16_t> {};
+template <> struct arg_of<std::int32_t> : rtp_arg<std::int32_t> {};
+template <> struct arg_of<std::uint32_t> : rtp_arg<std::uint32_t> {};
+template <> struct arg_of<std::int64_t> : rtp_arg<std::int64_t> {};
+template <> struct arg_of<std::uint64_t> : rtp_arg<std::uint64_t> {};
+template <> struct arg_of<float> : rtp_arg<float> {};
+}  // namespace host
+
+// A graph input port (port<input>) for a runtime parameter.
+class input_port {
+ public:
+  input_port() : slot_(std::make_shared<host::rtp_slot>()) {}
+  host::rtp_slot& slot() const { return *slot_; }
+  const std::shared_ptr<host::rtp_slot>& shared() const { return slot_; }
+
+ private:
+  std::shared_ptr<host::rtp_slot> slot_;
+};
+
+// The destination of an asynchronous (sticky) or synchronous (triggering) parameter connection.
+struct rtp_target {
+  port_ref port;
+  bool async;
+};
+inline rtp_target async(port_ref p) { return rtp_target{p, true}; }
+inline rtp_target sync(port_ref p) { return rtp_target{p, false}; }
+
+template <typename Kind>
+void connect(input_port& from, rtp_target to) {
+  static_assert(std::is_same_v<Kind, parameter>, "a graph input_port connects to a kernel with connect<adf::parameter>");
+  const port_ref p = to.port;
+  if (!p.owner || p.owner->kind != host::node_kind::kernel || !p.is_in) host::fail("connect<parameter>: the destination is not a kernel input");
+  if (std::size_t(p.index) >= p.owner->ins.size() || p.owner->ins[std::size_t(p.index)].kind != host::port_kind::parameter) {
+    host::fail("connect<parameter>: " + p.owner->name + ".in[" + std::to_string(p.index) + "] is not a scalar (runtime parameter) argument");
+  }
+  if (from.slot().name.empty()) from.slot().name = p.owner->name + ".in[" + std::to_string(p.index) + "]";
+  host::rtp_bindings()[{p.owner, p.index}] = host::rtp_binding{from.shared(), to.async};
+}
+template <typename Kind>
+void connect(input_port& from, port_ref to) {
+  connect<Kind>(from, rtp_target{to, false});  // synchronous is the default for an input parameter
 }
 
 // ------------------------------------------------------------------------------------------------ graph and scheduler
@@ -623,9 +820,9 @@ class runner {
       }
     }
     for (auto& n : R.nodes) {
-      if (n->kind == node_kind::input_plio) {
+      if (n->kind == node_kind::input_plio || n->kind == node_kind::input_gmio) {
         auto& sinks = sinks_[{n.get(), 0}];
-        if (sinks.empty()) fail("input PLIO " + n->name + " is connected to nothing");
+        if (sinks.empty()) fail(std::string(n->kind == node_kind::input_gmio ? "input GMIO " : "input PLIO ") + n->name + " is connected to nothing");
         port_info& peer = sinks[0].owner->in_port(std::size_t(sinks[0].index));
         n->out_port(0) = port_info{port_kind::buffer, peer.type, peer.dims};
       }
@@ -643,13 +840,19 @@ class runner {
       if (n->kind != node_kind::kernel) continue;
       for (std::size_t i = 0; i < n->ins.size(); ++i) {
         port_info& p = n->ins[i];
+        if (p.kind == port_kind::parameter) {
+          rtp_check(n.get(), int(i));
+          continue;
+        }
         auto it = src_.find({n.get(), int(i)});
         if (it == src_.end()) fail(n->name + ": input " + std::to_string(i) + " is not connected");
         if (p.kind == port_kind::buffer && p.dims.empty()) {
           port_info& peer = it->second.owner->out_port(std::size_t(it->second.index));
           if (peer.dims.empty()) fail(n->name + ": input " + std::to_string(i) + " has no dimensions");
           p.dims = peer.dims;
+          if (p.async && p.repetition > 1) fail(n->name + ": async input " + std::to_string(i) + " has async_repetition but no dimensions");
         }
+        if (p.kind == port_kind::buffer && p.repetition > 1 && !p.async) fail(n->name + ": input " + std::to_string(i) + " has async_repetition but is not an input_async_buffer");
       }
       for (std::size_t i = 0; i < n->outs.size(); ++i) {
         port_info& p = n->outs[i];
@@ -691,6 +894,7 @@ class runner {
         case node_kind::output_plio: run_output(n); break;
         case node_kind::shared_buffer: run_shared(static_cast<shared_buffer_node*>(n)); break;
         case node_kind::kernel: run_kernel(static_cast<kernel_node*>(n)); break;
+        case node_kind::input_gmio: run_gmio(static_cast<gmio_node*>(n)); break;
       }
     }
     data_.clear();
@@ -710,7 +914,8 @@ class runner {
       for (std::size_t i = 0; i < v.size(); i += per) {
         for (std::size_t j = 0; j < per; ++j) {
           const double x = i + j < v.size() ? v[i + j] : 0;
-          if (t == elem::f32) std::fprintf(f, j ? " %.9g" : "%.9g", x);
+          // Floating-point types in decimal: %.9g round-trips every fp32 (and so every bf16) value exactly.
+          if (t == elem::f32 || t == elem::bf16) std::fprintf(f, j ? " %.9g" : "%.9g", x);
           else std::fprintf(f, j ? " %lld" : "%lld", (long long)x);
         }
         std::fputc('\n', f);
@@ -765,6 +970,39 @@ class runner {
     data_[{n, 0}] = std::move(buf);
   }
 
+  // Bytes a GMIO input delivers per graph iteration (its peer's port size).
+  std::size_t gmio_bytes(const node* n) const {
+    const port_info& p = n->outs[0];
+    std::size_t count = 1;
+    for (auto d : p.dims) count *= d;
+    return count * elem_size(p.type);
+  }
+
+
+ public:
+  // Whether every GMIO input holds the data of one more graph iteration.
+  bool ready() const {
+    for (node* n : order_)
+      if (n->kind == node_kind::input_gmio && static_cast<gmio_node*>(n)->queue.size() < gmio_bytes(n)) return false;
+    return true;
+  }
+
+  std::string starving() const {
+    for (node* n : order_)
+      if (n->kind == node_kind::input_gmio && static_cast<gmio_node*>(n)->queue.size() < gmio_bytes(n))
+        return "GMIO " + n->name + " holds " + std::to_string(static_cast<gmio_node*>(n)->queue.size()) + " bytes, an iteration needs " + std::to_string(gmio_bytes(n)) + " (gm2aie_nb)";
+    return "";
+  }
+
+ private:
+  void run_gmio(gmio_node* n) {
+    const std::size_t b = gmio_bytes(n);
+    if (n->queue.size() < b) fail("GMIO " + n->name + ": a graph iteration needs " + std::to_string(b) + " bytes, " + std::to_string(n->queue.size()) + " were sent");
+    std::vector<std::uint8_t> buf(n->queue.begin(), n->queue.begin() + std::ptrdiff_t(b));
+    n->queue.erase(n->queue.begin(), n->queue.begin() + std::ptrdiff_t(b));
+    data_[{n, 0}] = std::move(buf);
+  }
+
   void run_output(node* n) {
     const std::vector<std::uint8_t>& d = incoming(n, 0);
     const elem t = n->ins[0].type;
@@ -811,13 +1049,20 @@ class runner {
         ins[i].fifo = fifos_.at({s.owner, s.index}).get();
         continue;
       }
+      if (p.kind == port_kind::parameter) {
+        ins[i].ptr = rtp_value(k, int(i), p.type);
+        ins[i].n = 1;
+        continue;
+      }
       std::size_t count = 1;
       for (auto d : p.dims) count *= d;
+      if (p.async) count *= p.repetition;
       const std::vector<std::uint8_t>& d = incoming(k, int(i));
-      if (d.size() != count * elem_size(p.type)) fail(k->name + ": input " + std::to_string(i) + " got " + std::to_string(d.size()) + " bytes, expects " + std::to_string(count * elem_size(p.type)));
+      if (d.size() != count * elem_size(p.type)) fail(k->name + ": input " + std::to_string(i) + " got " + std::to_string(d.size()) + " bytes, expects " + std::to_string(count * elem_size(p.type)) + (p.async ? " (async_repetition " + std::to_string(p.repetition) + ")" : ""));
       inbuf[i] = d;
       ins[i].ptr = inbuf[i].data();
       ins[i].n = count;
+      ins[i].repetition = p.async ? p.repetition : 1;
     }
     for (std::size_t i = 0; i < k->outs.size(); ++i) {
       const port_info& p = k->outs[i];
@@ -832,6 +1077,9 @@ class runner {
       outs[i].n = count;
     }
     k->invoke(ins, outs);
+    for (std::size_t i = 0; i < k->ins.size(); ++i)
+      if (k->ins[i].async && (ins[i].acquired != ins[i].repetition || ins[i].released != ins[i].repetition))
+        fail(k->name + ": async input " + std::to_string(i) + " receives " + std::to_string(ins[i].repetition) + " buffers per iteration; the kernel acquired " + std::to_string(ins[i].acquired) + " and released " + std::to_string(ins[i].released));
     for (std::size_t i = 0; i < k->outs.size(); ++i)
       if (k->outs[i].kind == port_kind::buffer) data_[{k, int(i)}] = std::move(outbuf[i]);
   }
@@ -859,22 +1107,90 @@ class graph {
     runner_->prepare();
     return ok;
   }
-  return_code run(int iterations = 1) {
-    if (!runner_) init();
-    const std::string forced = host::env_or("FIRMFLOW_AIE_ITERATIONS", "");
-    if (!forced.empty()) iterations = std::atoi(forced.c_str());
-    for (int i = 0; i < iterations; ++i) runner_->iterate();
+  // Writes a runtime parameter (see "runtime parameters"); iterations that run after it read the new value.
+  template <typename T>
+  return_code update(input_port& p, T value) {
+    static_assert(std::is_arithmetic_v<T>, "graph.update: a scalar runtime parameter");
+    host::rtp_slot& s = p.slot();
+    s.value.resize(sizeof(T));
+    std::memcpy(s.value.data(), &value, sizeof(T));
+    s.type = host::elem_of<T>();
+    s.fresh = true;
     return ok;
   }
-  return_code wait() { return ok; }
+  // As on the device, run() does not block: iterations run as soon as their inputs are there (PLIO files at once;
+  // GMIO inputs when the application has sent an iteration's data with gm2aie_nb). wait() / end() finish them.
+  return_code run(int iterations = 1) {
+    if (!runner_) init();
+    pending_ += host::iterations(iterations);
+    host::progress().fn = [this] { advance(); };
+    advance();
+    return ok;
+  }
+  return_code wait() {
+    advance();
+    if (pending_ > 0) host::fail("graph wait(): " + std::to_string(pending_) + " iteration(s) cannot run: " + runner_->starving());
+    return ok;
+  }
   return_code end() {
-    if (runner_) runner_->finish();
+    if (runner_) {
+      wait();
+      runner_->finish();
+    }
+    host::progress().fn = nullptr;
     runner_.reset();
     return ok;
   }
 
  private:
+  void advance() {
+    while (runner_ && pending_ > 0 && runner_->ready()) {
+      runner_->iterate();
+      --pending_;
+    }
+  }
   std::unique_ptr<host::runner> runner_;
+  int pending_ = 0;
+};
+
+// ------------------------------------------------------------------------------------------------ GMIO
+
+// DDR <-> AI Engine transfers through the interface tiles' DMA, driven by the application (PS) program.
+class GMIO {
+ public:
+  static void* malloc(std::size_t size) { return std::malloc(size); }
+  static void free(void* address) { std::free(address); }
+  // Transfers complete when the graph consumes them; a host graph consumes them in wait() / end() at the latest.
+  return_code wait() { return ok; }
+};
+
+class input_gmio : public GMIO {
+ public:
+  port_list out;
+  input_gmio() = default;
+  static input_gmio create(const std::string& name, std::size_t burst_length, std::size_t bandwidth) {
+    if (burst_length != 64 && burst_length != 128 && burst_length != 256) host::fail("input_gmio " + name + ": burst_length must be 64, 128 or 256 bytes");
+    (void)bandwidth;
+    auto n = std::make_shared<host::gmio_node>();
+    n->name = name;
+    host::reg().nodes.push_back(n);
+    input_gmio g;
+    g.n_ = n;
+    g.out = port_list(n, false);
+    return g;
+  }
+  // Non-blocking DDR -> AI Engine transfer of `size` bytes from `address` (the data is taken at the call here).
+  return_code gm2aie_nb(const void* address, std::size_t size) {
+    if (!n_) host::fail("gm2aie_nb on a GMIO that was never created");
+    const auto* b = static_cast<const std::uint8_t*>(address);
+    n_->queue.insert(n_->queue.end(), b, b + size);
+    if (host::progress().fn) host::progress().fn();
+    return ok;
+  }
+  return_code gm2aie(const void* address, std::size_t size) { return gm2aie_nb(address, size); }
+
+ private:
+  std::shared_ptr<host::gmio_node> n_;
 };
 
 }  // namespace adf

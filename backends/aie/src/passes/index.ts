@@ -52,6 +52,8 @@ export function formatPerformance(p: AieGraphPerf): string[] {
     `tile memory: max ${p.memoryPerTile.max} B, mean ${Math.round(p.memoryPerTile.mean)} B of ${p.memoryPerTile.capacity} B`,
     `memory tiles: ${p.memoryPerMemTile.used} used, max ${p.memoryPerMemTile.max} B, mean ${Math.round(p.memoryPerMemTile.mean)} B of ${p.memoryPerMemTile.capacity} B`,
   ];
+  const w = p.weightTraffic;
+  if (w) lines.push(`streamed weights: ${w.gmioInputs} GMIO input(s) re-send ${w.bytesPerIteration} B from DDR every iteration: ${w.ddrCycles} cycles of the shared ${w.ddrGBps} GB/s, ${w.channelCycles} cycles on the busiest GMIO channel`);
   for (const l of p.layers) lines.push(`  ${l.node} (${l.kernel}): ${l.kernels} kernel(s), ${l.cycles} cycles, ${l.bound}-bound${l.efficiency ? `, efficiency ${(100 * l.efficiency).toFixed(1)}%` : ''}`);
   return lines;
 }

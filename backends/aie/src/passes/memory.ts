@@ -14,6 +14,7 @@ export const aieMemory: GraphPass = {
     const plan = timed(g, 'memory', () => planMemory(g, device, meta.batch));
     meta.sharedBuffers = plan.sharedBuffers;
     meta.plio = plan.plio;
+    meta.gmio = plan.gmio;
     return plan.sharedBuffers.length;
   },
 };

@@ -1,5 +1,5 @@
 import { FirmflowError } from 'firmflow';
-import { AIE_ROUNDING_MODES, type AieLayerOptions, type AieOptions, type AieRounding } from '../lowered.js';
+import { AIE_ROUNDING_MODES, AIE_RTP_KINDS, type AieLayerOptions, type AieOptions, type AieRounding, type AieRtpKind } from '../lowered.js';
 
 /** Conversion option keys of the AIE backend (the backend's optionKeys). */
 export const AIE_OPTION_KEYS = ['device', 'aie'];
@@ -7,8 +7,8 @@ export const AIE_OPTION_KEYS = ['device', 'aie'];
 export const DEFAULT_DEVICE = 'AIE-ML';
 export const DEFAULT_BATCH = 8;
 
-const AIE_KEYS = ['device', 'mode', 'rounding', 'batch', 'objective', 'tileBudget', 'throughputTarget', 'layers'];
-const LAYER_KEYS = ['casLength', 'casNum', 'microtile', 'split', 'anchor'];
+const AIE_KEYS = ['device', 'mode', 'rounding', 'batch', 'objective', 'tileBudget', 'throughputTarget', 'layers', 'rtp'];
+const LAYER_KEYS = ['casLength', 'casNum', 'microtile', 'split', 'anchor', 'weights'];
 
 function bad(key: string, msg: string): never {
   throw new FirmflowError('options.value', `option '${key}' ${msg}`, { key });
@@ -17,6 +17,16 @@ function bad(key: string, msg: string): never {
 function posInt(key: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(key, `must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
+}
+
+/** `aie.rtp`: true (every kind), false, or a list of kinds ('shift'). */
+function rtpKinds(v: unknown): AieRtpKind[] {
+  if (v === undefined || v === false) return [];
+  if (v === true) return [...AIE_RTP_KINDS];
+  if (!Array.isArray(v) || v.some((k) => !AIE_RTP_KINDS.includes(k as AieRtpKind))) {
+    bad('aie.rtp', `must be true, false or a list of ${AIE_RTP_KINDS.map((k) => `'${k}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  return [...new Set(v as AieRtpKind[])];
 }
 
 function intList(key: string, v: unknown, n: number, min: number): number[] {
@@ -29,7 +39,8 @@ function intList(key: string, v: unknown, n: number, min: number): number[] {
 /**
  * Reads the AIE options from the resolved conversion options: `device` (name or JSON file) and the `aie` object
  * { device, mode: 'int' | 'bf16', rounding, batch, objective: 'throughput' | 'tiles', tileBudget,
- *   throughputTarget, layers: { <node name>: { casLength, casNum, microtile: [m,k,n], split: 'N'|'M', anchor: [col,row] } } }.
+ *   throughputTarget, layers: { <node name>: { casLength, casNum, microtile: [m,k,n], split: 'N'|'M', anchor: [col,row],
+ *   weights: 'tile'|'memtile' } }, rtp: true | false | ['shift'] }.
  */
 export function parseAieOptions(options: Record<string, unknown>): AieOptions {
   const a = options['aie'] ?? {};
@@ -68,6 +79,10 @@ export function parseAieOptions(options: Record<string, unknown>): AieOptions {
       lo.split = l['split'];
     }
     if (l['anchor'] !== undefined) lo.anchor = intList(`${p}.anchor`, l['anchor'], 2, 0) as [number, number];
+    if (l['weights'] !== undefined) {
+      if (l['weights'] !== 'tile' && l['weights'] !== 'memtile') bad(`${p}.weights`, `must be 'tile' (in the compute tiles) or 'memtile' (streamed from memory tiles), got ${JSON.stringify(l['weights'])}`);
+      lo.weights = l['weights'];
+    }
     layers[name] = lo;
   }
   return {
@@ -79,5 +94,6 @@ export function parseAieOptions(options: Record<string, unknown>): AieOptions {
     tileBudget: o['tileBudget'] === undefined ? undefined : posInt('aie.tileBudget', o['tileBudget']),
     throughputTarget: tp as number | undefined,
     layers,
+    rtp: rtpKinds(o['rtp']),
   };
 }

@@ -38,7 +38,8 @@ export function limitsFor(d: AieDevice, budget: number): SearchLimits {
   return {
     maxTiles: budget,
     // Leave a quarter of the memory-tile read channels for activations.
-    maxStreamedKernels: Math.floor(d.grid.columns * mt.rows * mt.dma.mm2s * 0.75),
+    // Each streaming kernel's store is fed by its own GMIO input (an interface-tile MM2S channel).
+    maxStreamedKernels: Math.min(Math.floor(d.grid.columns * mt.rows * mt.dma.mm2s * 0.75), d.gmio.mm2sChannels),
     memTileBytes: d.grid.columns * mt.rows * mt.bytes,
     // Two channels of the span stay free for other readers of the same tensor (fanout, graph outputs).
     maxStreamsPerBuffer: Math.max(1, (1 + 2 * mt.neighbourReach) * Math.max(1, mt.rows) * Math.min(mt.dma.s2mm, mt.dma.mm2s) - 2),

@@ -9,10 +9,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Graph, PluginAPI, WriteContext } from 'firmflow';
 import { jsonSafe } from 'firmflow';
-import { emulateGraph } from '../emulate.js';
+import { bf16FromBits, bf16Round, emulateGraph } from '../emulate.js';
 import { loadDevice } from '../devices.js';
 import type { AieDataType, AieGraphMeta, AieTilingParameters } from '../lowered.js';
 import { buildProjectModel, type ArrayDecl, type PlioModel, type ProjectModel } from './model.js';
+import { graphExtras } from './graph-extras.js';
 import { serializeLowered } from './serialize.js';
 
 /** The package's templates folder (from src/ under vitest or from dist/). */
@@ -32,13 +33,17 @@ export const DATA_ITERATIONS = 4;
 const HOST_CTYPE: Record<AieDataType, string> = { int8: 'int8_t', int16: 'int16_t', bf16: 'uint16_t' };
 const PLATFORM: Record<string, string> = { 'AIE-ML': 'xilinx_vek280_base_202420_1', 'AIE-MLv2': 'xilinx_vek385_base_202520_1' };
 
-/** C++ array initializer body, 16 values a line (deterministic). */
+/**
+ * C++ array initializer body, 16 values a line (deterministic). bfloat16 arrays hold bf16 bit patterns (as
+ * weightsCodes does) and are printed as the float literals of their values, which convert to bfloat16 exactly.
+ */
 export function arrayBody(a: ArrayDecl): string {
   const lines: string[] = [];
   const v = a.values;
+  const lit = (x: number): string => (a.ctype === 'float' ? floatLiteral(x) : a.ctype === 'bfloat16' ? floatLiteral(bf16FromBits(x)) : String(x));
   for (let i = 0; i < v.length; i += 16) {
     const row: string[] = [];
-    for (let j = i; j < Math.min(i + 16, v.length); j++) row.push(a.ctype === 'float' ? floatLiteral(v[j]) : String(v[j]));
+    for (let j = i; j < Math.min(i + 16, v.length); j++) row.push(lit(v[j]));
     lines.push(`  ${row.join(', ')},`);
   }
   return lines.join('\n');
@@ -61,7 +66,12 @@ export function tilingInit(t: AieTilingParameters): string {
   return `{${parts.join(', ')}}`;
 }
 
-/** PLIO text: one stream word per line (widthBits / element bits values), the last word zero-padded. */
+/**
+ * PLIO text (UG1076 "TXT File Format"): one stream word per line, widthBits / element bits values a line (128-bit
+ * PLIO: 16 int8, 8 int16 or 8 bf16 values), the last word zero-padded. Integers in decimal; bf16 values in decimal
+ * too, each exactly a bf16 number (the shortest decimal that reads back as that number), so a reader that parses
+ * float and rounds to bf16 gets the same bits.
+ */
 export function plioText(values: ArrayLike<number>, dtype: AieDataType, widthBits: number): string {
   const per = widthBits / (dtype === 'int8' ? 8 : 16);
   const lines: string[] = [];
@@ -73,7 +83,10 @@ export function plioText(values: ArrayLike<number>, dtype: AieDataType, widthBit
   return `${lines.join('\n')}\n`;
 }
 
-/** Deterministic test inputs (a fixed-seed generator): codes spread over half the type's range. */
+/**
+ * Deterministic test inputs (a fixed-seed generator): codes spread over half the type's range; bf16 values are
+ * bf16 numbers (rounded to nearest even), so the data files hold exactly what a bf16 port receives.
+ */
 export function testCodes(count: number, dtype: AieDataType, seed: number): number[] {
   let s = seed >>> 0 || 1;
   const out: number[] = new Array(count);
@@ -81,7 +94,7 @@ export function testCodes(count: number, dtype: AieDataType, seed: number): numb
   for (let i = 0; i < count; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     const u = s / 2 ** 32;
-    out[i] = dtype === 'bf16' ? Math.round((u * 2 - 1) * span * 256) / 256 : Math.floor(u * span) - span / 2;
+    out[i] = dtype === 'bf16' ? bf16Round(Math.round((u * 2 - 1) * span * 256) / 256) : Math.floor(u * span) - span / 2;
   }
   return out;
 }
@@ -107,6 +120,8 @@ export function writeAieProject(ctx: WriteContext): void {
   const graph = ctx.graph;
   const meta = graph.meta['aie'] as AieGraphMeta | undefined;
   const model = buildProjectModel(graph, ctx.projectName);
+  // Location constraints of buffers and the runtime parameters (aie.rtp; swaps the kernel classes that take them).
+  const extras = graphExtras(graph, model);
   const T = templatesDir();
   const P = join(T, 'project');
   const f = ctx.files;
@@ -117,7 +132,7 @@ export function writeAieProject(ctx: WriteContext): void {
   for (const l of model.layers) for (const a of l.arrays) arrayType[a.name] = a.ctype;
   const libs = [...new Set(model.layers.map((l) => l.library))].sort();
   const headers = [...model.layers.filter((l) => l.arrays.length).map((l) => l.header), ...libs.map((l) => `kernels/${l}`)];
-  const common = { ...model, name, headers, inputs, outputs, iterations: DATA_ITERATIONS, arrayType, tiling: tilingInit };
+  const common = { ...model, ...extras, name, headers, inputs, outputs, iterations: DATA_ITERATIONS, arrayType, tiling: tilingInit };
 
   f.render(join(P, 'graph.h.ejs'), 'src/graph.h', common);
   f.render(join(P, 'app.cpp.ejs'), 'src/app.cpp', common);
@@ -134,6 +149,8 @@ export function writeAieProject(ctx: WriteContext): void {
   const data = goldenData(graph, model);
   for (const p of inputs) f.text(p.file, plioText(data.get(p.id) ?? [], p.dtype, p.widthBits));
   for (const p of outputs) f.text(`data/golden/${p.id}.txt`, plioText(data.get(p.id) ?? [], p.dtype, p.widthBits));
+  // Memory-tile weight stores, for the board harness's GMIO transfers (the same values as the weights headers).
+  for (const g of model.gmio) f.text(`data/weights/${g.id}.txt`, plioText(g.values, g.dtype, 128));
 
   f.copy(join(T, 'harness', 'mm2s.cpp'), 'harness/pl/mm2s.cpp');
   f.copy(join(T, 'harness', 's2mm.cpp'), 'harness/pl/s2mm.cpp');
@@ -157,6 +174,8 @@ export function writeAieProject(ctx: WriteContext): void {
     kernels: model.layers.reduce((a, l) => a + l.kernels.length, 0),
     layers: model.layers.map((l) => ({ node: l.node, kernel: l.kind, kernels: l.kernels.map((k) => ({ id: k.id, ...(k.location ?? {}) })), summary: l.summary })),
     sharedBuffers: model.shared.map((b) => ({ name: b.name, dims: b.dims, writers: b.writers.length, readers: b.readers.length })),
+    // Runtime parameters and the values app.cpp writes (graph.update) before graph.run.
+    runtimeParameters: extras.rtp.map((r) => ({ port: r.port, kernel: r.kernel, input: r.index, type: r.ctype, kind: r.kind, node: r.node, value: r.value })),
     // Planning times change from run to run; the written project stays byte-identical without them.
     plan: meta ? jsonSafe({ ...meta, sharedBuffers: undefined, planningMs: undefined }) : undefined,
     lowered: serializeLowered(graph),

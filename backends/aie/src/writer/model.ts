@@ -7,6 +7,7 @@
 import { FirmflowError, type Graph, type IRNode } from 'firmflow';
 import { layerNormConstants, softmaxTables } from '../emulate.js';
 import type { AieDataType, AieGraphMeta, AieLayer, AieTiling, AieTilingParameters } from '../lowered.js';
+import { writeStreamedDense, type GmioModel, type StreamedWeights } from './streamed.js';
 
 export const CPP_TYPE: Record<AieDataType | 'int32', string> = { int8: 'int8', int16: 'int16', bf16: 'bfloat16', int32: 'int32' };
 const ROUNDING_CPP = (r: string): string => `aie::rounding_mode::${r}`;
@@ -58,6 +59,9 @@ export interface SharedBufferModel {
   writers: { endpoint: string; access: AieTilingParameters }[];
   readers: { endpoint: string; access: AieTilingParameters }[];
   column?: number;
+  /** The memory plan's memory-tile columns and copies (2: ping-pong) of this buffer, for its location constraint. */
+  columns?: number[];
+  copies?: number;
 }
 
 export interface PlioModel {
@@ -90,6 +94,9 @@ export interface ProjectModel {
   /** dimensions(port) = {n} for every kernel buffer port. */
   dimensions: { port: string; elements: number }[];
   locations: string[];
+  /** GMIO inputs feeding memory-tile weight stores, and the async ports' buffers per iteration. */
+  gmio: GmioModel[];
+  asyncRepetitions: { port: string; count: number }[];
 }
 
 function fail(node: IRNode | undefined, msg: string): never {
@@ -99,18 +106,20 @@ function fail(node: IRNode | undefined, msg: string): never {
 const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** How a kernel buffer port holds its tensor. */
-type Layout =
+export type Layout =
   | { kind: 'rowmajor'; rows: number; cols: number; colOff?: number; rowOff?: number }
   | { kind: 'blockedA'; tileM: number; tileK: number; m: number; k: number; rowOff: number; colOff: number; batch: number }
   | { kind: 'blockedB'; tileK: number; tileN: number; k: number; n: number; rowOff: number; colOff: number; batch: number }
   | { kind: 'blockedC'; tileM: number; tileN: number; m: number; n: number; rowOff: number; colOff: number; batch: number };
 
-interface Endpoint {
+export interface Endpoint {
   /** ADF port expression, e.g. `k_fc1_c0_p0.in[0]`. */
   port: string;
   layout: Layout;
   /** The region of the root buffer the endpoint's tensor is (a Concat input, a Slice): [cols, rows] at an offset. */
   slot?: Region;
+  /** A row range of its tensor (one kernel of a row-split layer), not the whole tensor. */
+  part?: boolean;
 }
 
 /** A [cols x rows] region of a root tensor's row-major buffer (rows: all leading axes). */
@@ -168,7 +177,6 @@ export function blockWeights(w: ArrayLike<number>, K: number, N: number, k0: num
 
 function tilingOf(layer: AieLayer, node: IRNode): AieTiling {
   if (!layer.tiling) fail(node, 'has no tiling (run the aie:tile flow before writing)');
-  if (layer.tiling.weights === 'memtile') fail(node, `its weights (${layer.tiling.K} x ${layer.tiling.N}) are planned in memory tiles; the writer emits tile-resident weights only (lower casLength/casNum limits or a larger device)`);
   return layer.tiling;
 }
 
@@ -193,6 +201,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     consumers.get(t)!.push({ node, ends });
   };
   const connectionsCascade: ConnectionModel[] = [];
+  const streamed: StreamedWeights = { shared: [], gmio: [], repetitions: [] };
   // Views (Reshape-like, Concat, Slice): a tensor lives in its root tensor's buffer at a (column, row) offset.
   const { views, copies } = collectViews(graph);
   const locate = (t: string): { root: string; colOff: number; rowOff: number } => {
@@ -282,11 +291,22 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       );
       if (perCol) cfgLines.push(`static constexpr int SHIFTS[${t.tileN * t.casNum}] = {${padTo(layer.shift as number[], t.tileN * t.casNum).join(', ')}};`);
       modes(cfgLines);
+      if (t.weights === 'memtile') {
+        // Weights streamed from memory tiles (GMIO -> shared buffer -> async port): writer/streamed.ts.
+        writeStreamedDense({
+          node, layer, L, t, cfg, meta, cppType: CPP_TYPE, kid, place: place1, dimensions, connections: connectionsCascade, out: streamed,
+          readA: (ends) => addConsumer(resolve(layer.inputs[0]), node, inRoot(layer.inputs[0], ends)),
+          writeC: (ends) => addProducer(out, node, layer, ends),
+        });
+        layers.push(L);
+        continue;
+      }
       const batch = t.batch;
       for (let c = 0; c < t.casNum; c++) {
         for (let p = 0; p < t.casLength; p++) {
           const role = roleOf(p, t.casLength);
-          const cls = `firmflow::${isDense ? 'Dense' : 'MatMul'}<${cfg}, firmflow::Role::${role}>`;
+          // A Dense with per-column shifts: chain c's first column (template argument COL0) selects its shifts.
+          const cls = `firmflow::${isDense ? 'Dense' : 'MatMul'}<${cfg}, firmflow::Role::${role}${isDense && perCol && c > 0 && t.split === 'N' ? `, ${c * t.tileN}` : ''}>`;
           if (!L.instantiations.includes(cls)) L.instantiations.push(cls);
           const kId = `k_${kid(c, p)}`;
           const km: KernelModel = { id: kId, layer: node.name, cls, ctorArgs: [], source: `kernels/${id}.cc`, inDims: [], outDims: [] };
@@ -329,39 +349,67 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       }
       L.summary = `${layer.kernel} ${t.M}x${t.K}x${t.N}${batch > 1 ? ` (x${batch})` : ''}, cascade ${t.casLength} x ${t.casNum}, mmul ${m}x${k}x${n}`;
     } else {
-      // Row-major kernels over the whole tensor of one iteration.
+      // Row-parallel kernels (row-major buffers): the plan's casNum kernels, kernel c taking units (rows; whole
+      // matrices for Transpose) [c*tileM, (c+1)*tileM) of the layer's output. The last kernel of an uneven split
+      // works on padding units beyond the real ones (zeros read from the memory tile, results written to the
+      // buffer's padding rows).
+      const t = layer.tiling ?? fail(node, 'has no tiling (run the aie:tile flow before writing)');
       const outShape = layer.shapes.output;
-      const size = prod(outShape);
       const cols = outShape[outShape.length - 1];
+      const isT = layer.kernel === 'transpose';
+      const units = isT ? prod(outShape.slice(0, -2)) : prod(outShape.slice(0, -1));
+      const perUnit = isT ? cols * outShape[outShape.length - 2] : cols;
+      if (t.M !== units || t.K !== perUnit || t.casLength !== 1 || t.tileM * t.casNum < units) {
+        fail(node, `its tiling (${t.casNum} kernels of ${t.tileM} of ${t.M} ${isT ? 'matrices' : 'rows'} of ${t.K} elements) does not match its ${JSON.stringify(outShape)} output`);
+      }
+      const casNum = t.casNum, tileM = t.tileM;
+      const split = casNum > 1;
+      const size = tileM * perUnit;
       const a = layer.dtype.a;
-      const kId = `k_${kid(0, 0)}`;
-      const km: KernelModel = { id: kId, layer: node.name, cls: '', ctorArgs: [], source: `kernels/${id}.cc`, inDims: [], outDims: [size] };
       const lanes = a === 'int16' || layer.dtype.out === 'int16' ? 16 : 32;
       const base = [`using a_t = ${CPP_TYPE[a]};`, `using out_t = ${CPP_TYPE[layer.dtype.out]};`, `static constexpr unsigned SIZE = ${size};`];
-      const inSize = (i: number): number => prod(layer.shapes.inputs[i] ?? outShape);
+      // Row-major rows of an operand (or the output) per unit: 1, or a matrix's rows for Transpose.
+      const rowsPerUnit = (s: number[]): number => (isT ? s[s.length - 2] : 1);
+      /** Per-kernel constructor arguments (Add's constant window), by kernel index. */
+      const perKernelArgs: string[][] = [];
+      let cls = '';
+      let ctorShared: string[] = [];
       switch (layer.kernel) {
         case 'add': {
           const w = layer.dtype.w ?? a;
-          const bShape = layer.inputs.length > 1 ? layer.shapes.inputs[1] : ((layer.attrs['constShape'] as number[] | undefined) ?? outShape);
-          const bSize = prod(bShape);
+          const runtimeB = layer.inputs.length > 1;
+          if (runtimeB && prod(layer.shapes.inputs[1]) !== prod(outShape)) fail(node, `operands ${JSON.stringify(layer.shapes.inputs)} differ; the AIE Add of two runtime tensors takes equal shapes`);
           const fw = typeof layer.frac.w === 'number' ? layer.frac.w : layer.frac.a;
           const F = Math.max(layer.frac.a, fw);
+          let bSize = size;
+          if (!runtimeB) {
+            const cShape = (layer.attrs['constShape'] as number[] | undefined) ?? outShape;
+            const codes = layer.weightsCodes ?? fail(node, 'has no codes for its constant operand');
+            const c = constantWindows(node, codes, cShape, outShape, size, casNum, lanes);
+            bSize = c.bSize;
+            const distinct = new Map<string, string>();
+            c.windows.forEach((win, k) => {
+              const key = win.join(',');
+              let name = distinct.get(key);
+              if (!name) {
+                name = distinct.size === 0 ? `${id}_const` : `${id}_const_${distinct.size}`;
+                distinct.set(key, name);
+                L.arrays.push({ name, ctype: CPP_TYPE[w], values: win });
+              }
+              perKernelArgs[k] = [name];
+            });
+          }
           L.library = 'elementwise.h';
           cfgLines.push(...base, `using b_t = ${CPP_TYPE[w]};`, `using acc_t = ${layer.dtype.a === 'int16' || w === 'int16' ? 'acc64' : 'acc32'};`,
             `static constexpr unsigned LANES = ${lanes}, B_SIZE = ${bSize};`,
             `static constexpr int SHIFT_A = ${F - layer.frac.a}, SHIFT_B = ${F - fw}, SHIFT = ${F - layer.frac.out};`,
             `static constexpr bool RELU = ${layer.fusedRelu ? 'true' : 'false'};`);
-          if (size % bSize !== 0) fail(node, `constant operand of ${bSize} values does not tile the output of ${size}`);
-          if (layer.inputs.length > 1) {
-            km.cls = 'kernel-function';
+          if (runtimeB) {
             L.instantiations.push(`void firmflow::add<${cfg}>(adf::input_buffer<${cfg}::a_t>&, adf::input_buffer<${cfg}::b_t>&, adf::output_buffer<${cfg}::out_t>&)`);
-            km.cls = `fn:firmflow::add<${cfg}>`;
+            cls = `fn:firmflow::add<${cfg}>`;
           } else {
-            const cName = `${id}_const`;
-            L.arrays.push({ name: cName, ctype: CPP_TYPE[w], values: layer.weightsCodes ?? [] });
-            km.cls = `firmflow::AddConst<${cfg}>`;
-            km.ctorArgs = [cName];
-            L.instantiations.push(km.cls);
+            cls = `firmflow::AddConst<${cfg}>`;
+            L.instantiations.push(cls);
           }
           L.summary = `add ${outShape.join('x')}`;
           break;
@@ -370,15 +418,15 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           L.library = 'elementwise.h';
           cfgLines.push(...base, `using acc_t = ${a === 'int16' ? 'acc64' : 'acc32'};`, `static constexpr unsigned LANES = ${lanes};`,
             `static constexpr int SHIFT = ${Math.max(0, layer.frac.a - layer.frac.out)}, UPSHIFT = ${Math.max(0, layer.frac.out - layer.frac.a)};`);
-          km.cls = `fn:firmflow::relu<${cfg}>`;
+          cls = `fn:firmflow::relu<${cfg}>`;
           L.instantiations.push(`void firmflow::relu<${cfg}>(adf::input_buffer<${cfg}::a_t>&, adf::output_buffer<${cfg}::out_t>&)`);
           L.summary = `relu ${outShape.join('x')}`;
           break;
         case 'transpose': {
           const s = layer.shapes.inputs[0];
           L.library = 'elementwise.h';
-          cfgLines.push(...base, `static constexpr unsigned BATCH = ${prod(s.slice(0, -2))}, ROWS = ${s[s.length - 2]}, COLS = ${s[s.length - 1]};`);
-          km.cls = `fn:firmflow::transpose<${cfg}>`;
+          cfgLines.push(...base, `static constexpr unsigned BATCH = ${tileM}, ROWS = ${s[s.length - 2]}, COLS = ${s[s.length - 1]};`);
+          cls = `fn:firmflow::transpose<${cfg}>`;
           L.instantiations.push(`void firmflow::transpose<${cfg}>(adf::input_buffer<${cfg}::a_t>&, adf::output_buffer<${cfg}::out_t>&)`);
           L.summary = `transpose ${s.join('x')}`;
           break;
@@ -386,23 +434,23 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
         case 'softmax': {
           const tab = softmaxTables(layer.frac.a);
           L.library = 'normalize.h';
-          cfgLines.push(...base, `static constexpr unsigned ROWS = ${size / cols}, LEN = ${cols};`, 'static constexpr int EXP_FRAC = 14, RECIP_BITS = 28;', `static constexpr int OUT_FRAC = ${layer.frac.out};`);
+          cfgLines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, 'static constexpr int EXP_FRAC = 14, RECIP_BITS = 28;', `static constexpr int OUT_FRAC = ${layer.frac.out};`);
           L.arrays.push({ name: `${id}_exp`, ctype: 'int32', values: tab.exp });
-          km.cls = `firmflow::Softmax<${cfg}>`;
-          km.ctorArgs = [`${id}_exp`];
-          L.instantiations.push(km.cls);
+          cls = `firmflow::Softmax<${cfg}>`;
+          ctorShared = [`${id}_exp`];
+          L.instantiations.push(cls);
           L.summary = `softmax ${outShape.join('x')}`;
           break;
         }
         case 'layernorm': {
           const c = layerNormConstants(layer, cols);
           L.library = 'normalize.h';
-          cfgLines.push(...base, `static constexpr unsigned ROWS = ${size / cols}, LEN = ${cols};`, `static constexpr long long EPS_V = ${c.epsV}LL;`,
+          cfgLines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr long long EPS_V = ${c.epsV}LL;`,
             `static constexpr int NORM_FRAC = 12, RSQ_BITS = 21, GAMMA_FRAC = ${c.gammaFrac}, OUT_FRAC = ${layer.frac.out};`);
           L.arrays.push({ name: `${id}_gamma`, ctype: 'int16', values: c.gammaQ }, { name: `${id}_beta`, ctype: 'int32', values: c.betaQ }, { name: `${id}_rsqrt`, ctype: 'int16', values: c.rsqrt });
-          km.cls = `firmflow::LayerNorm<${cfg}>`;
-          km.ctorArgs = [`${id}_gamma`, `${id}_beta`, `${id}_rsqrt`];
-          L.instantiations.push(km.cls);
+          cls = `firmflow::LayerNorm<${cfg}>`;
+          ctorShared = [`${id}_gamma`, `${id}_beta`, `${id}_rsqrt`];
+          L.instantiations.push(cls);
           L.summary = `layernorm ${outShape.join('x')}`;
           break;
         }
@@ -410,18 +458,26 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           fail(node, `no AIE kernel for '${layer.kernel}'`);
       }
       modes(cfgLines);
-      const inputs = layer.inputs;
-      inputs.forEach((t, i) => {
-        const e: Endpoint = { port: `${kId}.in[${i}]`, layout: { kind: 'rowmajor', rows: inSize(i) / (layer.shapes.inputs[i]?.at(-1) ?? cols), cols: layer.shapes.inputs[i]?.at(-1) ?? cols } };
-        km.inDims[i] = inSize(i);
-        dimensions.push({ port: e.port, elements: inSize(i) });
-        addConsumer(resolve(t), node, inRoot(t, [e]));
-      });
-      const oEnd: Endpoint = { port: `${kId}.out[0]`, layout: { kind: 'rowmajor', rows: size / cols, cols } };
-      dimensions.push({ port: oEnd.port, elements: size });
-      addProducer(out, node, layer, [oEnd]);
-      place1(km, 0, 0);
-      L.kernels.push(km);
+      if (split) L.summary += `, ${casNum} kernels of ${tileM} ${isT ? 'matrices' : 'rows'}${tileM * casNum > units ? ` (${tileM * casNum - units} padding)` : ''}`;
+      for (let c = 0; c < casNum; c++) {
+        const kId = `k_${kid(c, 0)}`;
+        const km: KernelModel = { id: kId, layer: node.name, cls, ctorArgs: perKernelArgs[c] ?? ctorShared, source: `kernels/${id}.cc`, inDims: [], outDims: [size] };
+        layer.inputs.forEach((tn, i) => {
+          const s = layer.shapes.inputs[i] ?? outShape;
+          const ic = s[s.length - 1] ?? cols;
+          const r = tileM * rowsPerUnit(s);
+          const e: Endpoint = { port: `${kId}.in[${i}]`, layout: { kind: 'rowmajor', rows: r, cols: ic, rowOff: c * r }, ...(split ? { part: true } : {}) };
+          km.inDims[i] = r * ic;
+          dimensions.push({ port: e.port, elements: r * ic });
+          addConsumer(resolve(tn), node, inRoot(tn, [e]));
+        });
+        const r = tileM * rowsPerUnit(outShape);
+        const oEnd: Endpoint = { port: `${kId}.out[0]`, layout: { kind: 'rowmajor', rows: r, cols, rowOff: c * r }, ...(split ? { part: true } : {}) };
+        dimensions.push({ port: oEnd.port, elements: size });
+        addProducer(out, node, layer, [oEnd]);
+        place1(km, c, 0);
+        L.kernels.push(km);
+      }
     }
     layers.push(L);
   }
@@ -494,7 +550,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     }
     if (!srcEnds.length || !dstEnds.length) continue;
     const whole = (e: Endpoint): boolean => !e.slot || (e.slot.colOff === 0 && e.slot.rowOff === 0 && e.slot.cols === cols && e.slot.cols * e.slot.rows === total);
-    const allRowMajor = [...srcEnds, ...dstEnds].every((e) => e.layout.kind === 'rowmajor' && whole(e));
+    const allRowMajor = [...srcEnds, ...dstEnds].every((e) => e.layout.kind === 'rowmajor' && whole(e) && !e.part);
     if (allRowMajor && srcEnds.length === 1) {
       for (const d of dstEnds) connections.push({ from: srcEnds[0].port, to: d.port });
       continue;
@@ -513,26 +569,58 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     if (viewed) checkViews(t, srcEnds, dstEnds, batch, [cols, total / cols], whole, who);
     if (batch > 1) extent[1] = Math.max(1, Math.round(total / cols / batch));
     extent[2] = batch;
+    // A tensor viewed with another row length (a Reshape of the whole root) is a flat range of the root's elements.
+    const reshaped = (e: Endpoint): boolean => !!e.slot && e.slot.colOff === 0 && e.slot.rowOff === 0 && e.slot.cols !== cols && e.slot.cols * e.slot.rows === total;
+    // Row ranges of row-split kernels, padding units included, must lie inside the buffer: extend its rows (or its
+    // batch of matrices; the rows of a batched buffer are addressed flat, matrix after matrix).
+    const parts = [...srcEnds, ...dstEnds].filter((e) => e.part && e.layout.kind === 'rowmajor');
+    let needRows = 0;
+    for (const e of parts) {
+      const l = e.layout as Extract<Layout, { kind: 'rowmajor' }>;
+      const end = (l.rowOff ?? 0) + l.rows;
+      needRows = Math.max(needRows, reshaped(e) ? Math.ceil((end * l.cols) / cols) : end);
+    }
+    if (extent[2] > 1) extent[2] = Math.max(extent[2], Math.ceil(needRows / extent[1]));
+    else extent[1] = Math.max(extent[1], needRows);
+    for (const e of [...srcEnds, ...dstEnds].filter((x) => x.layout.kind === 'rowmajor' && reshaped(x))) {
+      const l = e.layout as Extract<Layout, { kind: 'rowmajor' }>;
+      if (extent[0] !== cols) fail(who(e), `tensor '${t}' is read or written with rows of ${l.cols} (a Reshape) while its buffer rows are padded from ${cols} to ${extent[0]} columns for a blocked kernel; the writer emits reshapes of unpadded buffers only`);
+      while (prod(extent) % l.cols !== 0) extent[extent[2] > 1 ? 2 : 1]++;
+    }
     const real = [cols, total / cols / batch, batch];
     const plan = planned.get(t);
     const name = `mt_${graph.tensor(t).id}`;
     const dtype = fmtOf(t).dtype;
-    const rowMajorAccess = (e: Endpoint): AieTilingParameters => {
+    /**
+     * A row-major endpoint's access: the whole tensor, or its region [cols x rows] at [colOff, rowOff] of the
+     * buffer seen as rows (the flat rows of a batched buffer; rows of the Reshape's length). Reads of rows past the
+     * tensor's real rows (the padding units of a split's last kernel) are zero-filled by the MM2S DMA
+     * (boundary_dimension); writes of them land in the buffer's padding rows.
+     */
+    const rowMajorAccess = (e: Endpoint, read: boolean): AieTilingParameters => {
       const l = e.layout as Extract<Layout, { kind: 'rowmajor' }>;
-      if (whole(e)) return { buffer_dimension: extent, tiling_dimension: real, offset: [0, 0, 0], tile_traversal: [] };
-      return { buffer_dimension: extent, tiling_dimension: [l.cols, l.rows, 1], offset: [l.colOff ?? 0, l.rowOff ?? 0, 0], tile_traversal: [] };
+      if (whole(e) && !e.part) return { buffer_dimension: extent, tiling_dimension: real, offset: [0, 0, 0], tile_traversal: [] };
+      const gc = reshaped(e) ? l.cols : extent[0];
+      const dims = reshaped(e) || extent[2] > 1 ? [gc, prod(extent) / gc, 1] : extent;
+      const realRows = total / (reshaped(e) ? l.cols : cols);
+      const a: AieTilingParameters = { buffer_dimension: dims, tiling_dimension: [l.cols, l.rows, 1], offset: [l.colOff ?? 0, l.rowOff ?? 0, 0], tile_traversal: [] };
+      if (read && e.part && (l.rowOff ?? 0) + l.rows > realRows) a.padding = [{ before: 0, after: 0 }, { before: 0, after: dims[1] - realRows }, { before: 0, after: 0 }];
+      return a;
     };
     shared.push({
       name,
       ctype: CPP_TYPE[dtype],
       dims: extent,
       column: plan?.columns[0],
-      writers: srcEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess(e) : accessFor(e.layout, extent) })),
-      readers: dstEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess(e) : accessFor(e.layout, extent, real) })),
+      columns: plan?.columns,
+      copies: plan?.copies,
+      writers: srcEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess(e, false) : accessFor(e.layout, extent) })),
+      readers: dstEnds.map((e) => ({ endpoint: e.port, access: e.layout.kind === 'rowmajor' ? rowMajorAccess(e, true) : accessFor(e.layout, extent, real) })),
     });
   }
   connections.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
-  return { name: projectName, device: meta.device, rowsPerIteration: rows, layers, shared, plios, connections, dimensions, locations };
+  shared.push(...streamed.shared);
+  return { name: projectName, device: meta.device, rowsPerIteration: rows, layers, shared, plios, connections, dimensions, locations, gmio: streamed.gmio, asyncRepetitions: streamed.repetitions };
 }
 
 
@@ -540,6 +628,7 @@ type ViewStep = { src: string; colOff: number; rowOff: number };
 
 /**
  * The views of a graph: tensor -> the tensor whose buffer holds it, at a (column, row) offset (rows: leading axes).
+ * A Slice's output and each part of a Split are regions of their input's buffer.
  * A Concat operand that is a graph input or output, or is read by other layers too, keeps its own buffer (a reader
  * of the operand that feeds another operand would otherwise make the Concat's buffer a cycle); its producer writes
  * it a second time into the Concat's buffer (`copies`).
@@ -588,6 +677,20 @@ function collectViews(graph: Graph): { views: Map<string, ViewStep>; copies: Map
         else fail(node, `a slice of axis ${a} of ${JSON.stringify(inS)} is not contiguous; only the last axis or the outermost non-unit axis is a view`);
       }
       set(node, out, { src: l.inputs[0], colOff, rowOff });
+    } else if (node.op === 'Split') {
+      // Each part is a block of the input's columns (last axis) or rows (outermost non-unit axis), in order.
+      const inS = l.shapes.inputs[0];
+      const r = inS.length;
+      const axis = ((Number(l.attrs['axis']) % r) + r) % r;
+      const sizes = l.attrs['split'] as number[];
+      if (axis !== r - 1 && prod(inS.slice(0, axis)) !== 1) fail(node, `along axis ${axis} of ${JSON.stringify(inS)} its parts interleave; only the last axis or the outermost non-unit axis is a view`);
+      let acc = 0;
+      node.outputs.forEach((t, i) => {
+        const at = acc;
+        acc += sizes[i];
+        if (t === '') return;
+        set(node, t, axis === r - 1 ? { src: l.inputs[0], colOff: at, rowOff: 0 } : { src: l.inputs[0], colOff: 0, rowOff: at * prod(inS.slice(axis + 1, -1)) });
+      });
     } else {
       // Reshape / Flatten / Squeeze / Unsqueeze / Identity: the same bytes in the same order.
       set(node, out, { src: l.inputs[0], colOff: 0, rowOff: 0 });
@@ -640,6 +743,43 @@ function checkViews(t: string, srcEnds: Endpoint[], dstEnds: Endpoint[], batch: 
     const s = e.slot;
     if (r.colOff + r.cols > s.colOff + s.cols || r.rowOff + r.rows > s.rowOff + s.rows) fail(who(e), `tensor '${t}': ${e.port} reads the matrix operand B from a view (Slice/Concat input) and its padded tiles reach into the neighbouring region`);
   }
+}
+
+/**
+ * The constant operand of an Add as each kernel of a row split sees it: the constant broadcast to the output repeats
+ * with period P (the trailing axes from its first non-unit one); kernel c, starting at output element c*size, gets
+ * the window of B_SIZE values from (c*size) mod P on. B_SIZE is a multiple of the vector lanes (whole vector loads at
+ * i mod B_SIZE never cross its end) and of P (so i mod B_SIZE keeps the phase), or covers the kernel's whole size.
+ */
+export function constantWindows(node: IRNode, codes: ArrayLike<number>, cShape: number[], outShape: number[], size: number, casNum: number, lanes: number): { bSize: number; windows: number[][] } {
+  if (cShape.length > outShape.length || prod(cShape) !== codes.length) fail(node, `constant operand of shape ${JSON.stringify(cShape)} (${codes.length} values) does not broadcast to the output ${JSON.stringify(outShape)}`);
+  const cs = [...new Array<number>(outShape.length - cShape.length).fill(1), ...cShape];
+  cs.forEach((d, i) => {
+    if (d !== 1 && d !== outShape[i]) fail(node, `constant operand of shape ${JSON.stringify(cShape)} does not broadcast to the output ${JSON.stringify(outShape)}`);
+  });
+  let j = 0;
+  while (j < cs.length && cs[j] === 1) j++;
+  const tail = outShape.slice(j);
+  const P = prod(tail);
+  // The constant expanded over one period of the output.
+  const period = new Array<number>(P);
+  const strides = cs.slice(j).map((_, i) => prod(cs.slice(j + i + 1)));
+  for (let e = 0; e < P; e++) {
+    let rest = e, src = 0;
+    for (let i = tail.length - 1; i >= 0; i--) {
+      const x = rest % tail[i];
+      rest = Math.floor(rest / tail[i]);
+      if (cs[j + i] !== 1) src += x * strides[i];
+    }
+    period[e] = codes[src];
+  }
+  const gcd = (x: number, y: number): number => (y ? gcd(y, x % y) : x);
+  const whole = Math.ceil(size / lanes) * lanes;
+  const lcm = (P / gcd(P, lanes)) * lanes;
+  const bSize = Math.min(lcm, whole);
+  const windows: number[][] = [];
+  for (let c = 0; c < casNum; c++) windows.push(Array.from({ length: bSize }, (_, i) => period[(c * size + i) % P]));
+  return { bSize, windows };
 }
 
 function order(graph: Graph, t: string): number {

@@ -5,23 +5,44 @@
 namespace firmflow {
 
 // Add: both operands are moved to the finer scale by exact left shifts in the accumulator, added, then srs.
-// Cfg: a_t, b_t, out_t, acc_t, LANES, SIZE (output elements), B_SIZE (elements of b; < SIZE when b is broadcast
-// along the leading axes), SHIFT_A, SHIFT_B (left shifts), SHIFT (srs), RELU, ROUNDING, SATURATION.
+// Cfg: a_t, b_t, out_t, acc_t, LANES, SIZE (output elements), B_SIZE (elements of b, a multiple of LANES or at least
+// SIZE rounded up to LANES; < SIZE when b repeats, e.g. a constant broadcast along the leading axes), SHIFT_A,
+// SHIFT_B (left shifts), SHIFT (srs), RELU, ROUNDING, SATURATION. A SIZE that is not a multiple of LANES (a row
+// split's kernel) ends with one partial vector, gathered and scattered lane by lane.
+template <typename Cfg>
+inline aie::vector<typename Cfg::out_t, Cfg::LANES> add_lanes(const aie::vector<typename Cfg::a_t, Cfg::LANES>& va, const aie::vector<typename Cfg::b_t, Cfg::LANES>& vb) {
+  constexpr unsigned L = Cfg::LANES;
+  aie::accum<typename Cfg::acc_t, L> acc;
+  acc.from_vector(va, Cfg::SHIFT_A);
+  aie::accum<typename Cfg::acc_t, L> accb;
+  accb.from_vector(vb, Cfg::SHIFT_B);
+  acc = aie::add(acc, accb);
+  aie::vector<typename Cfg::out_t, L> v = acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT);
+  if constexpr (Cfg::RELU) v = aie::max(v, aie::zeros<typename Cfg::out_t, L>());
+  return v;
+}
+
 template <typename Cfg>
 inline void add_body(const typename Cfg::a_t* __restrict pa, const typename Cfg::b_t* __restrict pb, typename Cfg::out_t* __restrict po) {
   constexpr unsigned L = Cfg::LANES;
+  static_assert(Cfg::B_SIZE % L == 0 || Cfg::B_SIZE >= Cfg::SIZE, "add: B_SIZE must be a multiple of LANES or cover SIZE");
   set_modes<Cfg>();
-  for (unsigned i = 0; i < Cfg::SIZE; i += L)
+  unsigned i = 0;
+  for (; i + L <= Cfg::SIZE; i += L)
     chess_prepare_for_pipelining {
-      aie::accum<typename Cfg::acc_t, L> acc;
-      acc.from_vector(aie::load_v<L>(pa + i), Cfg::SHIFT_A);
-      aie::accum<typename Cfg::acc_t, L> accb;
-      accb.from_vector(aie::load_v<L>(pb + (i % Cfg::B_SIZE)), Cfg::SHIFT_B);
-      acc = aie::add(acc, accb);
-      aie::vector<typename Cfg::out_t, L> v = acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT);
-      if constexpr (Cfg::RELU) v = aie::max(v, aie::zeros<typename Cfg::out_t, L>());
-      aie::store_v(po + i, v);
+      aie::store_v(po + i, add_lanes<Cfg>(aie::load_v<L>(pa + i), aie::load_v<L>(pb + (i % Cfg::B_SIZE))));
     }
+  if constexpr (Cfg::SIZE % L != 0) {
+    aie::vector<typename Cfg::a_t, L> va = aie::zeros<typename Cfg::a_t, L>();
+    aie::vector<typename Cfg::b_t, L> vb = aie::zeros<typename Cfg::b_t, L>();
+    const unsigned ib = i % Cfg::B_SIZE;
+    for (unsigned j = 0; j < Cfg::SIZE % L; ++j) {
+      va.set(pa[i + j], j);
+      vb.set(pb[ib + j], j);
+    }
+    const aie::vector<typename Cfg::out_t, L> v = add_lanes<Cfg>(va, vb);
+    for (unsigned j = 0; j < Cfg::SIZE % L; ++j) po[i + j] = v.get(j);
+  }
 }
 
 template <typename Cfg>
@@ -42,20 +63,34 @@ class AddConst {
   static void registerKernelClass() { REGISTER_FUNCTION(AddConst::run); }
 };
 
-// ReLU with a change of scale: max(0, x), then srs by SHIFT (a negative SHIFT is a left shift: UPSHIFT).
+// ReLU with a change of scale: max(0, x), then srs by SHIFT (a negative SHIFT is a left shift: UPSHIFT). A SIZE
+// that is not a multiple of LANES ends with one partial vector.
+template <typename Cfg>
+inline aie::vector<typename Cfg::out_t, Cfg::LANES> relu_lanes(const aie::vector<typename Cfg::a_t, Cfg::LANES>& in) {
+  constexpr unsigned L = Cfg::LANES;
+  auto x = aie::max(in, aie::zeros<typename Cfg::a_t, L>());
+  aie::accum<typename Cfg::acc_t, L> acc;
+  acc.from_vector(x, Cfg::UPSHIFT);
+  return acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT);
+}
+
 template <typename Cfg>
 void relu(adf::input_buffer<typename Cfg::a_t>& in, adf::output_buffer<typename Cfg::out_t>& out) {
   constexpr unsigned L = Cfg::LANES;
   set_modes<Cfg>();
   const typename Cfg::a_t* __restrict pi = in.data();
   typename Cfg::out_t* __restrict po = out.data();
-  for (unsigned i = 0; i < Cfg::SIZE; i += L)
+  unsigned i = 0;
+  for (; i + L <= Cfg::SIZE; i += L)
     chess_prepare_for_pipelining {
-      auto x = aie::max(aie::load_v<L>(pi + i), aie::zeros<typename Cfg::a_t, L>());
-      aie::accum<typename Cfg::acc_t, L> acc;
-      acc.from_vector(x, Cfg::UPSHIFT);
-      aie::store_v(po + i, acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT));
+      aie::store_v(po + i, relu_lanes<Cfg>(aie::load_v<L>(pi + i)));
     }
+  if constexpr (Cfg::SIZE % L != 0) {
+    aie::vector<typename Cfg::a_t, L> va = aie::zeros<typename Cfg::a_t, L>();
+    for (unsigned j = 0; j < Cfg::SIZE % L; ++j) va.set(pi[i + j], j);
+    const aie::vector<typename Cfg::out_t, L> v = relu_lanes<Cfg>(va);
+    for (unsigned j = 0; j < Cfg::SIZE % L; ++j) po[i + j] = v.get(j);
+  }
 }
 
 // Transpose of the last two axes (ROWS x COLS -> COLS x ROWS), BATCH matrices; values are copied (same scale).

@@ -30,9 +30,11 @@ describe('kernel model', () => {
     const p = productKernelPerf(ml, int8, tiling([4, 8, 8], { K: 512, tileK: 512, N: 8, tileN: 8 }));
     expect(p.terms['input']).toBe(8192);
     expect(p.bound).toBe('input');
-    // Weights streamed from memory tiles: 64 x 64 bytes a cycle-word of 4 bytes plus a DMA setup per chunk.
+    // Weights streamed from memory tiles: the store (64 x 64 bytes) comes from DDR over one GMIO channel (4 bytes a
+    // cycle), then goes to the kernel at a cycle-word of 4 bytes, plus a DMA setup per chunk.
     const s = productKernelPerf(ml, int8, tiling([4, 8, 8], { weights: 'memtile', chunkN: 16 }));
-    expect(s.terms['weights']).toBe(1024 + 4 * 32);
+    expect(s.terms['gmio']).toBe(1024);
+    expect(s.terms['weights']).toBe(1024 + 1024 + 4 * 32);
     // Cascade: one 4x8 acc32 block (1024 bits) per output microtile, 512 bits a cycle.
     const c = productKernelPerf(ml, int8, tiling([4, 8, 8], { casLength: 2, tileK: 32, K: 64 }));
     expect(c.terms['cascade']).toBe(16 * 8 * 2);

@@ -35,7 +35,7 @@ inline saturation_mode& saturation_state() {
 }
 
 template <typename Tag>
-struct is_acc_tag : std::bool_constant<std::is_same_v<Tag, acc32> || std::is_same_v<Tag, acc48> || std::is_same_v<Tag, acc64> || std::is_same_v<Tag, accauto>> {};
+struct is_acc_tag : std::bool_constant<std::is_same_v<Tag, acc32> || std::is_same_v<Tag, acc48> || std::is_same_v<Tag, acc64> || std::is_same_v<Tag, accfloat> || std::is_same_v<Tag, accauto>> {};
 
 template <typename Tag>
 constexpr int acc_bits() {
@@ -147,34 +147,59 @@ class accum {
   static constexpr unsigned size() { return N; }
   static constexpr int bits = detail::acc_bits<Tag>();
 
+  // accfloat lanes are fp32 values (their bit patterns in the lane storage, so cascades move them unchanged).
+  static constexpr bool is_float = std::is_same_v<Tag, accfloat>;
+
   accum() : a_{} {}
   template <typename T>
   explicit accum(const vector<T, N>& v, int shift = 0) : a_{} {
     from_vector(v, shift);
   }
-  // Loads lanes from a vector, shifted left by `shift`.
+  // Loads lanes from a vector, shifted left by `shift` (integer accumulators); accfloat takes the values as fp32.
   template <typename T>
   accum& from_vector(const vector<T, N>& v, int shift = 0) {
-    for (unsigned i = 0; i < N; ++i) a_[i] = detail::wrap_bits(detail::round_shift(std::int64_t(v[i]), -shift, rounding_mode::floor), bits);
+    if constexpr (is_float) {
+      for (unsigned i = 0; i < N; ++i) set_flane(i, float(v[i]));
+    } else {
+      for (unsigned i = 0; i < N; ++i) a_[i] = detail::wrap_bits(detail::round_shift(std::int64_t(v[i]), -shift, rounding_mode::floor), bits);
+    }
     return *this;
   }
-  // Shift-round-saturate every lane into T.
+  // Shift-round-saturate every lane into T; accfloat lanes convert to T (bfloat16: round to nearest even).
   template <typename T>
   vector<T, N> to_vector(int shift = 0) const {
     vector<T, N> r;
-    for (unsigned i = 0; i < N; ++i) r.set(detail::srs<T>(a_[i], shift), i);
+    if constexpr (is_float) {
+      (void)shift;
+      for (unsigned i = 0; i < N; ++i) r.set(T(flane(i)), i);
+    } else {
+      for (unsigned i = 0; i < N; ++i) r.set(detail::srs<T>(a_[i], shift), i);
+    }
     return r;
   }
   std::int64_t lane(unsigned i) const { return a_[i]; }
   void set_lane(unsigned i, std::int64_t v) { a_[i] = detail::wrap_bits(v, bits); }
+  float flane(unsigned i) const {
+    const std::uint32_t u = std::uint32_t(std::uint64_t(a_[i]));
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  }
+  void set_flane(unsigned i, float f) {
+    std::uint32_t u;
+    std::memcpy(&u, &f, 4);
+    a_[i] = std::int64_t(u);
+  }
 
  private:
   std::int64_t a_[N];
 };
 
 namespace detail {
+template <typename T>
+constexpr bool is_float_elem = std::is_same_v<T, bfloat16> || std::is_floating_point_v<T>;
 template <typename TA, typename TB>
-using default_acc = std::conditional_t<(sizeof(TA) <= 2 && sizeof(TB) <= 2), acc32, acc64>;
+using default_acc = std::conditional_t<(is_float_elem<TA> || is_float_elem<TB>), accfloat, std::conditional_t<(sizeof(TA) <= 2 && sizeof(TB) <= 2), acc32, acc64>>;
 template <typename Tag, typename TA, typename TB>
 using resolve_acc = std::conditional_t<std::is_same_v<Tag, accauto>, default_acc<TA, TB>, Tag>;
 }  // namespace detail
@@ -229,13 +254,19 @@ vector<T, N> min(const vector<T, N>& a, const vector<T, N>& b) {
 template <typename Tag, unsigned N>
 accum<Tag, N> add(const accum<Tag, N>& a, const accum<Tag, N>& b) {
   accum<Tag, N> r;
-  for (unsigned i = 0; i < N; ++i) r.set_lane(i, a.lane(i) + b.lane(i));
+  for (unsigned i = 0; i < N; ++i) {
+    if constexpr (accum<Tag, N>::is_float) r.set_flane(i, a.flane(i) + b.flane(i));
+    else r.set_lane(i, a.lane(i) + b.lane(i));
+  }
   return r;
 }
 template <typename Tag, unsigned N>
 accum<Tag, N> sub(const accum<Tag, N>& a, const accum<Tag, N>& b) {
   accum<Tag, N> r;
-  for (unsigned i = 0; i < N; ++i) r.set_lane(i, a.lane(i) - b.lane(i));
+  for (unsigned i = 0; i < N; ++i) {
+    if constexpr (accum<Tag, N>::is_float) r.set_flane(i, a.flane(i) - b.flane(i));
+    else r.set_lane(i, a.lane(i) - b.lane(i));
+  }
   return r;
 }
 
@@ -281,7 +312,20 @@ class mmul {
   mmul() = default;
   mmul(const accum_type& c) : c_(c) {}  // NOLINT: implicit, as `acc = readincr_v<...>(cin)` needs
 
+  // accfloat: every product is rounded to fp32 and added to the fp32 lane in ascending k (the emulator's order).
   void mac(const vector<TA, size_A>& a, const vector<TB, size_B>& b) {
+    if constexpr (accum_type::is_float) {
+      for (unsigned m = 0; m < M; ++m)
+        for (unsigned n = 0; n < N; ++n) {
+          float s = c_.flane(m * N + n);
+          for (unsigned k = 0; k < K; ++k) {
+            const float p = float(a[m * K + k]) * float(b[k * N + n]);
+            s = s + p;
+          }
+          c_.set_flane(m * N + n, s);
+        }
+      return;
+    }
     for (unsigned m = 0; m < M; ++m)
       for (unsigned n = 0; n < N; ++n) {
         std::int64_t s = c_.lane(m * N + n);
