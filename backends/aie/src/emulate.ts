@@ -68,11 +68,19 @@ function wrapBits(v: number, bits: number): number {
   return r;
 }
 
+/**
+ * Values srs clipped or wrapped (and int32 clamps inside LayerNorm) since the process started: emulateGraph reads
+ * the difference around each layer to give `onLayer` that layer's overflow count (for the trace).
+ */
+let overflowCount = 0;
+
 /** Shift-round-saturate of one accumulator value into `out` type: what `acc.to_vector<T>(shift)` returns. */
 export function srs(x: number, shift: number, mode: AieRounding, out: AieDataType, saturate = true): number {
   const v = roundShift(x, shift, mode);
   const { min, max } = intRange(out);
-  if (saturate) return v < min ? min : v > max ? max : v;
+  if (v >= min && v <= max) return v;
+  overflowCount++;
+  if (saturate) return v < min ? min : max;
   return wrapBits(v, out === 'int8' ? 8 : 16);
 }
 
@@ -238,7 +246,9 @@ export function layerNormRow(x: ArrayLike<number>, off: number, c: LayerNormCons
 }
 
 function clampI32(v: number): number {
-  return v > 2147483647 ? 2147483647 : v < -2147483648 ? -2147483648 : v;
+  if (v <= 2147483647 && v >= -2147483648) return v;
+  overflowCount++;
+  return v > 0 ? 2147483647 : -2147483648;
 }
 
 // ---------------------------------------------------------------------------------------------- the emulator
@@ -271,8 +281,13 @@ export interface AieEmuOutput {
 export interface AieEmulateOptions {
   /** Inputs are already integer codes (as the PLIO text files hold them), not real values. */
   codes?: boolean;
-  /** Called with each layer's output, for per-layer comparisons. */
-  onLayer?: (node: IRNode, value: EmuValue) => void;
+  /**
+   * Called with each layer's output (the first one of a Split), for per-layer comparisons, and the number of values
+   * the layer saturated or wrapped (srs beyond the output type's range, LayerNorm's int32 clamp).
+   */
+  onLayer?: (node: IRNode, value: EmuValue, overflows: number) => void;
+  /** Filled with every tensor the emulation computes: graph inputs (as codes) and every layer output, all Split outputs included. */
+  tensors?: Map<string, EmuValue>;
 }
 
 function layerOf(node: IRNode): AieLayer {
@@ -446,7 +461,7 @@ function denseBf16(x: ArrayLike<number>, M: number, K: number, N: number, w: Arr
  * output with real values and codes, keyed by output name.
  */
 export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulateOptions = {}): Record<string, AieEmuOutput> {
-  const values = new Map<string, EmuValue>();
+  const values = options.tensors ?? new Map<string, EmuValue>();
   let samples = -1;
   const only = graph.inputs.length === 1;
   for (const port of graph.inputs) {
@@ -474,6 +489,7 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
 
   for (const node of graph.topoOrder()) {
     const layer = layerOf(node);
+    const overflowsBefore = overflowCount;
     const outName = layer.outputs[0] ?? node.outputs[0];
     const first = values.get(layer.inputs[0]);
     const outShape = shapeOut(layer, node, graph, samples, layer.inputs.map((n) => values.get(n)?.shape ?? []), first ? first.data.length : 0, outName);
@@ -570,7 +586,7 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
     }
     if (out.data.length !== prod(out.shape)) throw new Error(`aie emulate: node '${node.name}' produced ${out.data.length} values for shape [${out.shape}]`);
     values.set(outName, out);
-    options.onLayer?.(node, out);
+    options.onLayer?.(node, out, overflowCount - overflowsBefore);
   }
 
   const result: Record<string, AieEmuOutput> = {};

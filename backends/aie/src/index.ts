@@ -10,6 +10,7 @@ import { emulateGraph, type AieEmulateOptions, type AieInputs } from './emulate.
 import { runHost, type HostManifest, type HostRunOptions } from './host.js';
 import { AIE_BACKEND_FLOWS, AIE_OPTION_KEYS, registerAiePasses } from './passes/index.js';
 import { SUPPORTED_OPS } from './quantize.js';
+import { traceGraph, type AieTraceOptions } from './trace.js';
 import { estimateOf, reportOf } from './report.js';
 import { deserializeLowered } from './writer/serialize.js';
 import { registerAieWriter } from './writer/index.js';
@@ -18,6 +19,8 @@ export const meta = { name: 'firmflow-backend-aie', version: '0.1.0' };
 
 export { emulateGraph, srs, roundShift, softmaxTables, layerNormConstants } from './emulate.js';
 export type { AieEmuOutput, AieEmulateOptions, AieInputs } from './emulate.js';
+export { traceGraph, formatAieTrace, layerNormRsqrtError, srsStep } from './trace.js';
+export type { AieTraceLayer, AieTraceOptions, AieTraceReport } from './trace.js';
 export { reportOf, estimateOf, type AieReport, type AieEstimate } from './report.js';
 export { writeAieProject } from './writer/index.js';
 export { compileHost, hostIncludeDir, hostCacheDir, HOST_CXX_FLAGS, type HostBuild } from './compile.js';
@@ -35,6 +38,8 @@ export function supports(node: IRNode): true | string {
 /** What convert() adds to an AIE project. */
 export function extendProject(project: Record<string, unknown>, graph: Graph): void {
   project['emulate'] = (inputs: AieInputs, options?: AieEmulateOptions) => emulateGraph(graph, inputs, options);
+  // Per-layer comparison with the float model (`firmflow bench` passes the optimized model as `reference`).
+  project['trace'] = (inputs: AieInputs, options?: AieTraceOptions) => traceGraph(graph, inputs, options);
   project['report'] = () => reportOf(graph, String(project['projectName'] ?? graph.name));
   project['estimate'] = () => estimateOf(graph, String(project['projectName'] ?? graph.name));
 }
@@ -73,6 +78,9 @@ export async function openProject(dir: string): Promise<OpenedProject> {
       return runHost(b.program, host, inputs as never, options as HostRunOptions) as unknown as NamedTensors;
     },
     emulate: async (inputs: NamedTensors, options?: Record<string, unknown>) => emulateGraph(graph, inputs, options as AieEmulateOptions) as unknown as NamedTensors,
+    // Without a reference the float model is the lowered graph with its dequantized constants (the manifest keeps
+    // no float weights); `text` is the table `firmflow predict --trace` prints.
+    trace: async (inputs: NamedTensors, options?: Record<string, unknown>) => traceGraph(graph, inputs, options as AieTraceOptions),
     report: async () => ({ ...reportOf(graph, name) }),
     estimate: async () => estimateOf(graph, name),
   };
