@@ -227,11 +227,14 @@ export async function openVitisProject(dir: string): Promise<OpenedVitisProject>
     };
   }
   const trace = emu?.['trace'] as ((g: Graph, i: unknown, o?: unknown) => unknown) | undefined;
+  const formatTrace = emu?.['formatTrace'] as ((r: never) => string) | undefined;
   if (trace) {
     let g: Graph | undefined;
     opened.trace = async (inputs, o) => {
       g ??= sim.graph();
-      return trace(g, inputs, o);
+      const report = trace(g, inputs, o);
+      // `text` is the table `firmflow predict --trace` prints (as the AIE backend's report carries one).
+      return formatTrace && report && typeof report === 'object' ? { ...report, text: formatTrace(report as never) } : report;
     };
   }
   return opened;

@@ -2,6 +2,7 @@ import { FirmflowError } from '../../../src/errors.js';
 import { formatType, fracBits, quantizeArray, typeRange, type FixedType } from '../../../src/fixed/index.js';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
 import { interpret } from '../../../src/interp/interpreter.js';
+import { ensureBuiltinIROps } from '../../../src/ir/defs/index.js';
 import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
 import type { RtTensor } from '../../../src/ir/ops.js';
 import { toFloat64 } from '../../../src/onnx/tensor.js';
@@ -264,6 +265,8 @@ interface TensorTrace { maxErr: Float64Array; maxXf: Float64Array }
  * comment for the bound).
  */
 export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {}): TraceReport {
+  // A reopened project (firmflow predict --trace in a fresh process) has not loaded a model: the interpreter's ops.
+  ensureBuiltinIROps();
   const emu = emulatorFor(graph);
   const { codes, samples } = emu.prepareInputs(inputs);
   if (samples === 0) throw new FirmflowError('vitis.emulate', 'trace needs at least one sample');
