@@ -29,8 +29,8 @@ export {
   registerPass, registerWriter, resetPlugins, resetRegistry, takePluginWarnings, usePlugin,
 } from './registry/index.js';
 export type {
-  Backend, BackendInfo, FirmflowPlugin, NamedTensors, OpenedProject, OutputFiles, PluginAPI, PluginInfo, PluginManifest, PluginMeta, PluginOrigin,
-  PluginRegister, PluginStatus, RegisterPassOptions, WriteContext, Writer,
+  Backend, BackendInfo, BackendSweep, FirmflowPlugin, NamedTensors, OpenedProject, OutputFiles, PluginAPI, PluginInfo, PluginManifest, PluginMeta, PluginOrigin,
+  PluginRegister, PluginStatus, RegisterPassOptions, SweepAxis, SweepFigure, SweepValue, WriteContext, Writer,
 } from './registry/types.js';
 
 export { jsonSafe, renderTemplate, renderTemplateTo, writeAtomically, writeBinaryFile, writeTextFile } from './writer/index.js';

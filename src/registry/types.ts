@@ -71,6 +71,65 @@ export interface Backend {
    * `firmflow predict`.
    */
   openProject?(dir: string): Promise<OpenedProject>;
+  /**
+   * The backend's design space for `firmflow sweep`: its axes (values -> conversion options) and its figures of
+   * merit. A backend without it cannot be swept.
+   */
+  sweep?: BackendSweep;
+}
+
+/** A value on a sweep axis (as parsed from the command line). */
+export type SweepValue = string | number;
+
+/** One axis of a backend's design space: named values, each turned into conversion options. */
+export interface SweepAxis {
+  /**
+   * The name on the command line (`--axis NAME=v1,v2`) and the key of a point's values; by convention the option
+   * path the axis sets ('precision', 'reuseFactor', 'aie.tileBudget'). An option given at that path on the command
+   * line conflicts with sweeping the axis.
+   */
+  name: string;
+  /** One line for `firmflow sweep --list-axes`. */
+  description: string;
+  /** CSV column (default: the name, dots as underscores). */
+  column?: string;
+  /** Table header (default: the name). */
+  label?: string;
+  /** Values swept when no axis is named (empty: swept only when named). */
+  defaults: SweepValue[];
+  /** The value the base options give, shown in the rows of an axis that is not swept. */
+  base?: SweepValue;
+  /** A value from its command-line text; throws an error that names the problem for a bad one. */
+  parse(text: string): SweepValue;
+  /** The conversion options with this axis at `value` (a new object; `options` is not modified). */
+  apply(options: Record<string, unknown>, value: SweepValue): Record<string, unknown>;
+  /** Whether the value changes the types of the model's inputs (the default random range is the narrowest over them). */
+  changesInputTypes?: boolean;
+}
+
+/** A figure of merit of a sweep point (a CSV column), and whether the Pareto front minimizes or maximizes it. */
+export interface SweepFigure {
+  /** Key in a result's `estimate`. */
+  name: string;
+  column: string;
+  /** Table header; figures without one are in the CSV and JSON only. */
+  label?: string;
+  /** Pareto objective ('min' or 'max'); absent: reported, not an objective. */
+  goal?: 'min' | 'max';
+  description?: string;
+}
+
+/** `Backend.sweep`: what `firmflow sweep` varies and measures for a backend. */
+export interface BackendSweep {
+  /**
+   * The axes for one model: `project` is the model converted with the sweep's base options (whose resolved options,
+   * `project.options`, include a config file's), `options` are those base options as given.
+   */
+  axes(project: Record<string, unknown>, options: Record<string, unknown>): SweepAxis[] | Promise<SweepAxis[]>;
+  /** Figures of merit besides accuracy, in column order. */
+  figures: SweepFigure[];
+  /** The figures of one converted point (keys of `figures`; null when unknown). Runs in the sweep worker. */
+  measure(project: Record<string, unknown>): Record<string, number | null> | Promise<Record<string, number | null>>;
 }
 
 /** Tensors by name in the JSON layout of the reference models: { dtype, shape (batch first), data (C order) }. */

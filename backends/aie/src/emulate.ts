@@ -111,6 +111,48 @@ export function bf16Bits(x: number): number {
   return u32[0] >>> 16;
 }
 
+// ---------------------------------------------------------------------------------------------- softmax (bf16)
+
+/** bf16 exponent fields of the softmax table: |d| in [2^-9, 2^5); below, exp(d) is taken as 1, from 32 on as 0. */
+export const SOFTMAX_BF16_E0 = 118, SOFTMAX_BF16_E1 = 132;
+export const SOFTMAX_BF16_TABLE = (SOFTMAX_BF16_E1 - SOFTMAX_BF16_E0) * 128;
+
+/**
+ * The bf16 softmax's table: EXP[(E - E0) * 128 + M] = fp32(exp(-v)) for the bf16 value v = 1.M * 2^(E - 127), the
+ * exponent fields E0 <= E < E1 (computed once here and emitted; the kernel only looks values up).
+ */
+let bf16Table: Float32Array | undefined;
+export function softmaxBf16Table(): Float32Array {
+  if (bf16Table) return bf16Table;
+  const t = new Float32Array(SOFTMAX_BF16_TABLE);
+  for (let e = SOFTMAX_BF16_E0; e < SOFTMAX_BF16_E1; e++) {
+    for (let m = 0; m < 128; m++) t[(e - SOFTMAX_BF16_E0) * 128 + m] = Math.exp(-(1 + m / 128) * 2 ** (e - 127));
+  }
+  bf16Table = t;
+  return t;
+}
+
+/**
+ * bf16 softmax of one row, exactly as the kernel does it (every step an fp32 or bf16 rounding, reproducible):
+ *   m = max x_j;  d_j = bf16(fp32(x_j - m)) <= 0;  e_j = 1 if |d_j| < 2^-9, 0 if |d_j| >= 32, else EXP[bits(d_j)]
+ *   S = fp32 sum of e_j in ascending j (>= 1: the maximum contributes exp(0) = 1);  r = fp32(1 / S)
+ *   y_j = bf16(fp32(e_j * r))
+ */
+export function softmaxRowBf16(x: ArrayLike<number>, off: number, L: number, table: Float32Array, dst: Float32Array, doff: number, e: Float32Array): void {
+  let m = x[off];
+  for (let j = 1; j < L; j++) if (x[off + j] > m) m = x[off + j];
+  let S = 0;
+  for (let j = 0; j < L; j++) {
+    const bits = bf16Bits(Math.fround(x[off + j] - m));
+    const ex = (bits >>> 7) & 0xff;
+    const v = ex < SOFTMAX_BF16_E0 ? 1 : ex >= SOFTMAX_BF16_E1 ? 0 : table[(ex - SOFTMAX_BF16_E0) * 128 + (bits & 0x7f)];
+    e[j] = v;
+    S = Math.fround(S + v);
+  }
+  const r = Math.fround(1 / S);
+  for (let j = 0; j < L; j++) dst[doff + j] = bf16Round(Math.fround(e[j] * r));
+}
+
 // ---------------------------------------------------------------------------------------------- softmax (int8)
 
 /** Fractional bits of the exponential table entries (EXP[0] = 2^SOFTMAX_EXP_FRAC = 1.0). */
@@ -545,8 +587,16 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
       }
       case 'softmax': {
         const a = get(layer.inputs[0], node);
-        if (a.dtype !== 'int8') throw new FirmflowError('aie.emulate', `softmax node '${node.name}': the AIE softmax takes int8 input, not ${a.dtype}`, { node: node.name });
         const L = a.shape[a.shape.length - 1];
+        if (a.dtype === 'bf16') {
+          const table = softmaxBf16Table();
+          const o = new Float32Array(a.data.length);
+          const e = new Float32Array(L);
+          for (let r = 0; r < a.data.length / L; r++) softmaxRowBf16(a.data, r * L, L, table, o, r * L, e);
+          out = result(o);
+          break;
+        }
+        if (a.dtype !== 'int8') throw new FirmflowError('aie.emulate', `softmax node '${node.name}': the AIE softmax takes int8 or bf16 input, not ${a.dtype}`, { node: node.name });
         const { exp } = softmaxTables(a.frac);
         const o = new Int32Array(a.data.length);
         const e = new Int32Array(L);

@@ -63,7 +63,9 @@ export function runHost(program: string, manifest: HostManifest, inputs: Record<
     const codes = options.codes ? Array.from(f.data) : Array.from(quantizeInput(f.data, p.frac, p.dtype));
     return { p, codes, perSample };
   });
-  const rows = manifest.rowsPerIteration || manifest.inputs[0]?.shape[0] || 1;
+  // Samples per iteration are the input port's leading axis: aie.batch for a symbolic batch, the model's own for a
+  // literal one (a batch-1 model runs one sample per iteration whatever aie.batch says).
+  const rows = manifest.inputs[0]?.shape[0] || manifest.rowsPerIteration || 1;
   const iterations = Math.max(1, Math.ceil(samples / rows));
   const run = mkdtempSync(join(tmpdir(), 'ff-aie-run-'));
   try {

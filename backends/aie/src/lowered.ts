@@ -204,7 +204,10 @@ export interface AieGraphMeta {
   device: string;
   /** Device file it came from (user devices), for the report. */
   deviceFile?: string;
-  mode: 'int' | 'bf16';
+  /** Arithmetic of the kernels: the requested `aie.mode`, or what 'auto' chose for the model. */
+  mode: AieMode;
+  /** How `mode` was chosen: the `aie.mode` option as given ('auto' by default) and why (report line). */
+  modeChoice?: { requested: AieModeOption; reason: string };
   objective: AieObjective;
   /** Rows per iteration used for a symbolic batch axis. */
   batch: number;
@@ -218,6 +221,12 @@ export interface AieGraphMeta {
 }
 
 export type AieObjective = 'throughput' | 'tiles';
+
+/** Kernel arithmetic: integer codes with power-of-two scales, or bf16 with fp32 accumulation. */
+export type AieMode = 'int' | 'bf16';
+/** The `aie.mode` option: a mode, or 'auto' (int for a model with quantizers, bf16 for a float model). */
+export type AieModeOption = AieMode | 'auto';
+export const AIE_MODE_OPTIONS: AieModeOption[] = ['auto', 'int', 'bf16'];
 
 /** Per-layer user settings, keyed by node name in `aie.layers`. */
 export interface AieLayerOptions {
@@ -235,7 +244,12 @@ export interface AieLayerOptions {
 export interface AieOptions {
   /** Built-in device name, a device JSON file, or a device description (the JSON's content). */
   device: string | Record<string, unknown>;
-  mode: 'int' | 'bf16';
+  /** The arithmetic used: 'int' or 'bf16' ('auto' resolved against the model). */
+  mode: AieMode;
+  /** `aie.mode` as given: 'auto' (default) picks 'int' when the model carries quantizers, else 'bf16'. */
+  requestedMode: AieModeOption;
+  /** Why `mode` was chosen (for the report). */
+  modeReason: string;
   /** Overrides the rounding taken from the output quantizers. */
   rounding?: AieRounding;
   /** Rows per iteration when the batch axis is symbolic. */

@@ -280,6 +280,28 @@ function base(kernel: AieKernelKind, n: IRNode, ctx: Ctx, inputs: string[], out:
   };
 }
 
+/**
+ * The first quantizer the model carries, described for the report, or undefined for a float model: a tensor with a
+ * fixed-point type or an affine quantization (what QDQ / QONNX Quant nodes become in the optimized IR), or a
+ * quantizer node the frontend kept (Rescale: a non-power-of-two scale; BipolarQuant and the like). `aie.mode`
+ * 'auto' chooses integer kernels for such a model and bf16 for a float one.
+ */
+export function firstQuantizer(g: Graph): string | undefined {
+  for (const n of g.topoOrder()) {
+    if (n.op === 'Rescale' || /Quant/.test(n.op)) return `node '${n.name}' (${n.op})`;
+  }
+  for (const t of g.tensors.values()) {
+    if (t.precision) return `tensor '${t.name}' (${t.precision.signed ? '' : 'u'}fixed<${t.precision.width},${t.precision.integer}>)`;
+    if (t.quant) return `tensor '${t.name}' (scale ${+Number(t.quant.scale[0]).toPrecision(6)})`;
+  }
+  return undefined;
+}
+
+/** The first node of a float model the AIE would compute (for the refusal of aie.mode 'int'). */
+export function firstLayer(g: Graph): IRNode | undefined {
+  return g.topoOrder().find((n) => SUPPORTED_OPS[n.op] !== undefined && SUPPORTED_OPS[n.op] !== 'view') ?? g.topoOrder()[0];
+}
+
 /** Rounds a float to bf16 (nearest even) and returns its 16-bit pattern as a signed int16. */
 export function toBf16Bits(x: number): number {
   const f = new Float32Array([x]);
@@ -436,6 +458,14 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     const through = lay.outputs.find((o) => g.isGraphOutput(o));
     if (through && g.isGraphInput(src)) return ctx.refuse.fail(n, `output '${through}' is a graph output and a region of graph input '${src}' with no AIE kernel between them; pass it around the AIE graph`);
   }
+  if (n.op === 'Concat') {
+    // Likewise a Concat of graph inputs only, written to a graph output: no kernel writes any of it.
+    const out0 = lay.outputs[0];
+    const srcs = inputs.map((i) => viewSource(g, i));
+    if (g.isGraphOutput(out0) && srcs.every((s) => g.isGraphInput(s))) {
+      return ctx.refuse.fail(n, `output '${out0}' is a graph output made only of graph inputs (${srcs.map((s) => `'${s}'`).join(', ')}) with no AIE kernel between them; concatenate them outside the AIE graph`);
+    }
+  }
   if (kernel === 'add') {
     if (n.inputs.every((i) => g.isConstant(i))) return ctx.refuse.fail(n, 'both operands are constants');
     const cst = n.inputs.find((i) => g.isConstant(i));
@@ -444,6 +474,7 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     if (cst) lay.attrs['constShape'] = resolveShape(g.tensor(cst).shape, ctx.opts.batch);
   }
   if (ctx.opts.mode === 'bf16') {
+    if (kernel === 'layernorm') return ctx.refuse.fail(n, "the AIE LayerNormalization kernel is int8 only (no bf16 kernel); quantize the model to int8 (aie.mode 'int')");
     const l: AieLayer = { ...lay, dtype: { a: 'bf16', ...(kernel === 'add' ? { w: 'bf16' as const } : {}), out: 'bf16', acc: 'accfloat' }, frac: { a: 0, out: 0 }, shift: 0, rounding: 'conv_even', saturate: false };
     const cst = kernel === 'add' ? n.inputs.find((i) => g.isConstant(i)) : undefined;
     if (cst) l.weightsCodes = Int16Array.from(numbers(g.tensor(cst).data!), toBf16Bits);

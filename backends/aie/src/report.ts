@@ -10,6 +10,8 @@ export interface AieReport {
   project: string;
   device: string;
   mode: string;
+  /** Why that mode: the aie.mode option as given, or what 'auto' saw in the model. */
+  modeReason?: string;
   rowsPerIteration: number;
   perf: AieGraphPerf;
   /** Milliseconds of the planning steps (tiling, placement, memory plan). */
@@ -28,11 +30,11 @@ export function reportOf(graph: Graph, project = graph.name): AieReport {
 
 export function reportFromPlan(project: string, meta: AieGraphMeta, perf: AieGraphPerf): AieReport {
   const head = [
-    `${project}: AIE graph on ${meta.device}${meta.deviceFile ? ` (${meta.deviceFile})` : ''}, ${meta.mode === 'bf16' ? 'bf16' : 'integer'} mode, ${meta.batch} rows per iteration`,
+    `${project}: AIE graph on ${meta.device}${meta.deviceFile ? ` (${meta.deviceFile})` : ''}, ${meta.mode === 'bf16' ? 'bf16' : 'integer'} mode${meta.modeChoice ? ` (${meta.modeChoice.reason})` : ''}, ${meta.batch} rows per iteration`,
   ];
   if (meta.planningMs) head.push(`planning: ${Object.entries(meta.planningMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
   const text = `${[...head, ...formatPerformance(perf)].join('\n')}\n`;
-  return { project, device: meta.device, mode: meta.mode, rowsPerIteration: meta.batch, perf, ...(meta.planningMs ? { planningMs: meta.planningMs } : {}), text };
+  return { project, device: meta.device, mode: meta.mode, ...(meta.modeChoice ? { modeReason: meta.modeChoice.reason } : {}), rowsPerIteration: meta.batch, perf, ...(meta.planningMs ? { planningMs: meta.planningMs } : {}), text };
 }
 
 /**

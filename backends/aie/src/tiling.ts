@@ -15,6 +15,7 @@ import { FirmflowError } from 'firmflow';
 import { bankCapacities, operandPair, type AieDevice } from './devices.js';
 import type { AieDataType, AieKernelKind, AieKernelPerf, AieLayerOptions, AieTiling } from './lowered.js';
 import { bytesOf, productKernelPerf, vectorKernelPerf, type ProductShape } from './perf.js';
+import { SOFTMAX_BF16_TABLE } from './emulate.js';
 
 export interface ProductProblem extends ProductShape {
   name: string;
@@ -97,6 +98,8 @@ export function productBuffers(p: ProductProblem, t: AieTiling, pos: number): Bu
 
 /** Softmax's exponential table (int8 mode): 256 entries of int32. */
 const SOFTMAX_LUT_BYTES = 1024;
+/** bf16 softmax: the fp32 exp table (emulate.ts softmaxBf16Table) and the row's fp32 exponentials (at most 4 KiB). */
+const SOFTMAX_BF16_LUT_BYTES = SOFTMAX_BF16_TABLE * 4;
 
 export function vectorBuffers(v: VectorProblem, t: AieTiling): BufferSpec[] {
   const b: BufferSpec[] = [];
@@ -105,7 +108,7 @@ export function vectorBuffers(v: VectorProblem, t: AieTiling): BufferSpec[] {
   const ob = t.tileM * v.width * bytesOf(v.out);
   b.push({ name: 'out_ping', bytes: ob, pair: 'out' }, { name: 'out_pong', bytes: ob, pair: 'out' });
   if (v.constBytes > 0) b.push({ name: 'const', bytes: v.constBytes });
-  if (v.kind === 'softmax' && v.dtype !== 'bf16') b.push({ name: 'lut', bytes: SOFTMAX_LUT_BYTES });
+  if (v.kind === 'softmax') b.push({ name: 'lut', bytes: v.dtype === 'bf16' ? SOFTMAX_BF16_LUT_BYTES : SOFTMAX_LUT_BYTES });
   return b;
 }
 
@@ -304,7 +307,7 @@ export function productCandidates(d: AieDevice, p: ProductProblem, limits: Searc
       const t = makeTiling(p, mts[0], user.casLength ?? 1, user.casNum ?? 1, splits[0], true);
       throw new FirmflowError('aie.tiling', `layer '${p.name}': the requested tiling (casLength ${t.casLength}, casNum ${t.casNum}, microtile ${t.microtile.join('x')}) does not fit: ${explainMisfit(d, p, t)}`);
     }
-    throw new FirmflowError('aie.tiling', `layer '${p.name}' (${p.M}x${p.K} @ ${p.K}x${p.N}, batch ${p.batch}) has no tiling that fits ${d.name} within ${limits.maxTiles} tiles: an input slice of ${p.M} rows does not fit a ${maxBank}-byte bank (reduce the batch)`);
+    throw new FirmflowError('aie.tiling', `layer '${p.name}' (${p.M}x${p.K} @ ${p.K}x${p.N}, batch ${p.batch}) has no tiling that fits ${d.name} within ${limits.maxTiles} tiles: an input slice of ${p.M} rows does not fit a ${maxBank}-byte bank (reduce the rows per iteration: aie.batch for a symbolic batch axis, inputShapes for a literal one)`);
   }
   return out;
 }

@@ -605,6 +605,15 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
       }
       case 'softmax': {
         const n = inV[0].shape[inV[0].shape.length - 1];
+        if (bf) {
+          // bf16 (softmaxRowBf16): each e_j is off by at most 2^-9 + 2^-24 (d rounded to bf16: e^d |d| 2^-8 e^{|d| 2^-8}
+          // <= 0.42 * 2^-8 for |d| < 32; 1 for |d| < 2^-9; the table's fp32 rounding), and the sum S >= 1 holds the
+          // exact 1 of the maximum, so |e_j/S - ê_j/Ŝ| <= (1 + n)(2^-9 + 2^-24); the fp32 sum, reciprocal and product
+          // add gamma_{n+2}; the bf16 output rounding u |y|. Softmax is 1/2-Lipschitz in the max norm.
+          const own = (1 + n) * (2 ** -9 + U_F32) + gammaF32(n + 2);
+          bound = (s) => { const e = err(ins[0], s); return (e === 0 ? 0 : 0.5 * e) + own + bfOut(s, U_BF16) + rr; };
+          break;
+        }
         const own = srsStep(layer.rounding, fo) + 2 ** -13 + (1 + n) * 2 ** -15;
         bound = (s) => { const e = err(ins[0], s); return (e === 0 ? 0 : 0.5 * e) + own + rr; };
         break;

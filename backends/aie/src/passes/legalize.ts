@@ -1,5 +1,6 @@
-import type { GraphPass } from 'firmflow';
-import { analyseGraph, applyFusions, planFusions, type FusionPlan } from '../quantize.js';
+import { FirmflowError, type Graph, type GraphPass } from 'firmflow';
+import type { AieOptions } from '../lowered.js';
+import { analyseGraph, applyFusions, firstLayer, firstQuantizer, planFusions, type FusionPlan } from '../quantize.js';
 import { setup, stateOf, timed } from './state.js';
 
 const EMPTY_PLAN = (): FusionPlan => ({ relu: new Map(), bias: new Map(), absorbed: new Set() });
@@ -14,10 +15,23 @@ export const aieCheck: GraphPass = {
   description: 'refuse, all at once and by node name, what the AIE backend cannot implement',
   transform(g, ctx) {
     const { device, opts } = setup(g, ctx);
+    refuseIntOnFloat(g, opts);
     timed(g, 'legalize', () => analyseGraph(g, opts, device, planFusions(g)));
     return false;
   },
 };
+
+/**
+ * aie.mode 'int' on a model without any quantizer: one error naming the first layer, rather than every node's
+ * missing scales (the per-node list stays for a model that is partly quantized).
+ */
+function refuseIntOnFloat(g: Graph, opts: AieOptions): void {
+  if (opts.mode !== 'int' || firstQuantizer(g)) return;
+  const n = firstLayer(g);
+  const what = n ? `node '${n.name}' (${n.op}${n.origin && n.origin.name !== n.name ? `, from ONNX ${n.origin.op} '${n.origin.name}'` : ''})` : `graph '${g.name}'`;
+  const reason = `${what}: aie.mode 'int' needs int8/int16 tensors with power-of-two scales, but the model carries no quantizers (float input, weights and output); quantize it (QuantizeLinear/DequantizeLinear or QONNX Quant with power-of-two scales) or use aie.mode 'bf16' (the default, aie.mode 'auto', picks bf16 for a float model)`;
+  throw new FirmflowError('aie.unsupported', `the AIE backend cannot implement graph '${g.name}' in integer mode:\n  - ${reason}`, [{ node: n?.name ?? g.name, op: n?.op ?? '', reason }]);
+}
 
 /** Folds a constant Add after a MatMul as its bias and a ReLU after a Dense/MatMul into the kernel's epilogue. */
 export const aieFuse: GraphPass = {

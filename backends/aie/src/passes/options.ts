@@ -1,5 +1,6 @@
-import { FirmflowError } from 'firmflow';
-import { AIE_ROUNDING_MODES, AIE_RTP_KINDS, type AieLayerOptions, type AieOptions, type AieRounding, type AieRtpKind } from '../lowered.js';
+import { FirmflowError, type Graph } from 'firmflow';
+import { AIE_MODE_OPTIONS, AIE_ROUNDING_MODES, AIE_RTP_KINDS, type AieLayerOptions, type AieMode, type AieModeOption, type AieOptions, type AieRounding, type AieRtpKind } from '../lowered.js';
+import { firstQuantizer } from '../quantize.js';
 
 /** Conversion option keys of the AIE backend (the backend's optionKeys). */
 export const AIE_OPTION_KEYS = ['device', 'aie'];
@@ -37,12 +38,26 @@ function intList(key: string, v: unknown, n: number, min: number): number[] {
 }
 
 /**
+ * `aie.mode` 'auto' (the default): integer kernels when the model carries quantizers (QDQ / QONNX, which the
+ * integer legalization turns into int8/int16 codes), bf16 otherwise. An explicit 'int' or 'bf16' is used as given.
+ * Without a graph (option checks only) 'auto' reads as 'int'.
+ */
+export function resolveAieMode(requested: AieModeOption, graph?: Graph): { mode: AieMode; reason: string } {
+  if (requested !== 'auto') return { mode: requested, reason: `aie.mode '${requested}'` };
+  if (!graph) return { mode: 'int', reason: "aie.mode 'auto' (no model given)" };
+  const q = firstQuantizer(graph);
+  return q
+    ? { mode: 'int', reason: `aie.mode 'auto': the model carries quantizers (${q})` }
+    : { mode: 'bf16', reason: "aie.mode 'auto': the model has no quantizers (float)" };
+}
+
+/**
  * Reads the AIE options from the resolved conversion options: `device` (name or JSON file) and the `aie` object
- * { device, mode: 'int' | 'bf16', rounding, batch, objective: 'throughput' | 'tiles', tileBudget,
+ * { device, mode: 'auto' | 'int' | 'bf16', rounding, batch, objective: 'throughput' | 'tiles', tileBudget,
  *   throughputTarget, layers: { <node name>: { casLength, casNum, microtile: [m,k,n], split: 'N'|'M', anchor: [col,row],
  *   weights: 'tile'|'memtile' } }, rtp: true | false | ['shift'] }.
  */
-export function parseAieOptions(options: Record<string, unknown>): AieOptions {
+export function parseAieOptions(options: Record<string, unknown>, graph?: Graph): AieOptions {
   const a = options['aie'] ?? {};
   if (typeof a !== 'object' || a === null || Array.isArray(a)) bad('aie', `must be an object, got ${JSON.stringify(a)}`);
   const o = a as Record<string, unknown>;
@@ -51,8 +66,11 @@ export function parseAieOptions(options: Record<string, unknown>): AieOptions {
   const dev = top ?? o['device'] ?? DEFAULT_DEVICE;
   const isObj = typeof dev === 'object' && dev !== null && !Array.isArray(dev);
   if ((typeof dev !== 'string' || dev === '') && !isObj) bad('device', `must be a device name, a device JSON file or a device description object, got ${JSON.stringify(dev)}`);
-  const mode = o['mode'] ?? 'int';
-  if (mode !== 'int' && mode !== 'bf16') bad('aie.mode', `must be 'int' or 'bf16', got ${JSON.stringify(mode)}`);
+  const requestedMode = o['mode'] ?? 'auto';
+  if (!AIE_MODE_OPTIONS.includes(requestedMode as AieModeOption)) {
+    bad('aie.mode', `must be 'auto' (int for a quantized model, bf16 for a float one), 'int' or 'bf16', got ${JSON.stringify(requestedMode)}`);
+  }
+  const { mode, reason: modeReason } = resolveAieMode(requestedMode as AieModeOption, graph);
   const rounding = o['rounding'];
   if (rounding !== undefined && !AIE_ROUNDING_MODES.includes(rounding as AieRounding)) {
     bad('aie.rounding', `must be one of ${AIE_ROUNDING_MODES.join(', ')}, got ${JSON.stringify(rounding)}`);
@@ -88,6 +106,8 @@ export function parseAieOptions(options: Record<string, unknown>): AieOptions {
   return {
     device: dev as AieOptions['device'],
     mode,
+    requestedMode: requestedMode as AieModeOption,
+    modeReason,
     rounding: rounding as AieRounding | undefined,
     batch: o['batch'] === undefined ? DEFAULT_BATCH : posInt('aie.batch', o['batch']),
     objective,

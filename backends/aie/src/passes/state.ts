@@ -8,7 +8,7 @@ import { parseAieOptions } from './options.js';
  * pass, the writer and the report read the same ones.
  */
 export function setup(g: Graph, ctx: PassContext): { device: AieDevice; opts: AieOptions } {
-  const opts = parseAieOptions(ctx.options);
+  const opts = parseAieOptions(ctx.options, g);
   const device = loadDevice(opts.device);
   if (opts.tileBudget !== undefined && opts.tileBudget > device.grid.columns * device.grid.rows) {
     throw new FirmflowError('options.value', `option 'aie.tileBudget' (${opts.tileBudget}) exceeds the ${device.grid.columns * device.grid.rows} tiles of ${device.name}`);
@@ -19,6 +19,7 @@ export function setup(g: Graph, ctx: PassContext): { device: AieDevice; opts: Ai
     device: device.name,
     ...(device.file ? { deviceFile: device.file } : {}),
     mode: opts.mode,
+    modeChoice: { requested: opts.requestedMode, reason: opts.modeReason },
     objective: opts.objective,
     batch: opts.batch,
     sharedBuffers: [],

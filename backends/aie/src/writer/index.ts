@@ -166,6 +166,9 @@ export function writeAieProject(ctx: WriteContext): void {
     backend: 'AIE',
     projectName: name,
     device: model.device,
+    // Kernel arithmetic ('int' or 'bf16') and why (aie.mode as given, or what 'auto' saw in the model).
+    mode: meta?.mode,
+    ...(meta?.modeChoice ? { modeChoice: meta.modeChoice } : {}),
     rowsPerIteration: model.rowsPerIteration,
     dataIterations: DATA_ITERATIONS,
     options: jsonSafe(options),

@@ -5,7 +5,7 @@
  * kernel buffers, PLIO ports and the connections. Names come only from sanitized identifiers (tensor and node ids).
  */
 import { FirmflowError, type Graph, type IRNode } from 'firmflow';
-import { layerNormConstants, softmaxTables } from '../emulate.js';
+import { layerNormConstants, SOFTMAX_BF16_E0, SOFTMAX_BF16_E1, softmaxBf16Table, softmaxTables } from '../emulate.js';
 import type { AieDataType, AieGraphMeta, AieLayer, AieTiling, AieTilingParameters } from '../lowered.js';
 import { writeStreamedDense, type GmioModel, type StreamedWeights } from './streamed.js';
 
@@ -432,6 +432,16 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           break;
         }
         case 'softmax': {
+          if (a === 'bf16') {
+            L.library = 'normalize.h';
+            cfgLines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr int E0 = ${SOFTMAX_BF16_E0}, E1 = ${SOFTMAX_BF16_E1};`);
+            L.arrays.push({ name: `${id}_exp`, ctype: 'float', values: softmaxBf16Table() });
+            cls = `firmflow::SoftmaxBf16<${cfg}>`;
+            ctorShared = [`${id}_exp`];
+            L.instantiations.push(cls);
+            L.summary = `softmax (bf16) ${outShape.join('x')}`;
+            break;
+          }
           const tab = softmaxTables(layer.frac.a);
           L.library = 'normalize.h';
           cfgLines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, 'static constexpr int EXP_FRAC = 14, RECIP_BITS = 28;', `static constexpr int OUT_FRAC = ${layer.frac.out};`);

@@ -1,4 +1,4 @@
-// firmflow AIE kernel library: int8 Softmax and LayerNorm over the last axis (ROWS rows of LEN values).
+// firmflow AIE kernel library: int8 and bf16 Softmax, int8 LayerNorm over the last axis (ROWS rows of LEN values).
 //
 // The integer algorithms are specified in firmflow's AIE emulator (backends/aie/src/emulate.ts); every table and
 // constant comes from the generated tables header, computed once by firmflow. Per element: table loads, integer
@@ -58,6 +58,45 @@ class Softmax {
     }
   }
   static void registerKernelClass() { REGISTER_FUNCTION(Softmax::run); }
+};
+
+// bf16 Softmax. Cfg: a_t = out_t = bfloat16, ROWS, LEN, E0, E1 (exponent fields the table covers). Constructor: the
+// exp table, EXP[(E - E0) * 128 + M] = exp(-1.M * 2^(E - 127)) in fp32 (firmflow's softmaxBf16Table). Per row, in fp32
+// with bf16 roundings exactly where the emulator (softmaxRowBf16) has them: d = bf16(x - max) looked up (1 below the
+// table, 0 above it), the sum in ascending order, one reciprocal, one product per element rounded to bf16.
+template <typename Cfg>
+class SoftmaxBf16 {
+  alignas(32) float exp_[(Cfg::E1 - Cfg::E0) * 128];
+  alignas(32) float e_[Cfg::LEN];
+
+ public:
+  SoftmaxBf16(const float (&table)[(Cfg::E1 - Cfg::E0) * 128]) {
+    for (unsigned i = 0; i < (Cfg::E1 - Cfg::E0) * 128; ++i) exp_[i] = table[i];
+  }
+  void run(adf::input_buffer<bfloat16>& in, adf::output_buffer<bfloat16>& out) {
+    const bfloat16* __restrict pi = in.data();
+    bfloat16* __restrict po = out.data();
+    for (unsigned r = 0; r < Cfg::ROWS; ++r) {
+      float m = pi[0];
+      for (unsigned j = 1; j < Cfg::LEN; ++j) m = float(pi[j]) > m ? float(pi[j]) : m;
+      float S = 0.0f;
+      for (unsigned j = 0; j < Cfg::LEN; ++j)
+        chess_prepare_for_pipelining {
+          const float d = float(bfloat16(float(pi[j]) - m));
+          uint32 u;
+          __builtin_memcpy(&u, &d, sizeof u);
+          const int ex = int((u >> 23) & 0xffu);
+          const float v = ex < Cfg::E0 ? 1.0f : ex >= Cfg::E1 ? 0.0f : exp_[(ex - Cfg::E0) * 128 + int((u >> 16) & 0x7fu)];
+          e_[j] = v;
+          S += v;
+        }
+      const float rcp = 1.0f / S;
+      for (unsigned j = 0; j < Cfg::LEN; ++j) po[j] = bfloat16(e_[j] * rcp);
+      pi += Cfg::LEN;
+      po += Cfg::LEN;
+    }
+  }
+  static void registerKernelClass() { REGISTER_FUNCTION(SoftmaxBf16::run); }
 };
 
 // LayerNorm. Cfg: a_t (int8), out_t, ROWS, LEN, EPS_V, NORM_FRAC (12), RSQ_BITS (21), GAMMA_FRAC, OUT_FRAC,
