@@ -30,7 +30,7 @@ export function reportOf(graph: Graph, project = graph.name): AieReport {
 
 export function reportFromPlan(project: string, meta: AieGraphMeta, perf: AieGraphPerf): AieReport {
   const head = [
-    `${project}: AIE graph on ${meta.device}${meta.deviceFile ? ` (${meta.deviceFile})` : ''}, ${meta.mode === 'bf16' ? 'bf16' : 'integer'} mode${meta.modeChoice ? ` (${meta.modeChoice.reason})` : ''}, ${meta.batch} rows per iteration`,
+    `${project}: AIE graph on ${meta.device}${meta.deviceFile ? ` (${meta.deviceFile})` : ''}, ${meta.mode === 'bf16' ? 'bf16' : 'integer'} mode${meta.modeChoice ? ` (${meta.modeChoice.reason})` : ''}, ${meta.batch} row${meta.batch === 1 ? '' : 's'} per iteration`,
   ];
   if (meta.planningMs) head.push(`planning: ${Object.entries(meta.planningMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')}`);
   const text = `${[...head, ...formatPerformance(perf)].join('\n')}\n`;

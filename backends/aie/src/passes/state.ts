@@ -21,13 +21,23 @@ export function setup(g: Graph, ctx: PassContext): { device: AieDevice; opts: Ai
     mode: opts.mode,
     modeChoice: { requested: opts.requestedMode, reason: opts.modeReason },
     objective: opts.objective,
-    batch: opts.batch,
+    batch: rowsPerIteration(g, opts.batch),
     sharedBuffers: [],
     plio: [],
     planningMs: {},
   };
   g.meta['aie'] = meta;
   return { device, opts };
+}
+
+/**
+ * Samples per graph iteration: aie.batch binds a symbolic batch axis; a model whose inputs all have a literal leading
+ * axis (exported with batch 1, say) runs that many per iteration whatever aie.batch says.
+ */
+function rowsPerIteration(g: Graph, batch: number): number {
+  const lead = g.inputs.map((p) => g.tensor(p.tensor).shape[0]);
+  if (lead.length > 0 && lead.every((d) => typeof d === 'number' && d === lead[0])) return lead[0] as number;
+  return batch;
 }
 
 export function stateOf(g: Graph): { device: AieDevice; opts: AieOptions; meta: AieGraphMeta } {
