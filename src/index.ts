@@ -30,7 +30,7 @@ export {
 } from './registry/index.js';
 export type {
   Backend, BackendInfo, BackendSweep, FirmflowPlugin, NamedTensors, OpenedProject, OutputFiles, PluginAPI, PluginInfo, PluginManifest, PluginMeta, PluginOrigin,
-  PluginRegister, PluginStatus, RegisterPassOptions, SweepAxis, SweepFigure, SweepValue, WriteContext, Writer,
+  PluginRegister, PluginStatus, RegisterPassOptions, SweepAxis, SweepContext, SweepFigure, SweepValue, WriteContext, Writer,
 } from './registry/types.js';
 
 export { jsonSafe, renderTemplate, renderTemplateTo, writeAtomically, writeBinaryFile, writeTextFile } from './writer/index.js';

@@ -9,6 +9,7 @@ import { WRITER_OPTION_KEYS } from './writer/testbench.js';
 import type { HlsGraphInfo, ToolFlavor } from './lowered.js';
 import { planKernel } from './passes/kernels.js';
 import { CHECK_FLOW, LOWER_FLOW, STREAM_FLOW } from './passes/index.js';
+import { VITIS_SWEEP } from './sweep.js';
 
 export const VITIS_FLAVOR: ToolFlavor = {
   backend: 'Vitis',
@@ -73,6 +74,8 @@ export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]):
       const plan = planKernel(node, graph);
       return typeof plan === 'string' ? plan : true;
     },
+    // firmflow sweep: precision x reuse factor against the estimate
+    sweep: VITIS_SWEEP,
     // Reopening a written folder (firmflow compile/predict): the host-simulation module, loaded when needed.
     async openProject(dir: string) {
       const spec = './project.js';

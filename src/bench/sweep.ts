@@ -3,36 +3,29 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convert, type ConvertOptions } from '../api.js';
+import { convert, type ConvertOptions, type Project } from '../api.js';
 import { FirmflowError } from '../errors.js';
 import { typeRange } from '../fixed/index.js';
 import { loadModel } from '../onnx/frontend.js';
 import { firmflowRoot } from '../registry/discovery.js';
-import type { NamedTensors } from '../registry/types.js';
+import { getBackend } from '../registry/plugins.js';
+import type { Backend, BackendSweep, NamedTensors, SweepAxis, SweepContext, SweepFigure, SweepValue } from '../registry/types.js';
 import { argmaxAgreement, compareExact, errorStats } from './metrics.js';
 import { referenceOutputs } from './reference.js';
 import { normalizeEstimate, randomInputs } from './run.js';
 
 /*
- * `firmflow sweep`: a grid of (precision, reuse factor) evaluated in parallel worker processes - each point is
- * converted, emulated for accuracy against one float reference on shared inputs, and estimated (C simulation
- * optional) - and the Pareto front of accuracy against estimated latency and resources.
+ * `firmflow sweep`: a backend's design space evaluated in parallel worker processes. The backend declares the space
+ * (Backend.sweep: named axes whose values become conversion options, and its figures of merit); every point is
+ * converted, emulated for accuracy against one float reference on shared inputs, and measured (C simulation
+ * optional), and the Pareto front of accuracy against the figures the backend marks as objectives is marked.
  */
 
-export interface SweepPoint {
-  precision: string;
-  reuseFactor: number;
-}
+/** A point: the value of every axis (swept ones, and the base value of the others where the backend knows it). */
+export type SweepPoint = Record<string, SweepValue>;
 
-export interface SweepEstimate {
-  latencyCycles: number | null;
-  latencyNs: number | null;
-  ii: number | null;
-  dsp: number | null;
-  lut: number | null;
-  ff: number | null;
-  bram18k: number | null;
-}
+/** The figures of merit of a point, by figure name (the backend's `figures`). */
+export type SweepEstimate = Record<string, number | null>;
 
 export interface SweepResult {
   point: SweepPoint;
@@ -44,18 +37,45 @@ export interface SweepResult {
   estimate: SweepEstimate | null;
   /** Emulator vs C simulation (with --csim), else null. */
   bitExact: boolean | null;
-  /** On the Pareto front of (error, latency, DSP, LUT). */
+  /** On the Pareto front of (error, the backend's objective figures). */
   pareto: boolean;
   ms: number;
 }
 
 export type SweepMetric = 'mean' | 'max' | 'argmax';
 
+/** An axis as the sweep used it (serializable: no hooks). */
+export interface SweepAxisInfo {
+  name: string;
+  column: string;
+  label: string;
+  description: string;
+  /** Values swept, in order (one value: held there). Empty: not swept, at the base options. */
+  values: SweepValue[];
+  swept: boolean;
+  base?: SweepValue;
+  defaults: SweepValue[];
+}
+
+/** What the table, CSV and JSON show: the axes and figures of the backend swept. */
+export interface SweepLayout {
+  backend: string;
+  axes: SweepAxisInfo[];
+  figures: SweepFigure[];
+}
+
 export interface SweepOptions {
   model: string;
   convert: ConvertOptions;
-  reuse: number[];
-  precision: string[];
+  /**
+   * Values per axis name (strings are parsed by the axis, as on the command line). Axes not named are held at the
+   * base options; without any axis named, every axis the base options do not set is swept over its defaults.
+   */
+  axes?: Record<string, readonly SweepValue[]>;
+  /** Shorthand for axes.reuseFactor (FPGA backends). */
+  reuse?: number[];
+  /** Shorthand for axes.precision (FPGA backends). */
+  precision?: string[];
   samples?: number;
   seed?: number;
   range?: [number, number];
@@ -69,7 +89,7 @@ export interface SweepOptions {
   progress?: (done: number, total: number, last?: SweepResult) => void;
 }
 
-/** One evaluation, as sent to a worker. */
+/** One evaluation, as sent to a worker: the point's own conversion options. */
 export interface SweepTask {
   id: number;
   model: string;
@@ -80,6 +100,46 @@ export interface SweepTask {
   reference: Record<string, Float64Array>;
   classifier: Record<string, boolean>;
   csim: boolean;
+}
+
+// ------------------------------------------------------------------------------------------------- figures
+
+/**
+ * The figures of firmflow's estimate contract (project.estimate(), read by `firmflow bench`): what a backend's sweep
+ * measures unless it declares its own, and the layout of results that carry none (hand-made ones).
+ */
+export const ESTIMATE_FIGURES: SweepFigure[] = [
+  { name: 'latencyCycles', column: 'latency_cycles', label: 'latency (cyc)', goal: 'min', description: 'estimated latency, clock cycles' },
+  { name: 'latencyNs', column: 'latency_ns', description: 'estimated latency, ns' },
+  { name: 'ii', column: 'ii', label: 'II', description: 'initiation interval, clock cycles' },
+  { name: 'dsp', column: 'dsp', label: 'DSP', goal: 'min' },
+  { name: 'lut', column: 'lut', label: 'LUT', goal: 'min' },
+  { name: 'ff', column: 'ff', label: 'FF' },
+  { name: 'bram18k', column: 'bram18k', label: 'BRAM18K', description: '18 Kb block RAMs' },
+];
+
+/** The ESTIMATE_FIGURES of a project, from its estimate() hook (empty without one). */
+export async function estimateFigures(project: Record<string, unknown>): Promise<SweepEstimate> {
+  const estimate = project['estimate'];
+  const e = normalizeEstimate(typeof estimate === 'function' ? await (estimate as () => unknown)() : undefined);
+  if (!e) return {};
+  const t = e.total;
+  return { latencyCycles: t.latencyCycles, latencyNs: t.latencyNs, ii: t.ii, dsp: t.dsp, lut: t.lut, ff: t.ff, bram18k: t.bram18k };
+}
+
+/** The CSV column of an axis by default: its name in snake case, dots as underscores ('aie.tileBudget' -> aie_tile_budget). */
+export function axisColumn(name: string): string {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]+/g, '_').toLowerCase();
+}
+
+/** The layout of results that carry none: axes from the points' keys, figures of the estimate contract. */
+function layoutOf(results: SweepResult[]): SweepLayout {
+  const names = [...new Set(results.flatMap((r) => Object.keys(r.point)))];
+  return {
+    backend: '',
+    axes: names.map((name) => ({ name, column: axisColumn(name), label: name, description: '', values: [], swept: true, defaults: [] })),
+    figures: ESTIMATE_FIGURES,
+  };
 }
 
 // ------------------------------------------------------------------------------------------------- Pareto
@@ -96,15 +156,26 @@ export function paretoFront(objectives: number[][]): boolean[] {
   });
 }
 
-function objectivesOf(r: SweepResult, metric: SweepMetric, dims: (keyof SweepEstimate)[]): number[] {
+function accuracyOf(r: SweepResult, metric: SweepMetric): number {
   const acc = metric === 'argmax' ? (r.argmaxAgreement === null ? NaN : 1 - r.argmaxAgreement) : metric === 'max' ? r.maxAbsError : r.meanAbsError;
-  return [acc ?? NaN, ...dims.map((d) => r.estimate?.[d] ?? NaN)];
+  return acc ?? NaN;
 }
 
-/** Marks the Pareto front of (accuracy metric, estimated latency, DSP, LUT) in place; objectives all points have. */
-export function markPareto(results: SweepResult[], metric: SweepMetric = 'mean'): void {
-  const dims = (['latencyCycles', 'dsp', 'lut'] as (keyof SweepEstimate)[]).filter((d) => results.some((r) => r.error === null && r.estimate?.[d] != null));
-  const front = paretoFront(results.map((r) => (r.error ? [NaN] : objectivesOf(r, metric, dims))));
+/** The figures that are Pareto objectives of these results: those with a goal that some successful point has. */
+export function objectiveFigures(results: SweepResult[], figures: SweepFigure[] = ESTIMATE_FIGURES): SweepFigure[] {
+  return figures.filter((f) => f.goal && results.some((r) => r.error === null && r.estimate?.[f.name] != null));
+}
+
+/**
+ * Marks the Pareto front of (accuracy metric, the objective figures) in place: minimized ones as they are, maximized
+ * ones negated; figures no point has are left out.
+ */
+export function markPareto(results: SweepResult[], metric: SweepMetric = 'mean', figures: SweepFigure[] = ESTIMATE_FIGURES): void {
+  const dims = objectiveFigures(results, figures);
+  const front = paretoFront(results.map((r) => (r.error ? [NaN] : [
+    accuracyOf(r, metric),
+    ...dims.map((f) => { const v = r.estimate?.[f.name] ?? NaN; return f.goal === 'max' ? -v : v; }),
+  ])));
   results.forEach((r, i) => { r.pareto = front[i]; });
 }
 
@@ -112,16 +183,27 @@ export function markPareto(results: SweepResult[], metric: SweepMetric = 'mean')
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-/** Evaluates one point: convert, emulate, estimate (and with `csim`, write + compile + predict). */
+/** The backend's sweep hooks, checked (a plugin's object can be anything). */
+function sweepHooks(backend: Backend): BackendSweep | undefined {
+  const h = backend.sweep as Partial<BackendSweep> | undefined;
+  if (h === undefined) return undefined;
+  if (typeof h !== 'object' || h === null || typeof h.axes !== 'function' || (h.measure !== undefined && typeof h.measure !== 'function') || (h.figures !== undefined && !Array.isArray(h.figures))) {
+    throw new FirmflowError('sweep.backend', `backend '${backend.name}': its sweep hook must be an object { axes(), figures?, measure?() }`);
+  }
+  return h as BackendSweep;
+}
+
+/** Evaluates one point: convert, emulate, measure (and with `csim`, write + compile + predict). */
 export async function evaluatePoint(task: SweepTask): Promise<SweepResult> {
   const t0 = performance.now();
   const base: SweepResult = { point: task.point, error: null, maxAbsError: null, meanAbsError: null, argmaxAgreement: null, estimate: null, bitExact: null, pareto: false, ms: 0 };
   let tmp: string | undefined;
   try {
-    const project = (await convert(task.model, { ...task.convert, precision: task.point.precision, reuseFactor: task.point.reuseFactor })) as unknown as Record<string, unknown>;
+    const converted = await convert(task.model, task.convert);
+    const project = converted as unknown as Record<string, unknown>;
     const call = async (k: string, ...a: unknown[]): Promise<unknown> => (typeof project[k] === 'function' ? (project[k] as (...x: unknown[]) => unknown)(...a) : undefined);
     const emu = (await call('emulate', task.inputs)) as NamedTensors | undefined;
-    if (!emu) throw new FirmflowError('sweep.emulate', `backend '${String((project['backend'] as { name?: unknown })?.name)}' has no emulator; sweep measures accuracy with it`);
+    if (!emu) throw new FirmflowError('sweep.emulate', `backend '${converted.backend.name}' has no emulator; sweep measures accuracy with it`);
     let max = 0, meanSum = 0, meanN = 0;
     const agreements: number[] = [];
     for (const [name, ref] of Object.entries(task.reference)) {
@@ -136,11 +218,10 @@ export async function evaluatePoint(task: SweepTask): Promise<SweepResult> {
     base.maxAbsError = max;
     base.meanAbsError = meanSum / Math.max(meanN, 1);
     base.argmaxAgreement = agreements.length ? Math.min(...agreements) : null;
-    const est = normalizeEstimate(await call('estimate'));
-    if (est) {
-      const t = est.total;
-      base.estimate = { latencyCycles: t.latencyCycles, latencyNs: t.latencyNs, ii: t.ii, dsp: t.dsp, lut: t.lut, ff: t.ff, bram18k: t.bram18k };
-    }
+    const hooks = sweepHooks(converted.backend);
+    const figures = await (hooks?.measure ?? estimateFigures)(project);
+    const known = Object.entries(figures).filter(([, v]) => v !== undefined);
+    if (known.length) base.estimate = Object.fromEntries(known.map(([k, v]) => [k, num(v)]));
     if (task.csim && typeof project['compile'] === 'function') {
       tmp = mkdtempSync(join(tmpdir(), 'firmflow-sweep-'));
       await call('compile', join(tmp, 'p'));
@@ -187,7 +268,7 @@ async function runInWorkers(tasks: SweepTask[], jobs: number, onResult: (r: Swee
       child.on('message', (m: SweepResult) => { onResult(m); next(); });
       child.on('error', rejectWorker);
       child.on('exit', (code, sig) => {
-        if (current) rejectWorker(new FirmflowError('sweep.worker', `a sweep worker died (${sig ?? `exit ${code}`}) on ${current.point.precision} reuse ${current.point.reuseFactor}: ${stderr.trim().split('\n').slice(-5).join('\n')}`));
+        if (current) rejectWorker(new FirmflowError('sweep.worker', `a sweep worker died (${sig ?? `exit ${code}`}) on ${pointText(current.point)}: ${stderr.trim().split('\n').slice(-5).join('\n')}`));
       });
       next();
     })));
@@ -198,12 +279,81 @@ async function runInWorkers(tasks: SweepTask[], jobs: number, onResult: (r: Swee
 
 // ------------------------------------------------------------------------------------------------- sweep
 
-/** Runs the sweep; results in grid order (precision-major), Pareto front marked. */
-export async function sweep(options: SweepOptions): Promise<{ results: SweepResult[]; samples: number; reference: string; ranges: { input: string; min: number; max: number }[] }> {
-  if (!options.reuse.length || !options.precision.length) throw new FirmflowError('sweep.options', 'sweep needs at least one reuse factor and one precision');
-  const points: SweepPoint[] = [];
-  for (const precision of options.precision) for (const reuseFactor of options.reuse) points.push({ precision, reuseFactor });
+/** A point as text: 'precision=fixed<16,6> reuseFactor=4'. */
+export function pointText(p: SweepPoint): string {
+  return Object.entries(p).map(([k, v]) => `${k}=${v}`).join(' ');
+}
 
+/** The option at a dotted path ('aie.tileBudget') of options as given, if set. */
+function optionAt(options: Record<string, unknown>, path: string): unknown {
+  let v: unknown = options;
+  for (const k of path.split('.')) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
+}
+
+/** The cartesian product of the swept axes, first axis slowest. */
+function grid(axes: { axis: SweepAxis; values: SweepValue[] }[]): SweepValue[][] {
+  let out: SweepValue[][] = [[]];
+  for (const a of axes) out = out.flatMap((prefix) => a.values.map((v) => [...prefix, v]));
+  return out;
+}
+
+/**
+ * The axes to sweep and their values: those named in options.axes (parsed by the axis), else every axis with defaults
+ * that the base options leave unset. An axis that is named but unknown to the backend, or set by the base options
+ * too, is an error naming it.
+ */
+async function planAxes(options: SweepOptions, backendName: string, hooks: BackendSweep | undefined, ctx: SweepContext): Promise<{ axes: SweepAxis[]; swept: { axis: SweepAxis; values: SweepValue[] }[] }> {
+  const named: Record<string, readonly SweepValue[]> = { ...(options.axes ?? {}) };
+  const legacy: string[] = [];
+  if (options.precision) { named['precision'] = options.precision; legacy.push('precision'); }
+  if (options.reuse) { named['reuseFactor'] = options.reuse; legacy.push('reuseFactor'); }
+  if (!hooks) {
+    throw new FirmflowError('sweep.backend', `backend '${backendName}' declares no design space to sweep (its Backend.sweep hook); compare its designs with firmflow bench, one run per setting`);
+  }
+  const axes = await hooks.axes(ctx);
+  const byName = new Map(axes.map((a) => [a.name, a]));
+  const list = axes.map((a) => a.name).join(', ') || 'none';
+  // The FPGA grid on a backend without those axes: say what the backend sweeps instead.
+  const missingLegacy = legacy.filter((n) => !byName.has(n));
+  if (missingLegacy.length) {
+    const example = axes.find((a) => a.defaults.length) ?? axes[0];
+    throw new FirmflowError('sweep.backend', `backend '${backendName}' does not use the precision or the reuse factor (its design space has other axes), so a --precision x --reuse grid would evaluate one design many times. Its sweep axes are: ${list}${example ? `; e.g. firmflow sweep ${options.model} --backend ${backendName} --axis ${example.name}=${(example.defaults.length ? example.defaults : [example.base ?? '...']).slice(0, 3).join(',')}` : ''} (firmflow sweep --list-axes shows each with its default values).`);
+  }
+  for (const n of Object.keys(named)) {
+    if (!byName.has(n)) throw new FirmflowError('sweep.axis', `backend '${backendName}' has no sweep axis '${n}' (its axes: ${list})`);
+  }
+  const given = options.convert as Record<string, unknown>;
+  const swept: { axis: SweepAxis; values: SweepValue[] }[] = [];
+  for (const axis of axes) {
+    const raw = named[axis.name];
+    if (raw === undefined) continue;
+    if (!raw.length) throw new FirmflowError('sweep.axis', `axis '${axis.name}' has no values`);
+    if (optionAt(given, axis.name) !== undefined) {
+      throw new FirmflowError('sweep.axis', `option '${axis.name}' is set by the conversion options and swept as an axis; drop one (the sweep sets '${axis.name}' from its axis values)`);
+    }
+    const values: SweepValue[] = [];
+    for (const v of raw) {
+      const parsed = axis.parse(String(v));
+      if (!values.includes(parsed)) values.push(parsed);
+    }
+    swept.push({ axis, values });
+  }
+  if (!Object.keys(named).length) {
+    for (const axis of axes) if (axis.defaults.length && optionAt(given, axis.name) === undefined) swept.push({ axis, values: [...axis.defaults] });
+    if (!swept.length) {
+      throw new FirmflowError('sweep.axis', `backend '${backendName}' has no default values for its sweep axes (${list}); name the values, e.g. ${axes.map((a) => `--axis ${a.name}=...`).join(' ')}${byName.has('precision') || byName.has('reuseFactor') ? ' (or --precision LIST --reuse LIST)' : ''}`);
+    }
+  }
+  return { axes, swept };
+}
+
+/** Runs the sweep; results in grid order (first axis slowest), Pareto front marked. */
+export async function sweep(options: SweepOptions): Promise<{ results: SweepResult[]; samples: number; reference: string; ranges: { input: string; min: number; max: number }[] } & SweepLayout> {
+  if (options.reuse?.length === 0 || options.precision?.length === 0) throw new FirmflowError('sweep.options', 'sweep needs at least one reuse factor and one precision');
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(options.model);
@@ -214,15 +364,55 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
   const shapes = graph.inputs.map((p) => ({ name: p.name, shape: graph.tensor(p.tensor).shape.slice(1).map((d) => (typeof d === 'number' ? d : NaN)) }));
   for (const s of shapes) if (!s.shape.every(Number.isFinite)) throw new FirmflowError('sweep.input', `input '${s.name}' has a symbolic dimension besides the batch; fix it with inputShapes in a config`);
 
-  // The grid varies the HLS precision and reuse factor: a backend whose projects carry no HLS configuration (AIE:
-  // its types come from the model's quantizers, its parallelism from the tiling) would evaluate the same design at
-  // every point. Refuse that grid rather than print a table of identical rows.
-  const probe = await convert(bytes, { ...options.convert, precision: options.precision[0], reuseFactor: options.reuse[0] });
-  if (!probe.graph.meta['hls']) {
-    throw new FirmflowError('sweep.backend', `backend '${probe.backend.name}' does not use the precision or the reuse factor (its projects have no HLS configuration), so a --precision x --reuse grid would evaluate one design ${points.length} times. Compare its designs with firmflow bench instead, one run per setting (e.g. firmflow bench ${options.model} --backend ${probe.backend.name} -O device=AIE-MLv2, or per-layer aie.layers.<node>.casLength in a --config), and firmflow report for the performance model.`);
+  // The backend (and so its design space), and the base design (converted when an axis needs the model for its
+  // defaults, or for the input types).
+  let base: Promise<Project> | undefined;
+  const baseProject = (): Promise<Project> => (base ??= convert(bytes, options.convert));
+  const backend = typeof options.convert.backend === 'string' ? await getBackend(options.convert.backend) : (await baseProject()).backend;
+  const backendName = backend.name;
+  const hooks = sweepHooks(backend);
+  const ctx: SweepContext = { model: options.model, options: options.convert as Record<string, unknown>, project: async () => (await baseProject()) as unknown as Record<string, unknown> };
+  const { axes, swept } = await planAxes(options, backendName, hooks, ctx);
+  const held: SweepPoint = {};
+  for (const a of axes) if (!swept.some((s) => s.axis === a) && a.base !== undefined) held[a.name] = a.base;
+  const combos = grid(swept);
+  const pointOptions = (combo: SweepValue[], only?: (a: SweepAxis) => boolean): ConvertOptions => {
+    let o = { ...options.convert } as Record<string, unknown>;
+    swept.forEach((s, i) => { if (!only || only(s.axis)) o = s.axis.apply(o, combo[i]); });
+    return o as ConvertOptions;
+  };
+  const points = combos.map((combo) => {
+    const point: SweepPoint = {};
+    for (const a of axes) {
+      const i = swept.findIndex((s) => s.axis === a);
+      if (i >= 0) point[a.name] = combo[i];
+      else if (held[a.name] !== undefined) point[a.name] = held[a.name];
+    }
+    return { point, convert: pointOptions(combo) };
+  });
+  // A design of the sweep for what every point shares (input types when no axis changes them, the project hooks):
+  // the base one, else the first point that converts (the base options alone may not, e.g. a reuse factor 1 beyond
+  // the vendor limits).
+  let some: Project | undefined;
+  const someProject = async (): Promise<Project> => {
+    if (some) return some;
+    try {
+      return (some = await baseProject());
+    } catch (e) {
+      for (const p of points) {
+        try {
+          return (some = await convert(bytes, p.convert));
+        } catch { /* the next point */ }
+      }
+      throw e;
+    }
+  };
+  if (options.csim && typeof (await someProject())['compile'] !== 'function') {
+    throw new FirmflowError('sweep.csim', `--csim: backend '${backendName}' projects have no compile() to build a C simulation from; sweep without --csim (accuracy comes from the emulator)`);
   }
 
-  // Shared inputs: random within the range every point's input type holds (the narrowest), or given.
+  // Shared inputs: random within the range every point's input type holds (the narrowest over the axes that change
+  // the input types), or given.
   const ranges: { input: string; min: number; max: number }[] = [];
   let inputs: NamedTensors;
   let samples: number;
@@ -234,8 +424,17 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
     samples = options.samples ?? 1000;
     const lo = new Map<string, number>(), hi = new Map<string, number>();
     if (!options.range) {
-      for (const precision of options.precision) {
-        const p = await convert(bytes, { ...options.convert, precision });
+      const typing = swept.filter((s) => s.axis.changesInputTypes);
+      const seen = new Set<string>();
+      const typed: Project[] = [];
+      if (!typing.length) typed.push(await someProject());
+      for (const combo of combos) {
+        const key = JSON.stringify(swept.map((s, i) => (s.axis.changesInputTypes ? combo[i] : null)));
+        if (!typing.length || seen.has(key)) continue;
+        seen.add(key);
+        typed.push(await convert(bytes, pointOptions(combo, (a) => a.changesInputTypes === true)));
+      }
+      for (const p of typed) {
         for (const port of p.graph.inputs) {
           const t = p.graph.tensor(port.tensor).precision;
           const r = t ? typeRange(t) : { min: -1, max: 1 };
@@ -255,13 +454,13 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
     classifier[p.name] = options.classifier === true || (prod !== undefined && ['Softmax', 'LogSoftmax'].includes(prod.op));
   }
 
-  const tasks: SweepTask[] = points.map((point, id) => ({
-    id, model: options.model, convert: options.convert, point, inputs, samples, reference: ref.outputs, classifier, csim: options.csim === true,
+  const tasks: SweepTask[] = points.map(({ point, convert: c }, id) => ({
+    id, model: options.model, convert: c, point, inputs, samples, reference: ref.outputs, classifier, csim: options.csim === true,
   }));
   const results: SweepResult[] = new Array(tasks.length);
   let done = 0;
   const onResult = (r: SweepResult & { id?: number }): void => {
-    const i = r.id ?? tasks.findIndex((t) => t.point.precision === r.point.precision && t.point.reuseFactor === r.point.reuseFactor);
+    const i = r.id!;
     delete r.id;
     results[i] = r;
     options.progress?.(++done, tasks.length, r);
@@ -269,22 +468,51 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
   const jobs = options.jobs ?? Math.max(1, Math.min(cpus().length, tasks.length));
   if (jobs === 0) for (const t of tasks) onResult({ ...(await evaluatePoint(t)), id: t.id } as SweepResult);
   else await runInWorkers(tasks, jobs, onResult);
-  markPareto(results, options.metric ?? 'mean');
+  const figures = hooks?.figures ?? ESTIMATE_FIGURES;
+  markPareto(results, options.metric ?? 'mean', figures);
   const referenceName = ref.executor === 'onnxruntime' ? `onnxruntime ${ref.version ?? ''}`.trim() : `float interpreter${ref.note ? ` (${ref.note})` : ''}`;
-  return { results, samples, reference: referenceName, ranges };
+  const axisInfo: SweepAxisInfo[] = axes.map((a) => {
+    const s = swept.find((x) => x.axis === a);
+    return {
+      name: a.name, column: a.column ?? axisColumn(a.name), label: a.label ?? a.name, description: a.description,
+      values: s ? s.values : [], swept: s !== undefined, ...(a.base !== undefined ? { base: a.base } : {}), defaults: [...a.defaults],
+    };
+  });
+  return { results, samples, reference: referenceName, ranges, backend: backendName, axes: axisInfo, figures };
 }
 
-/** CSV of the results (one row per point). */
-export function sweepCsv(results: SweepResult[]): string {
-  const head = ['precision', 'reuse_factor', 'max_abs_error', 'mean_abs_error', 'argmax_agreement', 'latency_cycles', 'latency_ns', 'ii', 'dsp', 'lut', 'ff', 'bram18k', 'bit_exact', 'pareto', 'error'];
-  const cell = (v: unknown): string => {
-    if (v === null || v === undefined) return '';
-    const s = String(v);
-    return /[",\n<>]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+/** The axes of a backend for a model and base options, and its figures (`firmflow sweep --list-axes`). */
+export async function sweepAxes(model: string, convertOptions: ConvertOptions): Promise<SweepLayout> {
+  let base: Promise<Project> | undefined;
+  const baseProject = (): Promise<Project> => (base ??= convert(model, convertOptions));
+  const backend = typeof convertOptions.backend === 'string' ? await getBackend(convertOptions.backend) : (await baseProject()).backend;
+  const hooks = sweepHooks(backend);
+  if (!hooks) throw new FirmflowError('sweep.backend', `backend '${backend.name}' declares no design space to sweep (its Backend.sweep hook)`);
+  const axes = await hooks.axes({ model, options: convertOptions as Record<string, unknown>, project: async () => (await baseProject()) as unknown as Record<string, unknown> });
+  return {
+    backend: backend.name,
+    axes: axes.map((a) => ({ name: a.name, column: a.column ?? axisColumn(a.name), label: a.label ?? a.name, description: a.description, values: [], swept: false, ...(a.base !== undefined ? { base: a.base } : {}), defaults: [...a.defaults] })),
+    figures: hooks.figures ?? ESTIMATE_FIGURES,
   };
+}
+
+const csvCell = (v: unknown): string => {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n<>]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/**
+ * CSV of the results, one row per point: the axes' columns, max_abs_error, mean_abs_error, argmax_agreement, the
+ * figures' columns, bit_exact, pareto, error. Without a layout, the axes are the points' keys and the figures those
+ * of the estimate contract.
+ */
+export function sweepCsv(results: SweepResult[], layout: Pick<SweepLayout, 'axes' | 'figures'> = layoutOf(results)): string {
+  const head = [...layout.axes.map((a) => a.column), 'max_abs_error', 'mean_abs_error', 'argmax_agreement', ...layout.figures.map((f) => f.column), 'bit_exact', 'pareto', 'error'];
   const rows = results.map((r) => [
-    r.point.precision, r.point.reuseFactor, r.maxAbsError, r.meanAbsError, r.argmaxAgreement, r.estimate?.latencyCycles, r.estimate?.latencyNs, r.estimate?.ii,
-    r.estimate?.dsp, r.estimate?.lut, r.estimate?.ff, r.estimate?.bram18k, r.bitExact, r.pareto, r.error,
-  ].map(cell).join(','));
+    ...layout.axes.map((a) => r.point[a.name]), r.maxAbsError, r.meanAbsError, r.argmaxAgreement, ...layout.figures.map((f) => r.estimate?.[f.name]), r.bitExact, r.pareto, r.error,
+  ].map(csvCell).join(','));
   return `${[head.join(','), ...rows].join('\n')}\n`;
 }
+
+export { layoutOf as defaultSweepLayout };

@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkPrecision } from '../api.js';
-import { sweep, sweepCsv, type SweepMetric, type SweepResult } from '../bench/sweep.js';
+import { defaultSweepLayout, objectiveFigures, pointText, sweep, sweepAxes, sweepCsv, type SweepLayout, type SweepMetric, type SweepResult } from '../bench/sweep.js';
 import { fmt } from '../bench/html.js';
 import { FirmflowError } from '../errors.js';
 import { loadModel } from '../onnx/frontend.js';
@@ -10,7 +10,10 @@ import { convertOptionsFrom, positiveInt, writeOutput } from './bench.js';
 import { json, Progress, table, type Io } from './output.js';
 import { readInputs } from './tensors.js';
 
-/* `firmflow sweep`: the (precision x reuse factor) design space of a model, in parallel worker processes. */
+/*
+ * `firmflow sweep`: a backend's design space for a model (the axes the backend declares: precision x reuse factor on
+ * the FPGA backends, tile budget x rounding x rows per iteration on AIE), in parallel worker processes.
+ */
 
 function reuseList(v: string): number[] {
   const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -18,8 +21,8 @@ function reuseList(v: string): number[] {
   return [...new Set(parts.map(Number))];
 }
 
-/** Precisions separated by commas outside the angle brackets: 'fixed<16,6>,fixed<12,4>'. */
-export function precisionList(v: string): string[] {
+/** Values separated by commas outside angle brackets: 'fixed<16,6>,fixed<12,4>' is two. */
+export function splitValues(v: string): string[] {
   const out: string[] = [];
   let depth = 0, cur = '';
   for (const c of v) {
@@ -29,7 +32,12 @@ export function precisionList(v: string): string[] {
     cur += c;
   }
   out.push(cur.trim());
-  const list = out.filter((s) => s !== '');
+  return out.filter((s) => s !== '');
+}
+
+/** Precisions separated by commas outside the angle brackets: 'fixed<16,6>,fixed<12,4>'. */
+export function precisionList(v: string): string[] {
+  const list = splitValues(v);
   if (!list.length) throw new InvalidArgumentError("expected precisions separated by commas, e.g. 'fixed<16,6>,fixed<12,4>'.");
   for (const p of list) {
     const why = checkPrecision(p);
@@ -48,14 +56,41 @@ function collect(v: string, prev: string[] = []): string[] {
   return [...prev, v];
 }
 
-/** The sweep as a table; Pareto points marked with '*'. */
-export function sweepTable(results: SweepResult[]): string {
-  const rows: (string | number)[][] = [['', 'precision', 'reuse', 'max|err|', 'mean|err|', 'argmax', 'latency (cyc)', 'II', 'DSP', 'LUT', 'FF', 'BRAM18K', 'note']];
+/** `--axis NAME=v1,v2` (repeatable): values by axis name, parsed later by the backend's axis. */
+export function axisOption(v: string, prev: Record<string, string[]> = {}): Record<string, string[]> {
+  const m = /^([A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)*)=(.*)$/s.exec(v.trim());
+  if (!m) throw new InvalidArgumentError(`expected NAME=v1,v2,... (e.g. aie.tileBudget=16,32,64), got '${v}'.`);
+  const values = splitValues(m[2]);
+  if (!values.length) throw new InvalidArgumentError(`axis '${m[1]}' has no values.`);
+  if (m[1] in prev) throw new InvalidArgumentError(`axis '${m[1]}' is given twice.`);
+  return { ...prev, [m[1]]: values };
+}
+
+const strip = (label: string): string => label.replace(/\s*\(.*\)$/, '');
+
+/** The Pareto objectives as the header names them: 'mean |error|, latency, DSP, LUT'. */
+export function objectivesText(results: SweepResult[], layout: Pick<SweepLayout, 'figures'>, metric: SweepMetric): string {
+  const acc = metric === 'argmax' ? 'argmax disagreement' : `${metric} |error|`;
+  return [acc, ...objectiveFigures(results, layout.figures).map((f) => `${f.goal === 'max' ? 'max ' : ''}${strip(f.label ?? f.column)}`)].join(', ');
+}
+
+/** `firmflow sweep --list-axes`: the backend's axes with their defaults, and its figures of merit. */
+export function axesText(layout: SweepLayout): string {
+  const rows: string[][] = [['axis', 'default values', 'base', 'what it sets']];
+  for (const a of layout.axes) rows.push([a.name, a.defaults.length ? a.defaults.join(',') : '(named only)', a.base === undefined ? '–' : String(a.base), a.description]);
+  const figs: string[][] = [['figure', 'CSV column', 'Pareto', 'meaning']];
+  for (const f of layout.figures) figs.push([f.name, f.column, f.goal === 'min' ? 'minimized' : f.goal === 'max' ? 'maximized' : '–', f.description ?? '']);
+  return `sweep axes of backend ${layout.backend} (--axis NAME=v1,v2,...):\n${table(rows)}\nfigures of merit (besides max/mean |error| and argmax agreement; the error is always minimized):\n${table(figs)}`;
+}
+
+/** The sweep as a table; Pareto points marked with '*'. Without a layout, the FPGA estimate's columns. */
+export function sweepTable(results: SweepResult[], layout: Pick<SweepLayout, 'axes' | 'figures'> = defaultSweepLayout(results)): string {
+  const figures = layout.figures.filter((f) => f.label);
+  const rows: (string | number)[][] = [['', ...layout.axes.map((a) => a.label), 'max|err|', 'mean|err|', 'argmax', ...figures.map((f) => f.label!), 'note']];
   for (const r of results) {
-    const e = r.estimate;
     rows.push([
-      r.pareto ? '*' : '', r.point.precision, String(r.point.reuseFactor), fmt(r.maxAbsError), fmt(r.meanAbsError),
-      r.argmaxAgreement === null ? '–' : `${(r.argmaxAgreement * 100).toFixed(1)}%`, fmt(e?.latencyCycles), fmt(e?.ii), fmt(e?.dsp), fmt(e?.lut), fmt(e?.ff), fmt(e?.bram18k),
+      r.pareto ? '*' : '', ...layout.axes.map((a) => (r.point[a.name] === undefined ? '–' : String(r.point[a.name]))), fmt(r.maxAbsError), fmt(r.meanAbsError),
+      r.argmaxAgreement === null ? '–' : `${(r.argmaxAgreement * 100).toFixed(1)}%`, ...figures.map((f) => fmt(r.estimate?.[f.name])),
       r.error ? `failed: ${r.error.split('\n')[0].slice(0, 120)}` : r.bitExact === false ? 'emulator != C sim' : r.bitExact ? 'C sim bit-exact' : '',
     ]);
   }
@@ -65,10 +100,12 @@ export function sweepTable(results: SweepResult[]): string {
 export function addSweepCommand(cmd: Command, io: Io): void {
   cmd
     .command('sweep')
-    .description('evaluate a grid of precisions and reuse factors in parallel: accuracy (emulator) against estimated latency and resources, Pareto front marked (FPGA backends; AIE, which uses neither, is refused: bench each AIE setting instead)')
+    .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked. FPGA backends: --precision x --reuse; AIE: --axis aie.tileBudget=..., aie.rounding=..., aie.batch=... (--list-axes shows a backend's axes)")
     .argument('<model>', 'ONNX model')
-    .requiredOption('--reuse <list>', 'reuse factors, e.g. 1,2,4,8', reuseList)
-    .requiredOption('--precision <list>', "precisions, e.g. 'fixed<16,6>,fixed<12,4>'", precisionList)
+    .option('--reuse <list>', 'reuse factors, e.g. 1,2,4,8 (FPGA backends; the same as --axis reuseFactor=...)', reuseList)
+    .option('--precision <list>', "precisions, e.g. 'fixed<16,6>,fixed<12,4>' (FPGA backends; the same as --axis precision=...)", precisionList)
+    .option('-a, --axis <name=values>', "values of one of the backend's sweep axes, e.g. aie.tileBudget=16,32,64 (repeatable; axes not named stay at the base options; with none named, every axis is swept over its defaults)", axisOption)
+    .option('--list-axes', "list the backend's sweep axes (with their defaults for this model) and figures of merit, and exit")
     .option('-b, --backend <name>', 'backend')
     .option('-c, --config <file>', 'other conversion options from a JSON or YAML file')
     .addOption(new Option('--strategy <s>', 'implementation strategy').choices(['latency', 'resource']))
@@ -82,7 +119,7 @@ export function addSweepCommand(cmd: Command, io: Io): void {
     .addOption(new Option('--metric <m>', 'accuracy objective of the Pareto front').choices(['mean', 'max', 'argmax']).default('mean'))
     .option('--classifier', 'treat every output as a class distribution (argmax agreement)')
     .option('-j, --jobs <n>', 'worker processes (default: the number of cores)', positiveInt)
-    .option('--csim', 'also compile and run the C simulation of every point (checks it is bit-exact with the emulator)')
+    .option('--csim', 'also compile and run the C simulation of every point (checks it is bit-exact with the emulator; FPGA backends)')
     .option('--csv <file>', 'write the results as CSV')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'stack traces of internal errors')
@@ -90,25 +127,37 @@ export function addSweepCommand(cmd: Command, io: Io): void {
       const progress = new Progress(io);
       try {
         const convert = convertOptionsFrom({ ...o, precision: undefined, reuseFactor: undefined });
-        for (const k of ['precision', 'reuseFactor'] as const) if (k in convert) throw new FirmflowError('cli.argument', `-O ${k}=...: the sweep sets '${k}' from --precision and --reuse`);
+        const reuse = o['reuse'] as number[] | undefined, precision = o['precision'] as string[] | undefined;
+        if (reuse || precision) {
+          for (const k of ['precision', 'reuseFactor'] as const) if (k in convert) throw new FirmflowError('cli.argument', `-O ${k}=...: the sweep sets '${k}' from --precision and --reuse`);
+        }
+        const axes = (o['axis'] as Record<string, string[]> | undefined) ?? {};
+        for (const [flag, name] of [['--precision', 'precision'], ['--reuse', 'reuseFactor']] as const) {
+          if (name in axes && o[flag.slice(2)] !== undefined) throw new FirmflowError('cli.argument', `${flag} and --axis ${name}=... give the same axis; use one`);
+        }
+        if (o['listAxes']) {
+          const layout = await sweepAxes(model, convert);
+          if (o['json']) return json(io, layout);
+          io.out(axesText(layout));
+          return;
+        }
         const inputs = o['input'] ? readInputs(o['input'] as string[], loadModel(model).inputs.map((p) => p.name)) : undefined;
-        const reuse = o['reuse'] as number[], precision = o['precision'] as string[];
-        progress.step(`sweeping ${precision.length * reuse.length} points`);
+        progress.step('planning the sweep');
         const r = await sweep({
-          model, convert, reuse, precision, inputs,
+          model, convert, axes, reuse, precision, inputs,
           samples: o['samples'] as number | undefined, seed: o['seed'] as number | undefined, range: o['range'] as [number, number] | undefined,
           jobs: o['jobs'] as number | undefined, csim: o['csim'] === true, metric: o['metric'] as SweepMetric, classifier: o['classifier'] === true,
-          progress: (done, total, last) => progress.step(`${done}/${total} points evaluated${last ? ` (last: ${last.point.precision} reuse ${last.point.reuseFactor})` : ''}`),
+          progress: (done, total, last) => progress.step(`${done}/${total} points evaluated${last ? ` (last: ${pointText(last.point)})` : ''}`),
         });
         progress.done();
         for (const w of takePluginWarnings()) io.err(`warning: ${w}\n`);
         if (o['csv']) {
-          writeOutput(o['csv'] as string, sweepCsv(r.results));
+          writeOutput(o['csv'] as string, sweepCsv(r.results, r));
           io.err(`wrote ${r.results.length} rows to ${o['csv']}\n`);
         }
-        if (o['json']) return json(io, { samples: r.samples, reference: r.reference, ranges: r.ranges, metric: o['metric'], results: r.results });
-        io.out(`${r.results.length} points, ${r.samples} samples each; reference ${r.reference}; * = Pareto front of (${o['metric'] === 'argmax' ? 'argmax disagreement' : `${o['metric']} |error|`}, latency, DSP, LUT)\n`);
-        io.out(sweepTable(r.results));
+        if (o['json']) return json(io, { backend: r.backend, samples: r.samples, reference: r.reference, ranges: r.ranges, metric: o['metric'], axes: r.axes, figures: r.figures, results: r.results });
+        io.out(`${r.results.length} points, ${r.samples} samples each; reference ${r.reference}; * = Pareto front of (${objectivesText(r.results, r, o['metric'] as SweepMetric)})\n`);
+        io.out(sweepTable(r.results, r));
         const failed = r.results.filter((x) => x.error);
         if (failed.length === r.results.length) throw new FirmflowError('sweep.failed', `every point failed; the first: ${failed[0].error}`);
       } finally {

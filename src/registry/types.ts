@@ -122,14 +122,25 @@ export interface SweepFigure {
 /** `Backend.sweep`: what `firmflow sweep` varies and measures for a backend. */
 export interface BackendSweep {
   /**
-   * The axes for one model: `project` is the model converted with the sweep's base options (whose resolved options,
-   * `project.options`, include a config file's), `options` are those base options as given.
+   * The axes for one model and the sweep's base options (`options`, as given). `project()` converts the model with
+   * those options (memoized; its `options` are the resolved ones, a config file's included) for defaults that
+   * depend on the model; a backend that needs no model to name its axes need not call it.
    */
-  axes(project: Record<string, unknown>, options: Record<string, unknown>): SweepAxis[] | Promise<SweepAxis[]>;
-  /** Figures of merit besides accuracy, in column order. */
-  figures: SweepFigure[];
+  axes(ctx: SweepContext): SweepAxis[] | Promise<SweepAxis[]>;
+  /** Figures of merit besides accuracy, in column order (default: those of the estimate contract, as firmflow bench reads it). */
+  figures?: SweepFigure[];
   /** The figures of one converted point (keys of `figures`; null when unknown). Runs in the sweep worker. */
-  measure(project: Record<string, unknown>): Record<string, number | null> | Promise<Record<string, number | null>>;
+  measure?(project: Record<string, unknown>): Record<string, number | null> | Promise<Record<string, number | null>>;
+}
+
+/** What `BackendSweep.axes` is given. */
+export interface SweepContext {
+  /** The model file swept. */
+  model: string;
+  /** The base conversion options, as given (before a config file is merged). */
+  options: Record<string, unknown>;
+  /** The model converted with the base options (memoized). */
+  project(): Promise<Record<string, unknown>>;
 }
 
 /** Tensors by name in the JSON layout of the reference models: { dtype, shape (batch first), data (C order) }. */

@@ -12,6 +12,7 @@ import { AIE_BACKEND_FLOWS, AIE_OPTION_KEYS, registerAiePasses } from './passes/
 import { SUPPORTED_OPS } from './quantize.js';
 import { traceGraph, type AieTraceOptions } from './trace.js';
 import { estimateOf, reportOf } from './report.js';
+import { AIE_SWEEP } from './sweep.js';
 import { deserializeLowered } from './writer/serialize.js';
 import { registerAieWriter } from './writer/index.js';
 
@@ -23,6 +24,7 @@ export { traceGraph, formatAieTrace, layerNormRsqrtError, srsStep } from './trac
 export type { AieTraceLayer, AieTraceOptions, AieTraceReport } from './trace.js';
 export { reportOf, estimateOf, type AieReport, type AieEstimate } from './report.js';
 export { writeAieProject } from './writer/index.js';
+export { AIE_SWEEP, MODEL_ROUNDING, aieSweepAxes, tileLadder } from './sweep.js';
 export { compileHost, hostIncludeDir, hostCacheDir, HOST_CXX_FLAGS, type HostBuild } from './compile.js';
 export { runHost, type HostManifest, type HostRunOptions } from './host.js';
 export type * from './lowered.js';
@@ -100,6 +102,8 @@ export function register(api: PluginAPI): void {
     optionKeys: AIE_OPTION_KEYS,
     extendProject,
     openProject,
+    // firmflow sweep: tile budget x rounding x rows per iteration, against tiles, throughput and latency
+    sweep: AIE_SWEEP,
   });
 }
 

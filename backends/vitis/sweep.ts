@@ -1,0 +1,52 @@
+/*
+ * The design space `firmflow sweep` explores for the Vitis / Vivado backends: the default precision x the reuse
+ * factor, measured by the latency and resource estimate (backends/vitis/estimate) of every point.
+ */
+import { checkPrecision } from '../../src/api.js';
+import { ESTIMATE_FIGURES, estimateFigures } from '../../src/bench/sweep.js';
+import { FirmflowError } from '../../src/errors.js';
+import type { BackendSweep, SweepAxis, SweepValue } from '../../src/registry/types.js';
+
+function precisionValue(text: string): SweepValue {
+  const why = checkPrecision(text);
+  if (why) throw new FirmflowError('sweep.axis', `axis 'precision': ${why}`);
+  return text.trim();
+}
+
+function reuseValue(text: string): SweepValue {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1) throw new FirmflowError('sweep.axis', `axis 'reuseFactor': expected a positive integer, got '${text}'`);
+  return Number(t);
+}
+
+export const VITIS_SWEEP: BackendSweep = {
+  // No model needed: the axes and their values do not depend on it (base values are the options as given).
+  axes({ options }): SweepAxis[] {
+    const resolved = options;
+    return [
+      {
+        name: 'precision',
+        label: 'precision',
+        description: "the model's default precision (Model.Precision), e.g. fixed<16,6>",
+        // No defaults: which precisions are worth trying depends on the model's ranges, so they are asked for.
+        defaults: [],
+        ...(typeof resolved['precision'] === 'string' ? { base: resolved['precision'] } : {}),
+        parse: precisionValue,
+        apply: (o, v) => ({ ...o, precision: String(v) }),
+        changesInputTypes: true,
+      },
+      {
+        name: 'reuseFactor',
+        label: 'reuse',
+        description: 'the reuse factor of every layer (multiplications per multiplier)',
+        defaults: [],
+        ...(typeof resolved['reuseFactor'] === 'number' ? { base: resolved['reuseFactor'] } : {}),
+        parse: reuseValue,
+        apply: (o, v) => ({ ...o, reuseFactor: Number(v) }),
+      },
+    ];
+  },
+  // The figures of the estimate contract: latency and DSP/LUT are the Pareto objectives, beside the error.
+  figures: ESTIMATE_FIGURES,
+  measure: estimateFigures,
+};
