@@ -9,7 +9,8 @@
  *   partial sums are modular additions, so the order along the chain does not change the result.
  * - Bias codes are at the product scale and start the accumulator. The output is srs(acc, shift) with the layer's
  *   rounding mode and saturation, per output column when the weights are per-channel; a fused ReLU is max(0, .)
- *   after srs (the same as before it: srs is monotonic and srs(0) = 0).
+ *   after srs (the same as before it: srs is monotonic and srs(0) = 0); a narrow output type (int4, uint6, ...
+ *   held in int8/int16 codes) is then clamped to its own range (`epilogue`).
  * - Add aligns both operands to the finer scale by left shifts (exact), adds, then srs to the output scale.
  * - int8 Softmax and LayerNorm: the integer algorithms below (softmaxTables, layerNormConstants); their tables are
  *   computed here once and emitted by the writer as constants, never recomputed in C++.
@@ -19,6 +20,7 @@
 import type { Graph, IRNode } from 'firmflow';
 import { FirmflowError } from 'firmflow';
 import type { AieDataType, AieLayer, AieRounding } from './lowered.js';
+import { codeType } from './quantize.js';
 
 // ---------------------------------------------------------------------------------------------- shift-round-saturate
 
@@ -82,6 +84,25 @@ export function srs(x: number, shift: number, mode: AieRounding, out: AieDataTyp
   overflowCount++;
   if (saturate) return v < min ? min : max;
   return wrapBits(v, out === 'int8' ? 8 : 16);
+}
+
+/**
+ * What a kernel's epilogue writes for one accumulator value: srs to the output type, the fused ReLU, then a narrow
+ * output quantizer's clamp (layer.clamp: int4 / uint6 codes in int8, uint8 in int16). With a clamp the srs
+ * saturates (SAT / SAT_SYM) and the clamp range lies inside the output type, so clamping the rounded value directly
+ * is the same; ReLU and the clamp commute (min <= 0 <= max). A value the clamp moves counts as saturated.
+ */
+export function epilogue(x: number, shift: number, layer: Pick<AieLayer, 'dtype' | 'rounding' | 'saturate' | 'fusedRelu' | 'clamp'>): number {
+  const c = layer.clamp;
+  if (!c) {
+    const v = srs(x, shift, layer.rounding, layer.dtype.out, layer.saturate);
+    return layer.fusedRelu && v < 0 ? 0 : v;
+  }
+  let v = roundShift(x, shift, layer.rounding);
+  if (layer.fusedRelu && v < 0) v = 0;
+  if (v >= c.min && v <= c.max) return v;
+  overflowCount++;
+  return v < c.min ? c.min : c.max;
 }
 
 // ---------------------------------------------------------------------------------------------- bf16
@@ -398,7 +419,8 @@ function inputFormat(graph: Graph, tensor: string): { dtype: AieDataType; frac: 
     return { dtype: l.dtype.a, frac: l.frac.a };
   }
   const p = graph.tensor(tensor).precision;
-  if (p) return { dtype: p.width <= 8 ? 'int8' : 'int16', frac: p.width - p.integer };
+  const c = p && codeType(p);
+  if (p && c && typeof c !== 'string') return { dtype: c.dtype, frac: p.width - p.integer };
   throw new FirmflowError('aie.emulate', `graph input '${tensor}' feeds no AIE kernel`, { tensor });
 }
 
@@ -442,7 +464,7 @@ function shiftAt(shift: number | number[], n: number): number {
 }
 
 /** Dense: rows of x [M][K] times weights [K][N] plus bias, srs per column. */
-export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, layer: Pick<AieLayer, 'dtype' | 'shift' | 'rounding' | 'saturate' | 'fusedRelu'>): Int32Array {
+export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, layer: Pick<AieLayer, 'dtype' | 'shift' | 'rounding' | 'saturate' | 'fusedRelu' | 'clamp'>): Int32Array {
   const out = new Int32Array(M * N);
   const acc32 = layer.dtype.acc === 'acc32';
   const accI = new Int32Array(N);
@@ -459,9 +481,7 @@ export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number
         for (let n = 0; n < N; n++) accI[n] = (accI[n] + xv * w[wo + n]) | 0;
       }
       for (let n = 0; n < N; n++) {
-        let v = srs(accI[n], perCol ? shiftAt(layer.shift, n) : s0, layer.rounding, layer.dtype.out, layer.saturate);
-        if (layer.fusedRelu && v < 0) v = 0;
-        out[m * N + n] = v;
+        out[m * N + n] = epilogue(accI[n], perCol ? shiftAt(layer.shift, n) : s0, layer);
       }
     } else {
       for (let n = 0; n < N; n++) accF[n] = bias ? bias[n] : 0;
@@ -472,9 +492,7 @@ export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number
         for (let n = 0; n < N; n++) accF[n] += xv * w[wo + n];
       }
       for (let n = 0; n < N; n++) {
-        let v = srs(accF[n], perCol ? shiftAt(layer.shift, n) : s0, layer.rounding, layer.dtype.out, layer.saturate);
-        if (layer.fusedRelu && v < 0) v = 0;
-        out[m * N + n] = v;
+        out[m * N + n] = epilogue(accF[n], perCol ? shiftAt(layer.shift, n) : s0, layer);
       }
     }
   }
@@ -580,7 +598,7 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
         const sh = a.frac - fo;
         for (let i = 0; i < a.data.length; i++) {
           const v = a.data[i] > 0 ? a.data[i] : 0;
-          o[i] = bf ? v : srs(v, sh, layer.rounding, layer.dtype.out, layer.saturate);
+          o[i] = bf ? v : epilogue(v, sh, layer);
         }
         out = result(o);
         break;
@@ -740,9 +758,7 @@ function addValues(a: EmuValue, b: EmuValue, layer: AieLayer, outShape: number[]
   const sh = F - layer.frac.out;
   const o = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    let v = srs(a.data[ia[i]] * sa + b.data[ib[i]] * sb, sh, layer.rounding, layer.dtype.out, layer.saturate);
-    if (layer.fusedRelu && v < 0) v = 0;
-    o[i] = v;
+    o[i] = epilogue(a.data[ia[i]] * sa + b.data[ib[i]] * sb, sh, layer);
   }
   return o;
 }

@@ -78,6 +78,11 @@ export interface AieLayer {
   shift: number | number[];
   rounding: AieRounding;
   saturate: boolean;
+  /**
+   * The output quantizer's code range when it is narrower than `dtype.out` (int4 / uint6 / narrow int8 held in int8
+   * codes, uint8 in int16): applied after srs (which saturates to `dtype.out`) and the fused ReLU.
+   */
+  clamp?: { min: number; max: number };
   fusedRelu: boolean;
   /** Integer weights, K-major [K][N] (Dense) or the constant operand of an Add; bf16 bit patterns in bf16 mode. */
   weightsCodes?: Int8Array | Int16Array;

@@ -40,7 +40,30 @@ export interface ActType {
   dtype: AieIntType;
   frac: number;
   fixed: FixedType;
+  /** The quantizer's own code range when it is narrower than `dtype` (int4 / uint6 / narrow int8 in int8 codes). */
+  clamp?: { min: number; max: number };
 }
+
+/**
+ * The smallest AIE integer type holding every code of a fixed-point type exactly, and the type's own code range.
+ * A signed n-bit type fits int8 for n <= 8 and int16 for n <= 16; an unsigned one int8 for n <= 7 and int16 for
+ * n <= 15 (its codes [0, 2^n - 1] need a sign bit on top). SAT_SYM (QONNX narrow) drops the most negative code.
+ * `clamp` is set when that range is narrower than the AIE type's: srs saturates to the AIE type, so the kernel then
+ * clamps to the quantizer's range (clamp-then-round equals round-then-clamp for integer bounds). A string is the
+ * reason the type has no AIE container (wider than 16 bits).
+ */
+export function codeType(f: FixedType): { dtype: AieIntType; min: number; max: number; clamp?: { min: number; max: number } } | string {
+  const w = f.width;
+  const dtype: AieIntType | undefined = f.signed ? (w <= 8 ? 'int8' : w <= 16 ? 'int16' : undefined) : w <= 7 ? 'int8' : w <= 15 ? 'int16' : undefined;
+  const what = `${f.signed ? '' : 'unsigned '}${w}-bit (ap_${f.signed ? '' : 'u'}fixed<${w},${f.integer}>)`;
+  if (!dtype || w < 1) return `${what}: AIE kernels hold codes in int8 or int16 (signed types up to 16 bits, unsigned up to 15)`;
+  const min = f.signed ? -(2 ** (w - 1)) + (f.overflow === 'SAT_SYM' ? 1 : 0) : 0;
+  const max = f.signed ? 2 ** (w - 1) - 1 : 2 ** w - 1;
+  const full = intBounds(dtype);
+  return { dtype, min, max, ...(min !== full.min || max !== full.max ? { clamp: { min, max } } : {}) };
+}
+
+const intBounds = (t: AieIntType): { min: number; max: number } => (t === 'int8' ? { min: -128, max: 127 } : { min: -32768, max: 32767 });
 
 /** Planned rewrites of the legalization: a Relu fused into its Dense/MatMul, a constant Add folded as a bias. */
 export interface FusionPlan {
@@ -147,9 +170,14 @@ function actType(ctx: Ctx, name: string, user: IRNode, seen = 0): ActType | stri
   }
   const f = t.precision;
   if (f) {
-    if (!f.signed) return `tensor '${name}' is unsigned ${f.width}-bit (ap_ufixed<${f.width},${f.integer}>); AIE kernels use signed int8/int16 activations`;
-    if (f.width !== 8 && f.width !== 16) return `tensor '${name}' is ${f.width}-bit; AIE kernels use int8 or int16 activations`;
-    return { dtype: f.width === 8 ? 'int8' : 'int16', frac: f.width - f.integer, fixed: f };
+    const c = codeType(f);
+    if (typeof c === 'string') return `tensor '${name}' is ${c}`;
+    if (c.clamp && ctx.g.isGraphInput(name)) {
+      // The host quantizes graph inputs to the AIE type's range (emulate.ts quantizeInput, the PLIO writer); a
+      // narrower quantizer's clipping would be lost.
+      return `graph input '${name}' is ${f.signed ? '' : 'unsigned '}${f.width}-bit (codes [${c.clamp.min}, ${c.clamp.max}]) held in ${c.dtype}: the host writes graph inputs saturated to the ${c.dtype} range, not the quantizer's; quantize the input to a full int8/int16 type (narrow types after the first layer are fine)`;
+    }
+    return { dtype: c.dtype, frac: f.width - f.integer, fixed: f, ...(c.clamp ? { clamp: c.clamp } : {}) };
   }
   const p = ctx.g.producer(name);
   if (p && seen < 64 && (SUPPORTED_OPS[p.op] === 'view' || p.op === 'Transpose' || (p.op === 'Relu' && !ctx.plan.absorbed.has(p.name)))) {
@@ -165,9 +193,18 @@ function roundingOf(ctx: Ctx, f: FixedType, n: IRNode): AieRounding | undefined 
   return r ?? ctx.refuse.fail(n, `output rounding ${f.rounding} has no aie::rounding_mode equivalent`);
 }
 
-function saturationOf(ctx: Ctx, f: FixedType, n: IRNode): boolean | undefined {
-  if (f.overflow === 'SAT') return true;
-  if (f.overflow === 'WRAP') return false;
+/**
+ * srs saturation for an output type. SAT saturates to the AIE type (and a narrow type's clamp narrows it further);
+ * SAT_SYM (QONNX narrow) is a clamp to [-(2^(n-1) - 1), 2^(n-1) - 1]. WRAP wraps at the AIE type's width, so it is
+ * exact only when the quantizer is as wide as its AIE type.
+ */
+function saturationOf(ctx: Ctx, o: ActType, n: IRNode): boolean | undefined {
+  const f = o.fixed;
+  if (f.overflow === 'SAT' || f.overflow === 'SAT_SYM') return true;
+  if (f.overflow === 'WRAP') {
+    if (o.clamp) return ctx.refuse.fail(n, `output overflow mode WRAP on a ${f.signed ? '' : 'unsigned '}${f.width}-bit type: srs wraps at the ${o.dtype} width, not at ${f.width} bits (use saturation)`);
+    return false;
+  }
   return ctx.refuse.fail(n, `output overflow mode ${f.overflow} is not an AIE saturation mode (saturate or wrap)`);
 }
 
@@ -205,23 +242,25 @@ function codesOfUncached(ctx: Ctx, n: IRNode, t: Tensor, frac: number | number[]
 /** Type of a constant operand (weights): per tensor from its precision, or per output column from a per-axis quant. */
 function weightType(ctx: Ctx, n: IRNode, w: Tensor, colAxis: number): { dtype: AieIntType; frac: number | number[] } | undefined {
   if (w.precision) {
-    const f = w.precision;
-    if (!f.signed || (f.width !== 8 && f.width !== 16)) return ctx.refuse.fail(n, `weights '${w.name}' are ${f.signed ? '' : 'unsigned '}${f.width}-bit; AIE kernels take int8 or int16 weights`);
-    return { dtype: f.width === 8 ? 'int8' : 'int16', frac: f.width - f.integer };
+    // Constant codes are checked one by one against the AIE type (codesOf): a narrow type's codes are in range.
+    const c = codeType(w.precision);
+    if (typeof c === 'string') return ctx.refuse.fail(n, `weights '${w.name}' are ${c}`);
+    return { dtype: c.dtype, frac: w.precision.width - w.precision.integer };
   }
   const q = w.quant;
   if (q) {
     if (Array.from(q.zeroPoint).some((z) => z !== 0)) return ctx.refuse.fail(n, `weights '${w.name}' have a non-zero zero point; AIE kernels need symmetric weights`);
     const bad = Array.from(q.scale).find((s) => !isPow2(s));
     if (bad !== undefined) return ctx.refuse.fail(n, `weights '${w.name}' have scale ${bad}, not a power of two; AIE kernels shift by powers of two`);
-    if (!q.signed || (q.bits !== 8 && q.bits !== 16)) return ctx.refuse.fail(n, `weights '${w.name}' are ${q.bits}-bit ${q.signed ? 'signed' : 'unsigned'}; AIE kernels take int8 or int16 weights`);
+    const qdt: AieIntType | undefined = q.signed ? (q.bits <= 8 ? 'int8' : q.bits <= 16 ? 'int16' : undefined) : q.bits <= 7 ? 'int8' : q.bits <= 15 ? 'int16' : undefined;
+    if (!qdt) return ctx.refuse.fail(n, `weights '${w.name}' are ${q.bits}-bit ${q.signed ? 'signed' : 'unsigned'}; AIE kernels hold codes in int8 or int16 (signed up to 16 bits, unsigned up to 15)`);
     const rank = w.shape.length;
     if (q.scale.length > 1 && q.axis !== undefined && q.axis !== colAxis && q.axis !== colAxis - rank) {
       return ctx.refuse.fail(n, `weights '${w.name}' are quantized per channel along axis ${q.axis} (input features); only per-output-column scales can be applied after accumulation`);
     }
     const cols = w.shape[colAxis] as number;
     const frac = Array.from(q.scale, (s) => -Math.round(Math.log2(s)));
-    return { dtype: q.bits === 8 ? 'int8' : 'int16', frac: frac.length === 1 ? frac[0] : frac.length === cols ? frac : (ctx.refuse.fail(n, `weights '${w.name}' have ${frac.length} scales for ${cols} columns`) as never) };
+    return { dtype: qdt, frac: frac.length === 1 ? frac[0] : frac.length === cols ? frac : (ctx.refuse.fail(n, `weights '${w.name}' have ${frac.length} scales for ${cols} columns`) as never) };
   }
   return ctx.refuse.fail(n, `weights '${w.name}' are float (no quantizer); quantize them with power-of-two scales or use aie.mode 'bf16'`);
 }
@@ -361,8 +400,10 @@ function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
   const shifts = Array.from({ length: typeof fw === 'number' ? 1 : N }, (_, c) => prodFrac(c) - o.frac);
   const neg = shifts.findIndex((s) => s < 0);
   if (neg >= 0) return ctx.refuse.fail(n, `output '${out}' has ${o.frac} fractional bits, finer than the product's ${prodFrac(neg)}; an srs cannot shift left`);
-  const rounding = roundingOf(ctx, o.fixed, n), saturate = saturationOf(ctx, o.fixed, n);
+  let rounding = roundingOf(ctx, o.fixed, n);
+  const saturate = saturationOf(ctx, o, n);
   if (rounding === undefined || saturate === undefined) return undefined;
+  const perColumn = typeof fw !== 'number';
   let codes: Float64Array | undefined;
   if (isDense) {
     codes = codesOf(ctx, n, g.tensor(wName), fw, wt.dtype === 'int8' ? 8 : 16, N);
@@ -375,10 +416,14 @@ function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
     if (bT.data.length !== N) return ctx.refuse.fail(n, `bias '${bT.name}' has ${bT.data.length} values for ${N} columns`);
     if (bT.quant) return ctx.refuse.fail(n, `bias '${bT.name}' has scale ${bT.quant.scale[0]} that is not a power of two`);
     biasCodes = new Int32Array(N);
+    const vs = Array.from({ length: N }, (_, c) => Number(bT.data![c]) * 2 ** prodFrac(c));
+    const fold = bT.precision ? undefined : floatBiasFold(vs, (c) => shifts[perColumn ? c : 0], rounding);
+    if (fold) rounding = fold.rounding;
     for (let c = 0; c < N; c++) {
-      const v = Number(bT.data[c]) * 2 ** prodFrac(c);
-      // A bias on the product grid (QDQ's int32 bias at scale s_a * s_w) is exact; a float bias is rounded onto it.
-      const r = Number.isInteger(v) ? v : roundHalfEven(v);
+      const v = vs[c];
+      // A bias on the product grid (QDQ's int32 bias at scale s_a * s_w) is exact; a float bias folds exactly into
+      // the srs (floatBiasFold), or, when it cannot, is rounded onto the grid.
+      const r = Number.isInteger(v) ? v : fold ? fold.codes[c] : roundHalfEven(v);
       if (bT.precision && !Number.isInteger(v)) return ctx.refuse.fail(n, `bias '${bT.name}' value ${Number(bT.data[c])} is finer than the product scale 2^-${prodFrac(c)}`);
       if (Math.abs(r) >= 2 ** 31) return ctx.refuse.fail(n, `bias '${bT.name}' value ${Number(bT.data[c])} overflows 32 bits at the product scale 2^-${prodFrac(c)}`);
       biasCodes[c] = r;
@@ -393,10 +438,43 @@ function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
     shift: perCol ? shifts : shifts[0],
     rounding,
     saturate,
+    ...(o.clamp ? { clamp: o.clamp } : {}),
   };
   if (codes) layer.weightsCodes = wt.dtype === 'int8' ? Int8Array.from(codes) : Int16Array.from(codes);
   if (biasCodes) layer.biasCodes = biasCodes;
   return layer;
+}
+
+/**
+ * Exact folding of a float bias that is off the product grid (QONNX models keep float biases): with P the exact
+ * product sum in codes of 2^-fp, v = b * 2^fp = floor(v) + rho, rho in (0, 1), the layer computes rnd((P + v) / 2^s).
+ * - floor: floor((P + floor(v) + rho) / 2^s) = floor((P + floor(v)) / 2^s): bias code floor(v).
+ * - ceil: (P + v) / 2^s is never an integer, so ceil = floor(..) + 1 = ceil((P + ceil(v)) / 2^s): code ceil(v).
+ * - any round-to-nearest mode, s >= 1: (P + v) / 2^s is never a tie (that needs P + v on the integer grid), so the
+ *   result is floor((P + v) / 2^s + 1/2) = floor((P + floor(v) + 2^(s-1)) / 2^s): srs positive_inf of
+ *   P + floor(v). Columns on the grid need the quantizer's own tie rule, so the layer switches to positive_inf only
+ *   when every column with s >= 1 is off the grid (or the mode is positive_inf already).
+ * - s = 0: srs rounds nothing; the nearest code of v is exact unless rho = 1/2 exactly (then a tie rule on P).
+ * Undefined when no column is off the grid or the fold is not exact (the bias is then rounded onto the grid).
+ */
+function floatBiasFold(vs: number[], shiftOf: (c: number) => number, rounding: AieRounding): { codes: number[]; rounding: AieRounding } | undefined {
+  const off = vs.map((v) => !Number.isInteger(v));
+  if (!off.some(Boolean)) return undefined;
+  if (rounding === 'floor') return { codes: vs.map(Math.floor), rounding };
+  if (rounding === 'ceil') return { codes: vs.map(Math.ceil), rounding };
+  const codes: number[] = [];
+  for (let c = 0; c < vs.length; c++) {
+    const v = vs[c], f = Math.floor(v);
+    if (!off[c]) { codes.push(v); continue; }
+    if (shiftOf(c) === 0) {
+      if (v - f === 0.5) return undefined;
+      codes.push(v - f > 0.5 ? f + 1 : f);
+    } else codes.push(f);
+  }
+  const switchable = rounding === 'positive_inf' || vs.every((_, c) => off[c] || shiftOf(c) === 0);
+  if (!switchable) return undefined;
+  // With every s >= 1 column off the grid, positive_inf only applies to those; s = 0 columns never round.
+  return { codes, rounding: vs.some((_, c) => shiftOf(c) > 0) ? 'positive_inf' : rounding };
 }
 
 function roundHalfEven(v: number): number {
@@ -535,8 +613,14 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
   }
   if (shift < 0) return ctx.refuse.fail(n, `output '${out}' has ${o.frac} fractional bits, finer than the input's; an srs cannot shift left`);
   const rounding = passThrough ? 'conv_even' : roundingOf(ctx, o.fixed, n);
-  const saturate = passThrough ? true : saturationOf(ctx, o.fixed, n);
+  const saturate = passThrough ? true : saturationOf(ctx, o, n);
   if (rounding === undefined || saturate === undefined) return undefined;
+  // A narrow output's clamp (o.clamp): a pass-through keeps codes already in range; the int8 Softmax / LayerNorm
+  // write the whole int8 range.
+  const clamp = passThrough ? undefined : o.clamp;
+  if (clamp && (kernel === 'softmax' || kernel === 'layernorm')) {
+    return ctx.refuse.fail(n, `output '${out}' is ${o.fixed.signed ? '' : 'unsigned '}${o.fixed.width}-bit (codes [${clamp.min}, ${clamp.max}]); the AIE ${n.op} kernel writes the full int8 range (quantize its output to int8)`);
+  }
   return {
     ...lay,
     dtype: { a: a.dtype, ...(wType ? { w: wType } : {}), out: o.dtype, acc: kernel === 'add' || kernel === 'relu' ? 'acc32' : kernel === 'view' || kernel === 'transpose' ? 'acc32' : 'acc32' },
@@ -545,6 +629,7 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     rounding,
     saturate,
     fusedRelu: kernel === 'relu' ? true : lay.fusedRelu,
+    ...(clamp ? { clamp } : {}),
   };
 }
 

@@ -1,8 +1,9 @@
-import { FirmflowError, type Graph, type GraphPass } from 'firmflow';
+import { FirmflowError, type FixedType, type Graph, type GraphPass } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
 import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
+import { codeType } from '../quantize.js';
 import { layersOf, stateOf, timed } from './state.js';
 
 const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -46,6 +47,12 @@ export function limitsFor(d: AieDevice, budget: number): SearchLimits {
   };
 }
 
+/** The AIE code type of a port's fixed-point type (int8 when it has none: the port is refused elsewhere). */
+function codeDtype(p: FixedType | undefined): 'int8' | 'int16' {
+  const c = p ? codeType(p) : undefined;
+  return c && typeof c !== 'string' ? c.dtype : 'int8';
+}
+
 /** Cycles per iteration the graph's PLIO streams need anyway: no layer has to be faster. */
 export function ioFloor(g: Graph, d: AieDevice, opts: AieOptions): number {
   const pb = plioBytesPerCycle(d);
@@ -54,7 +61,7 @@ export function ioFloor(g: Graph, d: AieDevice, opts: AieOptions): number {
   for (const p of ports) {
     const t = g.tensor(p.tensor);
     const n = prod(t.shape.map((x) => (typeof x === 'number' ? x : opts.batch)));
-    floor = Math.max(floor, Math.ceil((n * bytesOf(opts.mode === 'bf16' ? 'bf16' : (t.precision?.width ?? 8) > 8 ? 'int16' : 'int8')) / pb));
+    floor = Math.max(floor, Math.ceil((n * bytesOf(opts.mode === 'bf16' ? 'bf16' : codeDtype(t.precision))) / pb));
   }
   return floor;
 }

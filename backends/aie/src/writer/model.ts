@@ -262,6 +262,9 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     const modes = (lines: string[]): void => {
       lines.push(`static constexpr aie::rounding_mode ROUNDING = ${ROUNDING_CPP(layer.rounding)};`);
       lines.push(`static constexpr aie::saturation_mode SATURATION = aie::saturation_mode::${layer.saturate ? 'saturate' : 'none'};`);
+      // A narrow output quantizer's own code range (quantize.ts codeType), clamped after srs and ReLU.
+      lines.push(`static constexpr bool CLAMP = ${layer.clamp ? 'true' : 'false'};`,
+        `static constexpr int CLAMP_MIN = ${layer.clamp?.min ?? 0}, CLAMP_MAX = ${layer.clamp?.max ?? 0};`);
     };
     const cfgLines = L.config.lines;
 

@@ -3,7 +3,7 @@
 // Buffers (docs/design/aie-backend.md, "Data layouts"): A is [TILE_M/m][TILE_K/k][m][k], B (weights or the runtime
 // second operand) is [TILE_K/k][TILE_N/n][k][n], C is [TILE_M/m][TILE_N/n][m][n]. The bias (int32, already at the
 // product scale) starts the accumulator of the first kernel of the chain; the last kernel applies srs with
-// Cfg::SHIFT (or Cfg::shift_of(column) for per-channel weights), then the fused ReLU.
+// Cfg::SHIFT (or Cfg::shift_of(column) for per-channel weights), then the fused ReLU and a narrow output's clamp.
 #pragma once
 #include "firmflow_aie.h"
 
@@ -60,7 +60,7 @@ inline void store_block(MMUL& acc, typename Cfg::out_t* __restrict pc, unsigned 
     v = acc.template to_vector<typename Cfg::out_t>(shift);
   }
   if constexpr (Cfg::RELU) v = aie::max(v, aie::zeros<typename Cfg::out_t, MMUL::size_C>());
-  aie::store_v(pc, v);
+  aie::store_v(pc, clamp_codes<Cfg>(v));
 }
 
 // The body shared by every role: loops over output blocks, cascade in/out by role.

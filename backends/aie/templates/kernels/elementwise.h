@@ -7,7 +7,7 @@ namespace firmflow {
 // Add: both operands are moved to the finer scale by exact left shifts in the accumulator, added, then srs.
 // Cfg: a_t, b_t, out_t, acc_t, LANES, SIZE (output elements), B_SIZE (elements of b, a multiple of LANES or at least
 // SIZE rounded up to LANES; < SIZE when b repeats, e.g. a constant broadcast along the leading axes), SHIFT_A,
-// SHIFT_B (left shifts), SHIFT (srs), RELU, ROUNDING, SATURATION. A SIZE that is not a multiple of LANES (a row
+// SHIFT_B (left shifts), SHIFT (srs), RELU, ROUNDING, SATURATION, CLAMP (a narrow output's range). A SIZE that is not a multiple of LANES (a row
 // split's kernel) ends with one partial vector, gathered and scattered lane by lane.
 template <typename Cfg>
 inline aie::vector<typename Cfg::out_t, Cfg::LANES> add_lanes(const aie::vector<typename Cfg::a_t, Cfg::LANES>& va, const aie::vector<typename Cfg::b_t, Cfg::LANES>& vb) {
@@ -19,7 +19,7 @@ inline aie::vector<typename Cfg::out_t, Cfg::LANES> add_lanes(const aie::vector<
   acc = aie::add(acc, accb);
   aie::vector<typename Cfg::out_t, L> v = acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT);
   if constexpr (Cfg::RELU) v = aie::max(v, aie::zeros<typename Cfg::out_t, L>());
-  return v;
+  return clamp_codes<Cfg>(v);
 }
 
 template <typename Cfg>
@@ -71,7 +71,7 @@ inline aie::vector<typename Cfg::out_t, Cfg::LANES> relu_lanes(const aie::vector
   auto x = aie::max(in, aie::zeros<typename Cfg::a_t, L>());
   aie::accum<typename Cfg::acc_t, L> acc;
   acc.from_vector(x, Cfg::UPSHIFT);
-  return acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT);
+  return clamp_codes<Cfg>(acc.template to_vector<typename Cfg::out_t>(Cfg::SHIFT));
 }
 
 template <typename Cfg>

@@ -28,4 +28,16 @@ inline void set_modes() {
   aie::set_saturation(Cfg::SATURATION);
 }
 
+// A narrow output quantizer (int4 / uint6 codes held in int8, uint8 in int16): srs saturates to out_t, then the
+// codes are clamped to the quantizer's own range [CLAMP_MIN, CLAMP_MAX] (computed in TypeScript, quantize.ts).
+template <typename Cfg, unsigned N>
+inline aie::vector<typename Cfg::out_t, N> clamp_codes(const aie::vector<typename Cfg::out_t, N>& v) {
+  if constexpr (Cfg::CLAMP) {
+    using T = typename Cfg::out_t;
+    return aie::min(aie::max(v, aie::broadcast<T, N>(T(Cfg::CLAMP_MIN))), aie::broadcast<T, N>(T(Cfg::CLAMP_MAX)));
+  } else {
+    return v;
+  }
+}
+
 }  // namespace firmflow
