@@ -15,6 +15,8 @@ export type { AffineQuant, Attrs, AttrValue, Dim, DType, FixedType, OverflowMode
 export { IdentifierPool, sanitizeIdentifier } from './ir/names.js';
 export { fracBits, quantizeArray } from './fixed/index.js';
 
+export type { TraceLayerSummary, TraceReportLike } from './bench/backend-trace.js';
+
 export { interpret } from './interp/interpreter.js';
 export type { Feed, InterpretOptions } from './interp/interpreter.js';
 

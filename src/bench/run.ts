@@ -12,6 +12,7 @@ import { getBackend } from '../registry/plugins.js';
 import { ensureSharedFlows } from '../registry/shared.js';
 import type { NamedTensors } from '../registry/types.js';
 import { mulberry32 } from '../util/random.js';
+import type { TraceLayerSummary, TraceReportLike } from './backend-trace.js';
 import { compareExact, errorHistogram, errorStats } from './metrics.js';
 import { referenceOutputs } from './reference.js';
 import {
@@ -212,13 +213,14 @@ function layersOf(graph: Graph): LayerReport[] {
   });
 }
 
-interface TraceRowLike { node?: unknown; layer?: unknown; maxAbsError?: unknown; meanAbsError?: unknown; bound?: unknown; ratio?: unknown; exceeds?: unknown; overflows?: unknown; overflowKind?: unknown; op?: unknown }
+/** A backend's hook result claiming the shape T: any field may be missing or of another type. */
+type Claimed<T> = { [K in keyof T]?: unknown };
 
-/** The backend's trace report (duck-typed: { samples, layers: [...], firstUnexplained, overflowed }). */
+/** The backend's trace report (duck-typed TraceReportLike: { samples, layers: [...], firstUnexplained, overflowed }). */
 function applyTrace(raw: unknown, layers: LayerReport[]): BenchReport['trace'] {
-  const t = raw as { samples?: unknown; layers?: unknown; firstUnexplained?: { layer?: unknown }; overflowed?: unknown } | undefined;
+  const t = raw as Claimed<TraceReportLike> | undefined;
   if (!t || !Array.isArray(t.layers)) return null;
-  for (const r of t.layers as TraceRowLike[]) {
+  for (const r of t.layers as Claimed<TraceLayerSummary>[]) {
     const l = layers.find((x) => x.node === r.node) ?? layers.find((x) => x.name === r.layer);
     if (!l) continue;
     const trace: LayerTrace = {
@@ -228,9 +230,10 @@ function applyTrace(raw: unknown, layers: LayerReport[]): BenchReport['trace'] {
     l.trace = trace;
   }
   const overflowed = Array.isArray(t.overflowed)
-    ? (t.overflowed as { layer?: unknown; count?: unknown; kind?: unknown }[]).map((o) => ({ layer: String(o.layer ?? ''), count: num(o.count) ?? 0, kind: String(o.kind ?? '') }))
+    ? (t.overflowed as Claimed<TraceReportLike['overflowed'][number]>[]).map((o) => ({ layer: String(o.layer ?? ''), count: num(o.count) ?? 0, kind: String(o.kind ?? '') }))
     : [];
-  return { samples: num(t.samples) ?? 0, firstUnexplained: typeof t.firstUnexplained?.layer === 'string' ? t.firstUnexplained.layer : null, overflowed };
+  const first = t.firstUnexplained as Claimed<TraceLayerSummary> | undefined;
+  return { samples: num(t.samples) ?? 0, firstUnexplained: typeof first?.layer === 'string' ? first.layer : null, overflowed };
 }
 
 function resources(r: unknown): ResourceFigures {

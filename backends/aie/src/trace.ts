@@ -57,7 +57,7 @@
  * graph's float constants, or for a reopened project (whose manifest holds only the integer codes) the dequantized
  * codes, so constants' quantization is then not part of the comparison.
  */
-import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode } from 'firmflow';
+import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike } from 'firmflow';
 import {
   LAYERNORM_NORM_FRAC, LAYERNORM_RSQ_BITS, bf16FromBits, emulateGraph, intRange, layerNormConstants, layerNormRsqrtTable,
   type AieInputs, type EmuValue,
@@ -74,44 +74,24 @@ export interface AieTraceOptions {
   slack?: number;
 }
 
-export interface AieTraceLayer {
+/** A row of the trace: the core's trace row; an AIE layer's output saturates or wraps (aie.saturate). */
+export interface AieTraceLayer extends TraceLayerSummary {
   /** Position in the graph's topological order (-1: a graph input's conversion). */
   index: number;
-  /** Layer name (the node of the lowered graph; 'input <name>' for a graph input). */
-  layer: string;
-  node: string;
-  op: string;
   /** AIE kernel kind ('' for a graph input). */
   kernel: string;
   /** Output tensor (the first one of a Split; the comparison covers all). */
   tensor: string;
   /** Output type: 'int8 f=4' (codes * 2^-4) or 'bf16'. */
   type: string;
-  /** Largest and mean |fixed - float| over every sample and element (NaN: the float model has no such tensor). */
-  maxAbsError: number;
-  meanAbsError: number;
   /** The bound of the sample with the largest error / bound ratio (Infinity when an input's error is unknown). */
   bound: number;
-  /** max over samples of error / bound (> 1: not explained). */
-  ratio: number;
-  samplesExceeding: number;
-  exceeds: boolean;
   /** Values the layer saturated (or wrapped), over all samples: srs beyond the output type, LayerNorm's int32 clamp. */
   overflows: number;
   overflowKind?: 'saturated' | 'wrapped';
-  fixedRange: [number, number];
-  floatRange: [number, number];
-  typeRange: [number, number];
 }
 
-export interface AieTraceReport {
-  samples: number;
-  /** Graph inputs' conversions, then every layer in topological order. */
-  layers: AieTraceLayer[];
-  firstUnexplained?: AieTraceLayer;
-  overflowed: { layer: string; count: number; kind: string }[];
-  /** Largest and mean absolute error of each graph output against the float model. */
-  outputs: Record<string, { maxAbsError: number; meanAbsError: number }>;
+export interface AieTraceReport extends TraceReportLike<AieTraceLayer> {
   /** Which float model was used. */
   reference: 'model' | 'lowered graph (float)';
   /** The table `firmflow predict --trace` prints. */

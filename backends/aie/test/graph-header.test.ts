@@ -1,11 +1,9 @@
 // The ADF graph header's plan-driven parts: location constraints of memory-tile buffers (the memory plan's columns)
 // and kernel buffer ports (the planned banks), runtime parameters (aie.rtp: the Dense/MatMul shift written by
 // graph.update), and bf16 PLIO data files; each checked on the host model against the TypeScript emulator.
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { convert, type Graph } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import { bf16FromBits, bf16Round, emulateGraph } from '../src/emulate.js';
@@ -17,23 +15,15 @@ import { plioText } from '../src/writer/index.js';
 import type { SharedBufferModel } from '../src/writer/model.js';
 import { JET_TAGGER, qdqMlp } from './host-models.js';
 import { transformerBlock } from './transformer-model.js';
+import { hasCxx, scratchDir } from './harness.js';
+import { lcg } from './random.js';
 
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-header-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchDir('ff-aie-header-');
 
 /** Lets the worker answer the test runner between host builds (each blocks in g++ for tens of seconds). */
 const breathe = (): Promise<void> => new Promise((r) => setTimeout(r, 20));
 
 type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: ArrayLike<number> }>;
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 async function write(model: Uint8Array, name: string, aie: Record<string, unknown> = {}): Promise<{ dir: string; graph: Graph }> {
   const dir = join(tmp, name);

@@ -1,29 +1,19 @@
 // Host runs of generated AIE projects: g++ against firmflow's own ADF / aie_api model (backends/aie/host/include).
 // The generated sources compile unchanged and warning-free, and the outputs equal the TypeScript emulator's bit for bit.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convert } from 'firmflow';
 import { compileHost, HOST_CXX_FLAGS, hostIncludeDir, openProject, roundShift, srs } from '../src/index.js';
 import type { AieRounding } from '../src/lowered.js';
 import { transformerBlock } from './transformer-model.js';
+import { CLI, hasCxx, scratchDir } from './harness.js';
+import { lcg } from './random.js';
 
 const MODELS = join(import.meta.dirname, '../../../../shared/models');
 const hasShared = existsSync(join(MODELS, 'qdq_int8_mlp_pow2.onnx'));
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
-const CLI = join(import.meta.dirname, '../../../bin/firmflow.js');
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-host-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+const tmp = scratchDir('ff-aie-host-');
 
 type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: ArrayLike<number> }>;
 

@@ -3,10 +3,9 @@
 // with tile-resident weights bit for bit; the plan and the written graph agree; the performance model charges the
 // weight transfers.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { convert, type Graph } from 'firmflow';
 import { compileHost, HOST_CXX_FLAGS, hostIncludeDir, openProject } from '../src/index.js';
@@ -15,15 +14,11 @@ import type { AieGraphMeta, AieLayer } from '../src/lowered.js';
 import { buildProjectModel } from '../src/writer/model.js';
 import { reportOf } from '../src/report.js';
 import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { hasCxx, scratchDir } from './harness.js';
+import { QdqModelBuilder } from './qdq-builder.js';
+import { lcg } from './random.js';
 
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-mtw-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
+const tmp = scratchDir('ff-aie-mtw-');
 
 /**
  * An int8 QDQ MLP with power-of-two scales, ReLU after every layer but the last, a bias on every layer. With
@@ -31,28 +26,16 @@ function lcg(seed: number): () => number {
  * Layers are named fc1, fc2, ... (their MatMul nodes).
  */
 function mlp(sizes: number[], perChannel: boolean, seed: number): Uint8Array {
-  const m = new ModelBuilder({ opsets: { '': 17 } });
-  const r = lcg(seed);
+  const m = new QdqModelBuilder(17, seed);
   m.input('x', 'float32', ['N', sizes[0]]).output('y', 'float32', ['N', sizes[sizes.length - 1]]);
-  let q = 0;
-  const qdq = (inp: string, scale: number[], out: string, axis?: number): string => {
-    const s = `s${q}`, z = `z${q}`, t = `q${q++}`;
-    const dims = scale.length > 1 ? [scale.length] : [];
-    m.initializer(s, Float32Array.from(scale), dims);
-    m.initializer(z, new Int8Array(scale.length), dims);
-    const attrs = axis !== undefined ? { axis } : undefined;
-    m.node('QuantizeLinear', [inp, s, z], [t], attrs);
-    m.node('DequantizeLinear', [t, s, z], [out], attrs);
-    return out;
-  };
-  let x = qdq('x', [2 ** -4], 'x_q');
+  let x = m.qdq('x', 2 ** -4, 'x_q');
   for (let l = 1; l < sizes.length; l++) {
     const K = sizes[l - 1], N = sizes[l];
     const base = 7 + Math.max(0, Math.round(Math.log2(K / 16) / 2));
     const ws = Array.from({ length: N }, (_, j) => 2 ** -(perChannel ? base + (j % 3) - 1 : base));
-    m.initializer(`w${l}_raw`, Float32Array.from({ length: K * N }, (_, i) => Math.round((r() * 2 - 1) * 100) * ws[i % N]), [K, N]);
-    const w = perChannel ? qdq(`w${l}_raw`, ws, `w${l}`, 1) : qdq(`w${l}_raw`, [ws[0]], `w${l}`);
-    m.initializer(`b${l}`, Float32Array.from({ length: N }, () => Math.round((r() * 2 - 1) * 300) * 2 ** -(base + 4)), [N]);
+    m.initializer(`w${l}_raw`, Float32Array.from({ length: K * N }, (_, i) => Math.round((m.random() * 2 - 1) * 100) * ws[i % N]), [K, N]);
+    const w = perChannel ? m.qdq(`w${l}_raw`, ws, `w${l}`, 1) : m.qdq(`w${l}_raw`, ws[0], `w${l}`);
+    m.initializer(`b${l}`, m.onGrid(N, 300, 2 ** -(base + 4)), [N]);
     m.node('MatMul', [x, w], [`mm${l}`], undefined, { name: `fc${l}` });
     m.node('Add', [`mm${l}`, `b${l}`], [`add${l}`]);
     let y = `add${l}`;
@@ -60,7 +43,7 @@ function mlp(sizes: number[], perChannel: boolean, seed: number): Uint8Array {
       m.node('Relu', [y], [`relu${l}`]);
       y = `relu${l}`;
     }
-    x = qdq(y, [2 ** -4], l === sizes.length - 1 ? 'y' : `h${l}`);
+    x = m.qdq(y, 2 ** -4, l === sizes.length - 1 ? 'y' : `h${l}`);
   }
   return m.toBytes();
 }

@@ -3,43 +3,25 @@
  * Add of two runtime tensors, Add of a constant (broadcast along the leading axes), ReLU with a change of scale,
  * Softmax, LayerNorm and Transpose of the last two axes. The layer's node is named `layer`.
  */
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { QdqModelBuilder } from './qdq-builder.js';
 
 export type RowKind = 'add' | 'addConst' | 'addConstRow' | 'relu' | 'softmax' | 'layernorm' | 'transpose';
 
-function rand(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 /** One row-parallel layer over x of shape [N, ...sample]; the output is QDQ'd (y). */
 export function rowLayerModel(kind: RowKind, sample: number[] = [5, 16], seed = 11): Uint8Array {
-  const m = new ModelBuilder({ opsets: { '': 17 } });
-  const r = rand(seed);
+  const m = new QdqModelBuilder(17, seed);
   const cols = sample[sample.length - 1];
   const outSample = kind === 'transpose' ? [...sample.slice(0, -2), sample[sample.length - 1], sample[sample.length - 2]] : sample;
   m.input('x', 'float32', ['N', ...sample]);
   if (kind === 'add') m.input('x2', 'float32', ['N', ...sample]);
   m.output('y', 'float32', ['N', ...outSample]);
-  let q = 0;
-  const qdq = (inp: string, scale: number, out: string): string => {
-    const s = `s${q}`, z = `z${q}`, t = `q${q++}`;
-    m.initializer(s, Float32Array.from([scale]), []);
-    m.initializer(z, Int8Array.from([0]), []);
-    m.node('QuantizeLinear', [inp, s, z], [t]);
-    m.node('DequantizeLinear', [t, s, z], [out]);
-    return out;
-  };
-  const x = qdq('x', 2 ** -4, 'xq');
+  const x = m.qdq('x', 2 ** -4, 'xq');
   const named = { name: 'layer' };
   switch (kind) {
     case 'add': {
-      const x2 = qdq('x2', 2 ** -5, 'x2q');
+      const x2 = m.qdq('x2', 2 ** -5, 'x2q');
       m.node('Add', [x, x2], ['h'], {}, named);
-      qdq('h', 2 ** -4, 'y');
+      m.qdq('h', 2 ** -4, 'y');
       break;
     }
     case 'addConst':
@@ -47,29 +29,29 @@ export function rowLayerModel(kind: RowKind, sample: number[] = [5, 16], seed = 
       // A [rows, cols] table (a positional encoding) or one [cols] row, on the 2^-6 grid.
       const cShape = kind === 'addConst' ? sample : [cols];
       const n = cShape.reduce((a, b) => a * b, 1);
-      m.initializer('c_raw', Float32Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 120) * 2 ** -6), cShape);
-      const c = qdq('c_raw', 2 ** -6, 'c');
+      m.initializer('c_raw', m.onGrid(n, 120, 2 ** -6), cShape);
+      const c = m.qdq('c_raw', 2 ** -6, 'c');
       m.node('Add', [x, c], ['h'], {}, named);
-      qdq('h', 2 ** -5, 'y');
+      m.qdq('h', 2 ** -5, 'y');
       break;
     }
     case 'relu':
       m.node('Relu', [x], ['h'], {}, named);
-      qdq('h', 2 ** -3, 'y');
+      m.qdq('h', 2 ** -3, 'y');
       break;
     case 'softmax':
       m.node('Softmax', [x], ['h'], { axis: -1 }, named);
-      qdq('h', 2 ** -7, 'y');
+      m.qdq('h', 2 ** -7, 'y');
       break;
     case 'layernorm':
-      m.initializer('gamma', Float32Array.from({ length: cols }, () => 0.5 + r()), [cols]);
-      m.initializer('beta', Float32Array.from({ length: cols }, () => (r() - 0.5) * 0.5), [cols]);
+      m.initializer('gamma', Float32Array.from({ length: cols }, () => 0.5 + m.random()), [cols]);
+      m.initializer('beta', Float32Array.from({ length: cols }, () => (m.random() - 0.5) * 0.5), [cols]);
       m.node('LayerNormalization', [x, 'gamma', 'beta'], ['h'], { axis: -1, epsilon: 1e-5 }, named);
-      qdq('h', 2 ** -5, 'y');
+      m.qdq('h', 2 ** -5, 'y');
       break;
     case 'transpose':
       m.node('Transpose', [x], ['h'], { perm: [0, ...sample.map((_, i) => i + 1).slice(0, -2), sample.length, sample.length - 1] }, named);
-      qdq('h', 2 ** -4, 'y');
+      m.qdq('h', 2 ** -4, 'y');
       break;
   }
   return m.toBytes();
@@ -81,26 +63,16 @@ export function rowLayerModel(kind: RowKind, sample: number[] = [5, 16], seed = 
  * sample x [1, 5, 16], concatenated along the rows into y [1, 10, 16].
  */
 export function splitConcatModel(seed = 3, along: 'cols' | 'rows' = 'cols'): Uint8Array {
-  const m = new ModelBuilder({ opsets: { '': 17 } });
-  const r = rand(seed);
+  const m = new QdqModelBuilder(17, seed);
   if (along === 'cols') m.input('x', 'float32', ['N', 5, 16]).output('y', 'float32', ['N', 5, 32]);
   else m.input('x', 'float32', [1, 5, 16]).output('y', 'float32', [1, 10, 16]);
-  let q = 0;
-  const qdq = (inp: string, scale: number, out: string): string => {
-    const s = `s${q}`, z = `z${q}`, t = `q${q++}`;
-    m.initializer(s, Float32Array.from([scale]), []);
-    m.initializer(z, Int8Array.from([0]), []);
-    m.node('QuantizeLinear', [inp, s, z], [t]);
-    m.node('DequantizeLinear', [t, s, z], [out]);
-    return out;
-  };
-  const x = qdq('x', 2 ** -4, 'xq');
+  const x = m.qdq('x', 2 ** -4, 'xq');
   m.node('Relu', [x], ['h1'], {}, { name: 'layer' });
-  const a = qdq('h1', 2 ** -4, 'a');
-  m.initializer('c_raw', Float32Array.from({ length: 16 }, () => Math.round((r() * 2 - 1) * 60) * 2 ** -4), [16]);
-  const c = qdq('c_raw', 2 ** -4, 'c');
+  const a = m.qdq('h1', 2 ** -4, 'a');
+  m.initializer('c_raw', m.onGrid(16, 60, 2 ** -4), [16]);
+  const c = m.qdq('c_raw', 2 ** -4, 'c');
   m.node('Add', [x, c], ['h2'], {}, { name: 'layer2' });
-  const b = qdq('h2', 2 ** -4, 'b');
+  const b = m.qdq('h2', 2 ** -4, 'b');
   m.node('Concat', [a, b], ['y'], { axis: along === 'cols' ? -1 : 1 });
   return m.toBytes();
 }

@@ -3,11 +3,9 @@
 // carry each kernel's slice; the last kernel of an uneven split works on zero padding rows. For every layer the
 // written graph has exactly the planned kernels, and host run (g++ against the host model) == emulator bit for bit
 // == onnxruntime (exactly where the arithmetic is exact; integer Softmax/LayerNorm within their stated LSB).
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convert, type Graph } from 'firmflow';
 import * as ort from 'onnxruntime-node';
 import { compileHost, openProject } from '../src/index.js';
@@ -16,23 +14,15 @@ import { buildProjectModel, constantWindows } from '../src/writer/model.js';
 import { JET_TAGGER, qdqConcatSlice, qdqMlp, qdqViewsAtPorts } from './host-models.js';
 import { rowLayerModel, splitConcatModel, type RowKind } from './row-split-models.js';
 import { transformerBlock } from './transformer-model.js';
+import { hasCxx, scratchDir } from './harness.js';
+import { lcg } from './random.js';
 
 const MODELS = join(import.meta.dirname, '../../../../shared/models');
 const hasShared = existsSync(join(MODELS, 'qdq_int8_mlp_pow2.onnx'));
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-rowsplit-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchDir('ff-aie-rowsplit-');
 
 type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: ArrayLike<number> }>;
 type Project = Awaited<ReturnType<typeof convert>> & { graph: Graph; emulate: (i: unknown, o?: unknown) => Out };
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 const SAMPLES = 11; // not a whole number of 8-row iterations
 const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);

@@ -3,77 +3,33 @@
 // against firmflow's host model and equals the emulator bit for bit, and Splits the AIE cannot view are refused by
 // node name before anything is written.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { convert, type Graph } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { CLI, hasCxx, scratchDir } from './harness.js';
+import { QdqModelBuilder } from './qdq-builder.js';
+import { lcg } from './random.js';
 
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
-const CLI = join(import.meta.dirname, '../../../bin/firmflow.js');
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-split-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function lcg(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-/** A QDQ model under construction: power-of-two quantizers, int8 Dense layers (MatMul + bias Add [+ Relu]). */
-function qdqBuilder(opset: number, seed: number) {
-  const m = new ModelBuilder({ opsets: { '': opset } });
-  const r = lcg(seed);
-  let q = 0;
-  const qdq = (inp: string, scale: number, out: string): string => {
-    const s = `s${q}`, z = `z${q}`, t = `q${q++}`;
-    m.initializer(s, Float32Array.from([scale]), []);
-    m.initializer(z, Int8Array.from([0]), []);
-    m.node('QuantizeLinear', [inp, s, z], [t]);
-    m.node('DequantizeLinear', [t, s, z], [out]);
-    return out;
-  };
-  const dense = (x: string, name: string, K: number, N: number, relu: boolean, out: string): string => {
-    const ws = 2 ** -7;
-    m.initializer(`${name}_wraw`, Float32Array.from({ length: K * N }, () => Math.round((r() * 2 - 1) * 100) * ws), [K, N]);
-    const w = qdq(`${name}_wraw`, ws, `${name}_w`);
-    m.initializer(`${name}_b`, Float32Array.from({ length: N }, () => Math.round((r() * 2 - 1) * 300) * ws * 2 ** -4), [N]);
-    m.node('MatMul', [x, w], [`${name}_mm`]);
-    m.node('Add', [`${name}_mm`, `${name}_b`], [`${name}_add`]);
-    let y = `${name}_add`;
-    if (relu) {
-      m.node('Relu', [y], [`${name}_relu`]);
-      y = `${name}_relu`;
-    }
-    return qdq(y, 2 ** -4, out);
-  };
-  const sizes = (name: string, v: number[]): string => {
-    m.initializer(name, BigInt64Array.from(v, BigInt), [v.length]);
-    return name;
-  };
-  return { m, qdq, dense, sizes };
-}
+const tmp = scratchDir('ff-aie-split-');
 
 /**
  * Columns: x -> Dense(16 -> 16, ReLU) -> h -> Split along the last axis into 6 + 10 columns (uneven: the first
  * part's tiles are padded) -> each part quantized again at the same scale -> Dense(6 -> 5) = y1, Dense(10 -> 4) = y2.
  */
 function splitColumns(): Uint8Array {
-  const { m, qdq, dense, sizes } = qdqBuilder(13, 11);
+  const m = new QdqModelBuilder(13, 11);
   m.input('x', 'float32', ['N', 16]).output('y1', 'float32', ['N', 5]).output('y2', 'float32', ['N', 4]);
-  const x = qdq('x', 2 ** -4, 'x_q');
-  const h = dense(x, 'd0', 16, 16, true, 'h');
-  m.node('Split', [h, sizes('sp_sizes', [6, 10])], ['pa', 'pb'], { axis: -1 }, { name: 'split_cols' });
-  const a = qdq('pa', 2 ** -4, 'pa_q');
-  const b = qdq('pb', 2 ** -4, 'pb_q');
-  dense(a, 'd1', 6, 5, false, 'y1');
-  dense(b, 'd2', 10, 4, false, 'y2');
+  const x = m.qdq('x', 2 ** -4, 'x_q');
+  const h = m.dense(x, 'd0', 16, 16, true, 'h');
+  m.node('Split', [h, m.int64s('sp_sizes', [6, 10])], ['pa', 'pb'], { axis: -1 }, { name: 'split_cols' });
+  const a = m.qdq('pa', 2 ** -4, 'pa_q');
+  const b = m.qdq('pb', 2 ** -4, 'pb_q');
+  m.dense(a, 'd1', 6, 5, false, 'y1');
+  m.dense(b, 'd2', 10, 4, false, 'y2');
   return m.toBytes();
 }
 
@@ -82,14 +38,14 @@ function splitColumns(): Uint8Array {
  * the middle one's output is split again into 4 + 12 columns, both of them graph outputs.
  */
 function splitInput(): Uint8Array {
-  const { m, qdq, dense, sizes } = qdqBuilder(18, 5);
+  const m = new QdqModelBuilder(18, 5);
   m.input('x', 'float32', ['N', 24]).output('y1', 'float32', ['N', 8]).output('lo', 'float32', ['N', 4]).output('hi', 'float32', ['N', 12]).output('y3', 'float32', ['N', 4]);
-  const x = qdq('x', 2 ** -4, 'x_q');
+  const x = m.qdq('x', 2 ** -4, 'x_q');
   m.node('Split', [x], ['p0', 'p1', 'p2'], { axis: 1, num_outputs: 3 }, { name: 'split_in' });
-  dense('p0', 'd1', 8, 8, true, 'y1');
-  const g = dense('p1', 'd2', 8, 16, true, 'g');
-  m.node('Split', [g, sizes('out_sizes', [4, 12])], ['lo', 'hi'], { axis: -1 }, { name: 'split_out' });
-  dense('p2', 'd3', 8, 4, false, 'y3');
+  m.dense('p0', 'd1', 8, 8, true, 'y1');
+  const g = m.dense('p1', 'd2', 8, 16, true, 'g');
+  m.node('Split', [g, m.int64s('out_sizes', [4, 12])], ['lo', 'hi'], { axis: -1 }, { name: 'split_out' });
+  m.dense('p2', 'd3', 8, 4, false, 'y3');
   return m.toBytes();
 }
 
@@ -101,18 +57,18 @@ const ROWS = 8, COLS = 16;
  * and top + bottom (an Add of two runtime operands) = t.
  */
 function splitRows(): Uint8Array {
-  const { m, qdq, dense, sizes } = qdqBuilder(13, 21);
+  const m = new QdqModelBuilder(13, 21);
   m.input('x', 'float32', ['N', ROWS, COLS]).output('s', 'float32', ['N', 4, 4]).output('t', 'float32', ['N', 4, COLS]);
-  const x = qdq('x', 2 ** -4, 'x_q');
-  const h = dense(x, 'd0', COLS, COLS, false, 'h');
-  m.node('Split', [h, sizes('rows', [4, 4])], ['top', 'bottom'], { axis: 1 }, { name: 'split_rows' });
-  const q = dense('top', 'dq', COLS, COLS, false, 'q');
+  const x = m.qdq('x', 2 ** -4, 'x_q');
+  const h = m.dense(x, 'd0', COLS, COLS, false, 'h');
+  m.node('Split', [h, m.int64s('rows', [4, 4])], ['top', 'bottom'], { axis: 1 }, { name: 'split_rows' });
+  const q = m.dense('top', 'dq', COLS, COLS, false, 'q');
   m.node('Transpose', ['bottom'], ['bt'], { perm: [0, 2, 1] });
-  const bt = qdq('bt', 2 ** -4, 'bt_q');
+  const bt = m.qdq('bt', 2 ** -4, 'bt_q');
   m.node('MatMul', [q, bt], ['s_mm']);
-  qdq('s_mm', 2 ** -3, 's');
+  m.qdq('s_mm', 2 ** -3, 's');
   m.node('Add', ['top', 'bottom'], ['t_add']);
-  qdq('t_add', 2 ** -4, 't');
+  m.qdq('t_add', 2 ** -4, 't');
   return m.toBytes();
 }
 
@@ -248,23 +204,23 @@ describe('AIE refuses Splits it cannot view, by node name, before writing', () =
     expect(existsSync(out)).toBe(false);
   });
   it('a part of the graph input that is itself a graph output (no kernel to feed the output port)', async () => {
-    const { m, qdq, dense } = qdqBuilder(13, 4);
+    const m = new QdqModelBuilder(13, 4);
     m.input('x', 'float32', ['N', 16]).output('y', 'float32', ['N', 4]).output('rest', 'float32', ['N', 8]);
-    const x = qdq('x', 2 ** -4, 'x_q');
+    const x = m.qdq('x', 2 ** -4, 'x_q');
     m.node('Split', [x], ['first', 'rest'], { axis: 1 }, { name: 'passthrough' });
-    dense('first', 'd', 8, 4, false, 'y');
+    m.dense('first', 'd', 8, 4, false, 'y');
     await expect(convert(m.toBytes(), { backend: 'AIE' })).rejects.toThrow(/node 'passthrough' \(Split\): output 'rest' is a graph output and a region of graph input/);
   });
   it('a middle axis, and a part quantized to another scale (a requantization), are refused together', async () => {
-    const { m, qdq, dense } = qdqBuilder(13, 3);
+    const m = new QdqModelBuilder(13, 3);
     m.input('x', 'float32', ['N', 4, 6]).output('y', 'float32', ['N', 2, 5]).output('z', 'float32', ['N', 4, 2]);
-    const x = qdq('x', 2 ** -4, 'x_q');
+    const x = m.qdq('x', 2 ** -4, 'x_q');
     m.node('Split', [x], ['u', 'v'], { axis: 1 }, { name: 'mid_axis' });
-    dense('u', 'du', 6, 5, false, 'y');
+    m.dense('u', 'du', 6, 5, false, 'y');
     m.node('Split', [x], ['c1', 'c2', 'c3'], { axis: 2 }, { name: 'requant' });
-    const c1 = qdq('c1', 2 ** -3, 'c1_q');
+    const c1 = m.qdq('c1', 2 ** -3, 'c1_q');
     m.node('Add', [c1, 'c2'], ['z_add']);
-    qdq('z_add', 2 ** -4, 'z');
+    m.qdq('z_add', 2 ** -4, 'z');
     const err = await convert(m.toBytes(), { backend: 'AIE' }).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/cannot implement \d+ nodes/);
     expect(err?.message).toMatch(/node 'mid_axis' \(Split\): splits axis 1 of \[8,4,6\]; its parts interleave/);

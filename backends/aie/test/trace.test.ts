@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convert, ensureSharedFlows, loadModel, runFlows, type Graph } from 'firmflow';
 import { bench } from '../../../src/bench/run.js';
 import { run } from '../../../src/cli/main.js';
@@ -10,7 +9,9 @@ import { capture } from '../../../test/bench/helpers.js';
 import { openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
 import { layerNormRsqrtError, traceGraph, type AieTraceLayer, type AieTraceReport } from '../src/trace.js';
+import { scratchDir } from './harness.js';
 import { JET_TAGGER, qdqMlp } from './host-models.js';
+import { lcg } from './random.js';
 import { DIM, SEQ, transformerBlock } from './transformer-model.js';
 
 /*
@@ -19,15 +20,11 @@ import { DIM, SEQ, transformerBlock } from './transformer-model.js';
  * layer is exact; Softmax and LayerNorm approximate within their tables' proven error; a corrupted plan or a
  * saturation the model does not have is flagged at its layer with its overflow count.
  */
-const tmp = mkdtempSync(join(tmpdir(), 'firmflow-aie-trace-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchDir('firmflow-aie-trace-');
 
 function uniform(n: number, lo: number, hi: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return lo + ((hi - lo) * s) / 2 ** 32;
-  });
+  const r = lcg(seed);
+  return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
 function referenceOf(bytes: Uint8Array): Graph {

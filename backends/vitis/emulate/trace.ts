@@ -1,3 +1,4 @@
+import type { TraceLayerSummary, TraceReportLike } from '../../../src/bench/backend-trace.js';
 import { FirmflowError } from '../../../src/errors.js';
 import { formatType, fracBits, quantizeArray, typeRange, type FixedType } from '../../../src/fixed/index.js';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
@@ -42,49 +43,19 @@ export interface TraceOptions {
   slack?: number;
 }
 
-export interface TraceLayer {
-  /** Position in the firmware's top function. */
+/** A row of the trace: the core's trace row, with overflow modes of the HLS types (SAT_ZERO sets to zero). */
+export interface TraceLayer extends TraceLayerSummary {
+  /** Position in the firmware's top function (-1: a graph input's conversion to the input type). */
   index: number;
-  /** Model name of the layer (or the IR node name). */
-  layer: string;
-  node: string;
-  op: string;
-  kernel: string;
-  tensor: string;
   /** Result type (configuration spelling). */
   type: string;
-  /** Largest and mean absolute difference fixed - float over every sample and element (NaN: no float value). */
-  maxAbsError: number;
-  meanAbsError: number;
-  /** The largest error bound over the samples (the bound of the sample with the largest error ratio). */
-  bound: number;
-  /** max over samples of error / bound (> 1: not explained by the precision). */
-  ratio: number;
-  /** Samples whose error exceeds the bound. */
-  samplesExceeding: number;
-  /** Whether some sample's error exceeds the bound. */
-  exceeds: boolean;
   /** Values that needed an overflow mode in this layer (result or accumulator), over all samples. */
   overflows: number;
-  /** 'saturated' or 'wrapped' (from the result type's overflow mode), when overflows > 0. */
   overflowKind?: 'saturated' | 'wrapped' | 'set to zero';
-  /** Range of the fixed-point and float outputs, and of the result type. */
-  fixedRange: [number, number];
-  floatRange: [number, number];
-  typeRange: [number, number];
 }
 
-export interface TraceReport {
-  samples: number;
-  /** Graph inputs (conversion of the float inputs to the input type) and then every layer, in firmware order. */
-  layers: TraceLayer[];
-  /** The first layer (firmware order) whose error its precision does not explain. */
-  firstUnexplained?: TraceLayer;
-  /** Layers with overflowing values, with counts. */
-  overflowed: { layer: string; count: number; kind: string }[];
-  /** Largest absolute error of each graph output against the float model. */
-  outputs: Record<string, { maxAbsError: number; meanAbsError: number }>;
-}
+/** Graph inputs (conversion of the float inputs to the input type) and then every layer, in firmware order. */
+export type TraceReport = TraceReportLike<TraceLayer>;
 
 interface Bound {
   /** Amplification of each activation input's error (by activation input position). */
