@@ -28,6 +28,7 @@ import { codeType } from './quantize.js';
 export function intRange(t: AieDataType): { min: number; max: number } {
   if (t === 'int8') return { min: -128, max: 127 };
   if (t === 'int16') return { min: -32768, max: 32767 };
+  if (t === 'int32') return { min: -2147483648, max: 2147483647 };
   if (t === 'bf16') return { min: -Infinity, max: Infinity };
   throw new Error(`no integer range for ${t as string}`);
 }
@@ -83,7 +84,7 @@ export function srs(x: number, shift: number, mode: AieRounding, out: AieDataTyp
   if (v >= min && v <= max) return v;
   overflowCount++;
   if (saturate) return v < min ? min : max;
-  return wrapBits(v, out === 'int8' ? 8 : 16);
+  return wrapBits(v, out === 'int8' ? 8 : out === 'int32' ? 32 : 16);
 }
 
 /**
@@ -103,6 +104,26 @@ export function epilogue(x: number, shift: number, layer: Pick<AieLayer, 'dtype'
   if (v >= c.min && v <= c.max) return v;
   overflowCount++;
   return v < c.min ? c.min : c.max;
+}
+
+/**
+ * The epilogue of an int32 output (layer.upshift set: a float graph output with no quantizer), as the kernel does
+ * it: srs to int32 with shift 0 (saturating; nothing is rounded), back into an accumulator shifted left by `up`,
+ * plus the bias on the output grid (acc32 lanes wrap to 32 bits after each step, acc64 lanes do not), srs to int32
+ * again, then the fused ReLU. Within the legalization's bound (quantize.ts int32Product) no step overflows and the
+ * result is P * 2^up + B exactly.
+ */
+export function int32Epilogue(x: number, up: number, bias: number, layer: Pick<AieLayer, 'dtype' | 'rounding' | 'saturate' | 'fusedRelu'>): number {
+  const acc32 = layer.dtype.acc === 'acc32';
+  const lane = (v: number): number => {
+    if (!acc32) return v;
+    const w = wrapBits(v, 32);
+    if (w !== v) overflowCount++;
+    return w;
+  };
+  const v0 = srs(x, 0, layer.rounding, 'int32', layer.saturate);
+  const v = srs(lane(lane(v0 * 2 ** up) + bias), 0, layer.rounding, 'int32', layer.saturate);
+  return layer.fusedRelu && v < 0 ? 0 : v;
 }
 
 // ---------------------------------------------------------------------------------------------- bf16
@@ -464,7 +485,8 @@ function shiftAt(shift: number | number[], n: number): number {
 }
 
 /** Dense: rows of x [M][K] times weights [K][N] plus bias, srs per column. */
-export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, layer: Pick<AieLayer, 'dtype' | 'shift' | 'rounding' | 'saturate' | 'fusedRelu' | 'clamp'>): Int32Array {
+export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, layer: Pick<AieLayer, 'dtype' | 'shift' | 'rounding' | 'saturate' | 'fusedRelu' | 'clamp' | 'upshift'>): Int32Array {
+  if (layer.upshift !== undefined) return denseInt32(x, M, K, N, w, bias, layer, layer.upshift);
   const out = new Int32Array(M * N);
   const acc32 = layer.dtype.acc === 'acc32';
   const accI = new Int32Array(N);
@@ -495,6 +517,25 @@ export function denseCodes(x: ArrayLike<number>, M: number, K: number, N: number
         out[m * N + n] = epilogue(accF[n], perCol ? shiftAt(layer.shift, n) : s0, layer);
       }
     }
+  }
+  return out;
+}
+
+/** Dense/MatMul with an int32 output: the products alone in the accumulator, the bias added after the upshift. */
+function denseInt32(x: ArrayLike<number>, M: number, K: number, N: number, w: ArrayLike<number>, bias: ArrayLike<number> | undefined, layer: Pick<AieLayer, 'dtype' | 'rounding' | 'saturate' | 'fusedRelu'>, upshift: number | number[]): Int32Array {
+  const out = new Int32Array(M * N);
+  const acc32 = layer.dtype.acc === 'acc32';
+  const acc = new Float64Array(N);
+  for (let m = 0; m < M; m++) {
+    acc.fill(0);
+    for (let k = 0; k < K; k++) {
+      const xv = x[m * K + k];
+      if (xv === 0) continue;
+      const wo = k * N;
+      if (acc32) for (let n = 0; n < N; n++) acc[n] = (acc[n] + xv * w[wo + n]) | 0;
+      else for (let n = 0; n < N; n++) acc[n] += xv * w[wo + n];
+    }
+    for (let n = 0; n < N; n++) out[m * N + n] = int32Epilogue(acc[n], shiftAt(upshift, n), bias ? bias[n] : 0, layer);
   }
   return out;
 }

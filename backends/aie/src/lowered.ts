@@ -4,7 +4,8 @@
  */
 
 export type AieIntType = 'int8' | 'int16';
-export type AieDataType = AieIntType | 'bf16';
+/** int32: the exact accumulator of a final Dense/MatMul whose float graph output has no quantizer (quantize.ts). */
+export type AieDataType = AieIntType | 'int32' | 'bf16';
 export type AieAcc = 'acc32' | 'acc64' | 'accfloat';
 export type AieKernelKind = 'dense' | 'matmul' | 'add' | 'relu' | 'softmax' | 'layernorm' | 'transpose' | 'view';
 
@@ -13,6 +14,14 @@ export const AIE_ROUNDING_MODES = [
   'floor', 'ceil', 'symmetric_zero', 'symmetric_inf', 'positive_inf', 'negative_inf', 'conv_even', 'conv_odd',
 ] as const;
 export type AieRounding = (typeof AIE_ROUNDING_MODES)[number];
+
+/**
+ * The kernel of a cascade chain that holds a Dense's bias: the first (the bias starts the accumulator), or for an
+ * int32 output the last (the bias is added on the output grid after the upshift).
+ */
+export function biasPosition(layer: Pick<AieLayer, 'upshift'>, casLength: number): number {
+  return layer.upshift !== undefined ? casLength - 1 : 0;
+}
 
 /** How a Dense/MatMul is spread over kernels (chosen by the tiling search or given by the user). */
 export interface AieTiling {
@@ -83,10 +92,19 @@ export interface AieLayer {
    * codes, uint8 in int16): applied after srs (which saturates to `dtype.out`) and the fused ReLU.
    */
   clamp?: { min: number; max: number };
+  /**
+   * int32 outputs only (a float graph output with no quantizer): the accumulator, taken to int32 with srs shift 0,
+   * is shifted left by this many bits (per output column for per-channel weights) onto the output grid 2^-frac.out,
+   * and the bias (biasCodes, at frac.out) is added there instead of starting the accumulator.
+   */
+  upshift?: number | number[];
   fusedRelu: boolean;
   /** Integer weights, K-major [K][N] (Dense) or the constant operand of an Add; bf16 bit patterns in bf16 mode. */
   weightsCodes?: Int8Array | Int16Array;
-  /** Bias at the product scale (frac.b = frac.a + frac.w): added to the accumulator as is. */
+  /**
+   * Bias at the product scale (frac.b = frac.a + frac.w): added to the accumulator as is; for an int32 output
+   * (`upshift` set) at the output scale (frac.b = frac.out), added after the upshift.
+   */
   biasCodes?: Int32Array;
   /** bf16 mode: the bias in float (added to the fp32 accumulator). */
   biasFloat?: Float32Array;

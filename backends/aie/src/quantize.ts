@@ -384,17 +384,20 @@ function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
   }
   const a = inType(ctx, n, xName);
   let wt: { dtype: AieIntType; frac: number | number[] } | undefined;
+  let bAct: ActType | undefined;
   if (isDense) wt = weightType(ctx, n, g.tensor(wName), 1);
   else {
-    const b = inType(ctx, n, wName);
-    wt = b && { dtype: b.dtype, frac: b.frac };
+    bAct = inType(ctx, n, wName);
+    wt = bAct && { dtype: bAct.dtype, frac: bAct.frac };
   }
-  const o = outType(ctx, n, out);
-  if (!a || !wt || !o) return undefined;
+  const floatOut = isFloatGraphOutput(ctx, out);
+  const o = floatOut ? undefined : outType(ctx, n, out);
+  if (!a || !wt || (!o && !floatOut)) return undefined;
   const pair = operandPair(a.dtype, wt.dtype);
   if (!ctx.device.macsPerCycle[pair] || !ctx.device.microtiles[pair]) {
     return ctx.refuse.fail(n, `${a.dtype} x ${wt.dtype} products are not supported on ${ctx.device.name}`);
   }
+  if (!o) return int32Product(ctx, n, lay, { a, w: wt, b: bAct, K, N, out, weights: isDense ? g.tensor(wName) : undefined, bias: bT });
   const fw = wt.frac;
   const prodFrac = (c: number): number => a.frac + (typeof fw === 'number' ? fw : fw[c]);
   const shifts = Array.from({ length: typeof fw === 'number' ? 1 : N }, (_, c) => prodFrac(c) - o.frac);
@@ -442,6 +445,94 @@ function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
   };
   if (codes) layer.weightsCodes = wt.dtype === 'int8' ? Int8Array.from(codes) : Int16Array.from(codes);
   if (biasCodes) layer.biasCodes = biasCodes;
+  return layer;
+}
+
+/**
+ * A product's output that is a float graph output (no quantizer of its own, nothing else reads it): QONNX/Brevitas
+ * exports end a quantized network that way. The kernel writes int32 codes instead of int8/int16 ones.
+ */
+function isFloatGraphOutput(ctx: Ctx, out: string): boolean {
+  const t = ctx.g.tensor(out);
+  return ctx.opts.mode !== 'bf16' && !t.precision && !t.quant && ctx.g.isGraphOutput(out) && ctx.g.consumers(out).length === 0 && typeof actType(ctx, out, ctx.g.producer(out)!) === 'string';
+}
+
+/** Largest |code| of an activation type (its narrow clamp, or the AIE type's range). */
+const maxActCode = (t: ActType): number => (t.clamp ? Math.max(Math.abs(t.clamp.min), Math.abs(t.clamp.max)) : maxCode(t.dtype));
+
+/** The finest output grid an int32 output may use beyond the product grid (bias exactness search limit). */
+const INT32_MAX_UPSHIFT = 40;
+
+/**
+ * int32 output codes for a Dense/MatMul whose float graph output has no quantizer. With power-of-two scales the
+ * product sum P_c of column c is an exact integer on the product grid 2^-pf_c (pf_c = frac_a + frac_w,c); the output
+ * grid is 2^-F with F >= max_c pf_c, chosen as the coarsest grid on which every bias value is exact (a float32 bias
+ * of a QONNX model is rarely on the product grid), but no finer than the int32 bound allows. The kernel takes the
+ * accumulator to int32 with srs shift 0 (no rounding), shifts it left by u_c = F - pf_c and adds the bias codes
+ * round(b_c 2^F): y_c = P_c 2^u_c + B_c, exactly the float result when the bias is on the grid.
+ * Exactness bound, checked here from the constants and the input type's code range: for every column
+ *   maxA * sum_k |w_kc| * 2^u_c + |B_c| < 2^31     (maxA: the largest |code| of the input type; for a runtime
+ * second operand, K * maxA * maxB), so neither the accumulator, the srs to int32, the shift nor the bias add can
+ * overflow. When the bound leaves no grid fine enough for the bias, the bias is rounded to the finest grid it
+ * allows (an error of at most half an output LSB, which the trace reports as the layer's own error); when even the
+ * product grid overflows, the layer is refused by name.
+ */
+function int32Product(
+  ctx: Ctx, n: IRNode, lay: ReturnType<typeof base>,
+  p: { a: ActType; w: { dtype: AieIntType; frac: number | number[] }; b?: ActType; K: number; N: number; out: string; weights?: Tensor; bias?: Tensor },
+): AieLayer | undefined {
+  const { a, w, K, N, out } = p;
+  const fw = w.frac;
+  const perColumn = typeof fw !== 'number';
+  const pf = (c: number): number => a.frac + (typeof fw === 'number' ? fw : fw[c]);
+  const pfMax = Math.max(...Array.from({ length: perColumn ? N : 1 }, (_, c) => pf(c)));
+  let codes: Float64Array | undefined;
+  const colAbs = new Float64Array(N);
+  const maxA = maxActCode(a);
+  if (p.weights) {
+    codes = codesOf(ctx, n, p.weights, fw, w.dtype === 'int8' ? 8 : 16, N);
+    if (!codes) return undefined;
+    for (let i = 0; i < codes.length; i++) colAbs[i % N] += Math.abs(codes[i]);
+    for (let c = 0; c < N; c++) colAbs[c] *= maxA;
+  } else {
+    colAbs.fill(K * maxA * maxActCode(p.b!));
+  }
+  let bias: number[] | undefined;
+  if (p.bias) {
+    const bT = p.bias;
+    if (!bT.data) return ctx.refuse.fail(n, `bias '${bT.name}' is not a constant`);
+    if (bT.data.length !== N) return ctx.refuse.fail(n, `bias '${bT.name}' has ${bT.data.length} values for ${N} columns`);
+    if (bT.quant) return ctx.refuse.fail(n, `bias '${bT.name}' has scale ${bT.quant.scale[0]} that is not a power of two`);
+    bias = Array.from({ length: N }, (_, c) => Number(bT.data![c]));
+    const bad = bias.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) return ctx.refuse.fail(n, `bias '${bT.name}' value ${bias[bad]} at column ${bad} is not finite`);
+  }
+  const up = (F: number, c: number): number => F - pf(perColumn ? c : 0);
+  const bound = (F: number): number => {
+    let m = 0;
+    for (let c = 0; c < N; c++) m = Math.max(m, colAbs[c] * 2 ** up(F, c) + (bias ? Math.abs(roundHalfEven(bias[c] * 2 ** F)) : 0));
+    return m;
+  };
+  let F = pfMax;
+  if (bias) while (F < pfMax + INT32_MAX_UPSHIFT && !bias.every((v) => Number.isInteger(v * 2 ** F))) F++;
+  while (F > pfMax && bound(F) >= 2 ** 31) F--;
+  const worst = bound(F);
+  if (worst >= 2 ** 31) {
+    return ctx.refuse.fail(n, `output '${out}' is a float graph output with no quantizer, written as int32 codes at 2^-${F}: its accumulator can reach ${worst} (input codes up to ${maxA} times the weights' column sums${bias ? ', plus the bias' : ''}), beyond the int32 range; quantize the output (QuantizeLinear/DequantizeLinear) or use aie.mode 'bf16'`);
+  }
+  const ups = Array.from({ length: perColumn ? N : 1 }, (_, c) => up(F, c));
+  const layer: AieLayer = {
+    ...lay,
+    dtype: { a: a.dtype, w: w.dtype, out: 'int32', acc: accFor(a.dtype, w.dtype, K, 0) },
+    frac: { a: a.frac, w: fw, out: F, ...(bias ? { b: F } : {}) },
+    shift: 0,
+    upshift: perColumn && ups.some((u) => u !== ups[0]) ? ups : ups[0],
+    // srs with shift 0 drops no bits: the rounding mode never applies.
+    rounding: ctx.opts.rounding ?? 'conv_even',
+    saturate: true,
+  };
+  if (codes) layer.weightsCodes = w.dtype === 'int8' ? Int8Array.from(codes) : Int16Array.from(codes);
+  if (bias) layer.biasCodes = Int32Array.from(bias, (v) => roundHalfEven(v * 2 ** F));
   return layer;
 }
 

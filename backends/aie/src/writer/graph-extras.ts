@@ -143,8 +143,8 @@ const RTP_CLASS = /^firmflow::(Dense|MatMul)<(\w+), firmflow::Role::(single|last
 /**
  * Runtime parameters (`aie.rtp`): the kernel that applies srs of every int Dense/MatMul layer with one scalar shift
  * becomes DenseRtp/MatMulRtp (templates/kernels/dense_rtp.h), whose shift argument follows its buffers and cascade.
- * Changes the layers' kernel classes in `model`. Layers with per-column shifts, bf16 layers and layers whose weights
- * stream from memory tiles keep their constant shift.
+ * Changes the layers' kernel classes in `model`. Layers with per-column shifts, bf16 layers, int32 outputs (no srs
+ * shift: the exact accumulator) and layers whose weights stream from memory tiles keep their constant shift.
  */
 function runtimeParameters(graph: Graph, model: ProjectModel, kinds: string[]): RtpModel[] {
   if (!kinds.includes('shift')) return [];
@@ -154,7 +154,7 @@ function runtimeParameters(graph: Graph, model: ProjectModel, kinds: string[]): 
     const node = byName.get(L.node);
     const layer = node?.meta['aie'] as AieLayer | undefined;
     if (!layer || (layer.kernel !== 'dense' && layer.kernel !== 'matmul')) continue;
-    if (typeof layer.shift !== 'number' || layer.dtype.acc === 'accfloat') continue;
+    if (typeof layer.shift !== 'number' || layer.dtype.acc === 'accfloat' || layer.upshift !== undefined) continue;
     let changed = false;
     for (const k of L.kernels) {
       const m = RTP_CLASS.exec(k.cls);

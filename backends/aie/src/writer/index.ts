@@ -30,7 +30,7 @@ export function templatesDir(): string {
 /** Graph iterations the generated data files hold. */
 export const DATA_ITERATIONS = 4;
 
-const HOST_CTYPE: Record<AieDataType, string> = { int8: 'int8_t', int16: 'int16_t', bf16: 'uint16_t' };
+const HOST_CTYPE: Record<AieDataType, string> = { int8: 'int8_t', int16: 'int16_t', int32: 'int32_t', bf16: 'uint16_t' };
 const PLATFORM: Record<string, string> = { 'AIE-ML': 'xilinx_vek280_base_202420_1', 'AIE-MLv2': 'xilinx_vek385_base_202520_1' };
 
 /**
@@ -68,12 +68,12 @@ export function tilingInit(t: AieTilingParameters): string {
 
 /**
  * PLIO text (UG1076 "TXT File Format"): one stream word per line, widthBits / element bits values a line (128-bit
- * PLIO: 16 int8, 8 int16 or 8 bf16 values), the last word zero-padded. Integers in decimal; bf16 values in decimal
+ * PLIO: 16 int8, 8 int16, 8 bf16 or 4 int32 values), the last word zero-padded. Integers in decimal; bf16 values in decimal
  * too, each exactly a bf16 number (the shortest decimal that reads back as that number), so a reader that parses
  * float and rounds to bf16 gets the same bits.
  */
 export function plioText(values: ArrayLike<number>, dtype: AieDataType, widthBits: number): string {
-  const per = widthBits / (dtype === 'int8' ? 8 : 16);
+  const per = widthBits / (dtype === 'int8' ? 8 : dtype === 'int32' ? 32 : 16);
   const lines: string[] = [];
   for (let i = 0; i < values.length; i += per) {
     const row: number[] = [];
@@ -90,7 +90,7 @@ export function plioText(values: ArrayLike<number>, dtype: AieDataType, widthBit
 export function testCodes(count: number, dtype: AieDataType, seed: number): number[] {
   let s = seed >>> 0 || 1;
   const out: number[] = new Array(count);
-  const span = dtype === 'int8' ? 128 : dtype === 'int16' ? 8192 : 4;
+  const span = dtype === 'int8' ? 128 : dtype === 'int16' || dtype === 'int32' ? 8192 : 4;
   for (let i = 0; i < count; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     const u = s / 2 ** 32;

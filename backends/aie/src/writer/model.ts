@@ -6,7 +6,7 @@
  */
 import { FirmflowError, type Graph, type IRNode } from 'firmflow';
 import { layerNormConstants, SOFTMAX_BF16_E0, SOFTMAX_BF16_E1, softmaxBf16Table, softmaxTables } from '../emulate.js';
-import type { AieDataType, AieGraphMeta, AieLayer, AieTiling, AieTilingParameters } from '../lowered.js';
+import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling, type AieTilingParameters } from '../lowered.js';
 import { writeStreamedDense, type GmioModel, type StreamedWeights } from './streamed.js';
 
 export const CPP_TYPE: Record<AieDataType | 'int32', string> = { int8: 'int8', int16: 'int16', bf16: 'bfloat16', int32: 'int32' };
@@ -278,6 +278,9 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       const a = layer.dtype.a;
       const w = layer.dtype.w ?? a;
       const perCol = typeof layer.shift !== 'number';
+      // An int32 output (a float graph output): the bias is added after the upshift, by the chain's last kernel.
+      const int32Out = layer.upshift !== undefined;
+      const perColUp = Array.isArray(layer.upshift);
       L.library = 'dense.h';
       cfgLines.push(
         `using a_t = ${CPP_TYPE[a]};`, `using w_t = ${CPP_TYPE[w]};`, `using out_t = ${CPP_TYPE[layer.dtype.out]};`,
@@ -293,6 +296,12 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
         `static constexpr int SHIFT = ${perCol ? 0 : layer.shift};`,
       );
       if (perCol) cfgLines.push(`static constexpr int SHIFTS[${t.tileN * t.casNum}] = {${padTo(layer.shift as number[], t.tileN * t.casNum).join(', ')}};`);
+      cfgLines.push(
+        `static constexpr bool INT32_OUT = ${int32Out ? 'true' : 'false'};`,
+        `static constexpr bool PER_COLUMN_UPSHIFT = ${perColUp ? 'true' : 'false'};`,
+        `static constexpr int UPSHIFT = ${int32Out && !perColUp ? (layer.upshift as number) : 0};`,
+      );
+      if (perColUp) cfgLines.push(`static constexpr int UPSHIFTS[${t.tileN * t.casNum}] = {${padTo(layer.upshift as number[], t.tileN * t.casNum).join(', ')}};`);
       modes(cfgLines);
       if (t.weights === 'memtile') {
         // Weights streamed from memory tiles (GMIO -> shared buffer -> async port): writer/streamed.ts.
@@ -309,7 +318,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
         for (let p = 0; p < t.casLength; p++) {
           const role = roleOf(p, t.casLength);
           // A Dense with per-column shifts: chain c's first column (template argument COL0) selects its shifts.
-          const cls = `firmflow::${isDense ? 'Dense' : 'MatMul'}<${cfg}, firmflow::Role::${role}${isDense && perCol && c > 0 && t.split === 'N' ? `, ${c * t.tileN}` : ''}>`;
+          const cls = `firmflow::${isDense ? 'Dense' : 'MatMul'}<${cfg}, firmflow::Role::${role}${isDense && (perCol || perColUp) && c > 0 && t.split === 'N' ? `, ${c * t.tileN}` : ''}>`;
           if (!L.instantiations.includes(cls)) L.instantiations.push(cls);
           const kId = `k_${kid(c, p)}`;
           const km: KernelModel = { id: kId, layer: node.name, cls, ctorArgs: [], source: `kernels/${id}.cc`, inDims: [], outDims: [] };
@@ -323,7 +332,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
             L.arrays.push({ name: wName, ctype: CPP_TYPE[w], values: blockWeights(codes, t.K, t.N, p * t.tileK, colOff, t.tileK, t.tileN, k, n) });
             const bias = new Array(t.tileN).fill(0);
             const src = layer.dtype.acc === 'accfloat' ? layer.biasFloat : layer.biasCodes;
-            if (src && p === 0) for (let j = 0; j < t.tileN && colOff + j < t.N; j++) bias[j] = src[colOff + j];
+            if (src && p === biasPosition(layer, t.casLength)) for (let j = 0; j < t.tileN && colOff + j < t.N; j++) bias[j] = src[colOff + j];
             L.arrays.push({ name: bName, ctype: layer.dtype.acc === 'accfloat' ? 'float' : 'int32', values: bias });
             km.ctorArgs = [wName, bName];
           }

@@ -14,7 +14,7 @@
  */
 import { FirmflowError, type IRNode } from 'firmflow';
 import { gmioBytesPerCycle, loadDevice } from '../devices.js';
-import type { AieDataType, AieGraphMeta, AieLayer, AieTiling } from '../lowered.js';
+import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling } from '../lowered.js';
 import type { ConnectionModel, Endpoint, KernelModel, LayerModel, ProjectModel, SharedBufferModel } from './model.js';
 
 /** A GMIO input of the graph: its array (weights header) is sent to the store once per graph iteration. */
@@ -94,7 +94,7 @@ export function writeStreamedDense(ctx: StreamedContext): void {
     for (let p = 0; p < t.casLength; p++) {
       const role = roleOf(p, t.casLength);
       // Per-column shifts: the chain's first column selects its shifts (template argument COL0).
-      const perCol = typeof layer.shift !== 'number';
+      const perCol = typeof layer.shift !== 'number' || Array.isArray(layer.upshift);
       const cls = `firmflow::DenseStreamed<${cfg}, firmflow::Role::${role}${perCol && c > 0 ? `, ${c * t.tileN}` : ''}>`;
       if (!L.instantiations.includes(cls)) L.instantiations.push(cls);
       const kernelId = ctx.kid(c, p);
@@ -104,7 +104,7 @@ export function writeStreamedDense(ctx: StreamedContext): void {
       const bName = `${id}_b_c${c}_p${p}`;
       const bias = new Array<number>(t.tileN).fill(0);
       const src = layer.dtype.acc === 'accfloat' ? layer.biasFloat : layer.biasCodes;
-      if (src && p === 0) for (let j = 0; j < t.tileN && colOff + j < t.N; j++) bias[j] = src[colOff + j];
+      if (src && p === biasPosition(layer, t.casLength)) for (let j = 0; j < t.tileN && colOff + j < t.N; j++) bias[j] = src[colOff + j];
       L.arrays.push({ name: bName, ctype: layer.dtype.acc === 'accfloat' ? 'float' : 'int32', values: bias });
       km.ctorArgs = [bName];
 

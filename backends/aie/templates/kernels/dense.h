@@ -4,7 +4,12 @@
 // second operand) is [TILE_K/k][TILE_N/n][k][n], C is [TILE_M/m][TILE_N/n][m][n]. The bias (int32, already at the
 // product scale) starts the accumulator of the first kernel of the chain; the last kernel applies srs with
 // Cfg::SHIFT (or Cfg::shift_of(column) for per-channel weights), then the fused ReLU and a narrow output's clamp.
+// An int32 output (Cfg::INT32_OUT: a float graph output with no quantizer) keeps the exact accumulator instead: srs
+// with shift 0 to int32, shifted left by Cfg::UPSHIFT (or Cfg::UPSHIFTS[column]) onto the output grid, plus the bias
+// on that grid, which the chain's last kernel holds.
 #pragma once
+#include <type_traits>
+
 #include "firmflow_aie.h"
 
 namespace firmflow {
@@ -31,7 +36,7 @@ inline void mac_block(MMUL& acc, const typename Cfg::a_t* __restrict pa, const t
 
 template <typename Cfg, typename MMUL>
 inline void init_block(MMUL& acc, const typename Cfg::bias_t* bias, unsigned nb) {
-  if constexpr (Cfg::HAS_BIAS) {
+  if constexpr (Cfg::HAS_BIAS && !Cfg::INT32_OUT) {
     // The bias row repeated over the MM_M rows of the block.
     aie::vector<typename Cfg::bias_t, Cfg::MM_N> row = aie::load_v<Cfg::MM_N>(bias + nb * Cfg::MM_N);
     aie::vector<typename Cfg::bias_t, MMUL::size_C> blk;
@@ -42,12 +47,39 @@ inline void init_block(MMUL& acc, const typename Cfg::bias_t* bias, unsigned nb)
   }
 }
 
+// int32 output codes: y = P * 2^UPSHIFT + B, exact within the bound quantize.ts checks (|y| < 2^31 for every input).
+template <typename Cfg, unsigned COL0, typename MMUL>
+inline aie::vector<int32, MMUL::size_C> int32_block(MMUL& acc, const typename Cfg::bias_t* bias, unsigned nb) {
+  using A = aie::accum<typename Cfg::acc_t, MMUL::size_C>;
+  const aie::vector<int32, MMUL::size_C> p = acc.template to_vector<int32>(0);
+  aie::vector<int32, MMUL::size_C> blk = aie::zeros<int32, MMUL::size_C>();
+  if constexpr (Cfg::HAS_BIAS) {
+    const aie::vector<int32, Cfg::MM_N> row = aie::load_v<Cfg::MM_N>(bias + nb * Cfg::MM_N);
+    for (unsigned r = 0; r < Cfg::MM_M; ++r) blk.insert(r, row);
+  }
+  if constexpr (Cfg::PER_COLUMN_UPSHIFT) {
+    // Per-channel weights: one upshift per column group of the block.
+    alignas(32) int32 tmp[MMUL::size_C];
+    for (unsigned c = 0; c < Cfg::MM_N; ++c) {
+      const aie::vector<int32, MMUL::size_C> col = aie::add(A(p, Cfg::UPSHIFTS[COL0 + nb * Cfg::MM_N + c]), A(blk)).template to_vector<int32>(0);
+      for (unsigned r = 0; r < Cfg::MM_M; ++r) tmp[r * Cfg::MM_N + c] = col[r * Cfg::MM_N + c];
+    }
+    return aie::load_v<MMUL::size_C>(tmp);
+  } else {
+    return aie::add(A(p, Cfg::UPSHIFT), A(blk)).template to_vector<int32>(0);
+  }
+}
+
 // COL0: the kernel's first output column in the layer (chain c of an N split starts at c * TILE_N); it picks the
-// kernel's per-column shifts out of Cfg::SHIFTS.
+// kernel's per-column shifts out of Cfg::SHIFTS (or upshifts out of Cfg::UPSHIFTS).
 template <typename Cfg, unsigned COL0 = 0, typename MMUL>
-inline void store_block(MMUL& acc, typename Cfg::out_t* __restrict pc, unsigned nb, int shift = Cfg::SHIFT) {
+inline void store_block(MMUL& acc, typename Cfg::out_t* __restrict pc, unsigned nb, int shift = Cfg::SHIFT, const typename Cfg::bias_t* bias = nullptr) {
   aie::vector<typename Cfg::out_t, MMUL::size_C> v;
-  if constexpr (Cfg::PER_COLUMN_SHIFT) {
+  if constexpr (Cfg::INT32_OUT) {
+    static_assert(std::is_same_v<typename Cfg::out_t, int32>, "an INT32_OUT layer writes int32 codes");
+    (void)shift;
+    v = int32_block<Cfg, COL0>(acc, bias, nb);
+  } else if constexpr (Cfg::PER_COLUMN_SHIFT) {
     // Columns with different shifts: one srs per column group of the block (MM_N distinct shifts).
     aie::accum<typename Cfg::acc_t, MMUL::size_C> a = acc.to_accum();
     alignas(32) typename Cfg::out_t tmp[MMUL::size_C];
@@ -85,7 +117,7 @@ inline void dense_body(const typename Cfg::a_t* __restrict A, const typename Cfg
           if constexpr (R == Role::single || R == Role::first) init_block<Cfg>(acc, bias, nb);
           else acc = readincr_v<MMUL::size_C>(cin);
           mac_block<Cfg>(acc, Ab + mb * KB * MMUL::size_A, Bb + nb * MMUL::size_B);
-          if constexpr (R == Role::single || R == Role::last) store_block<Cfg, COL0>(acc, Cb + (mb * NB + nb) * MMUL::size_C, nb, shift);
+          if constexpr (R == Role::single || R == Role::last) store_block<Cfg, COL0>(acc, Cb + (mb * NB + nb) * MMUL::size_C, nb, shift, bias);
           else writeincr(cout, acc.to_accum());
         }
     }
@@ -152,7 +184,7 @@ inline void streamed_body(const typename Cfg::a_t* __restrict A, WBuf& w, const 
           if constexpr (R == Role::single || R == Role::first) init_block<Cfg>(acc, bias, nb);
           else acc = readincr_v<MMUL::size_C>(cin);
           mac_block<Cfg, MMUL, CNB>(acc, A + mb * KB * MMUL::size_A, B + j * MMUL::size_B);
-          if constexpr (R == Role::single || R == Role::last) store_block<Cfg, COL0>(acc, C + (mb * NB + nb) * MMUL::size_C, nb);
+          if constexpr (R == Role::single || R == Role::last) store_block<Cfg, COL0>(acc, C + (mb * NB + nb) * MMUL::size_C, nb, Cfg::SHIFT, bias);
           else writeincr(cout, acc.to_accum());
         }
     }
