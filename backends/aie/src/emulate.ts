@@ -14,6 +14,8 @@
  * - Add aligns both operands to the finer scale by left shifts (exact), adds, then srs to the output scale.
  * - int8 Softmax and LayerNorm: the integer algorithms below (softmaxTables, layerNormConstants); their tables are
  *   computed here once and emitted by the writer as constants, never recomputed in C++.
+ * - bf16 Softmax and LayerNorm: fp32 algorithms with every rounding fixed (softmaxRowBf16, layerNormRowBf16), bit
+ *   exact against the kernels.
  * - bf16 mode: inputs and weights rounded to bf16 (nearest even), fp32 accumulation in ascending k, output rounded
  *   to bf16. The hardware's bf16 mmul sums in its own order, so bf16 emulation is close but not bit exact.
  */
@@ -193,6 +195,56 @@ export function softmaxRowBf16(x: ArrayLike<number>, off: number, L: number, tab
   }
   const r = Math.fround(1 / S);
   for (let j = 0; j < L; j++) dst[doff + j] = bf16Round(Math.fround(e[j] * r));
+}
+
+// ---------------------------------------------------------------------------------------------- layernorm (bf16)
+
+export interface LayerNormBf16Constants {
+  /** Row length. */
+  L: number;
+  /** fp32 epsilon, scale and bias (the model's values rounded to nearest fp32; beta 0 without a bias input). */
+  eps: number;
+  gamma: Float32Array;
+  beta: Float32Array;
+}
+
+/** The bf16 LayerNorm's constants, computed once here and emitted by the writer (EPS, the gamma and beta arrays). */
+export function layerNormBf16Constants(layer: AieLayer, L: number): LayerNormBf16Constants {
+  const eps = Math.fround(Number(layer.attrs['epsilon'] ?? 1e-5));
+  const gamma = layer.params?.gamma ? Float32Array.from(layer.params.gamma) : new Float32Array(L).fill(1);
+  const beta = layer.params?.beta ? Float32Array.from(layer.params.beta) : new Float32Array(L);
+  if (gamma.length !== L || beta.length !== L) throw new Error(`layernorm: gamma/beta length ${gamma.length}/${beta.length} != ${L}`);
+  return { L, eps, gamma, beta };
+}
+
+/**
+ * bf16 LayerNorm of one row (length L), exactly as the kernel (firmflow::LayerNormBf16) does it. Every step is one
+ * IEEE fp32 operation, rounded to nearest even (here: the exact double result of fp32 operands rounded by
+ * Math.fround, which equals the correctly rounded fp32 result for + - * / and sqrt since 53 >= 2 * 24 + 2):
+ *   S   = fp32 sum of x_j in ascending j;        mu = S / L
+ *   d_j = x_j - mu;  Q = fp32 sum of (d_j * d_j) in ascending j, each square rounded before the add
+ *   v   = Q / L;  w = v + eps;  s = sqrt(w);  r = 1 / s
+ *   y_j = bf16((d_j * r) * gamma_j + beta_j)     (three roundings to fp32, then one to bf16)
+ * A constant row of bf16 values (L <= 2^16) sums exactly, so mu = x, d = 0, v = 0 and y = bf16(beta), as in ONNX.
+ */
+export function layerNormRowBf16(x: ArrayLike<number>, off: number, c: LayerNormBf16Constants, dst: Float32Array, doff: number): void {
+  const L = c.L;
+  const fr = Math.fround;
+  let S = 0;
+  for (let j = 0; j < L; j++) S = fr(S + x[off + j]);
+  const mu = fr(S / L);
+  let Q = 0;
+  for (let j = 0; j < L; j++) {
+    const d = fr(x[off + j] - mu);
+    Q = fr(Q + fr(d * d));
+  }
+  const v = fr(Q / L);
+  const w = fr(v + c.eps);
+  const r = fr(1 / fr(Math.sqrt(w)));
+  for (let j = 0; j < L; j++) {
+    const d = fr(x[off + j] - mu);
+    dst[doff + j] = bf16Round(fr(fr(fr(d * r) * c.gamma[j]) + c.beta[j]));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------- softmax (int8)
@@ -665,7 +717,15 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
       }
       case 'layernorm': {
         const a = get(layer.inputs[0], node);
-        if (a.dtype !== 'int8') throw new FirmflowError('aie.emulate', `layernorm node '${node.name}': the AIE layernorm takes int8 input, not ${a.dtype}`, { node: node.name });
+        if (a.dtype === 'bf16') {
+          const L = a.shape[a.shape.length - 1];
+          const c = layerNormBf16Constants(layer, L);
+          const o = new Float32Array(a.data.length);
+          for (let r = 0; r < a.data.length / L; r++) layerNormRowBf16(a.data, r * L, c, o, r * L);
+          out = result(o);
+          break;
+        }
+        if (a.dtype !== 'int8') throw new FirmflowError('aie.emulate', `layernorm node '${node.name}': the AIE layernorm takes int8 or bf16 input, not ${a.dtype}`, { node: node.name });
         checkFrac(a, layer.frac.a, node);
         const L = a.shape[a.shape.length - 1];
         const c = layerNormConstants(layer, L);

@@ -13,6 +13,7 @@ import { FirmflowError, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from './devices.js';
 import type { AieDataType, AieGmio, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
 import { bytesOf } from './perf.js';
+import { broadcastWindows, rowBroadcast } from './broadcast.js';
 
 /** Where a tensor's elements live: a root tensor's buffer, at an offset in (last-axis columns, rows). */
 interface Alias {
@@ -244,6 +245,20 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
       } else {
         const w = l.shapes.inputs[idx][l.shapes.inputs[idx].length - 1];
         const perRow = t.K / l.shapes.output[l.shapes.output.length - 1];
+        const bSide = l.kernel === 'add' && l.inputs.length > 1 ? (l.attrs['broadcastSide'] as number | undefined) : undefined;
+        if (bSide !== undefined) {
+          // Add of a broadcast runtime operand (writer: model.ts): it feeds in[1], each kernel its window of rows.
+          const bc = rowBroadcast(l.shapes.output, l.shapes.inputs[bSide]);
+          if (typeof bc === 'string') throw new FirmflowError('aie.memory', `node '${n.name}' (Add): operand '${tensor}' ${bc}`);
+          const win = broadcastWindows(bc, t.tileM, t.casNum);
+          for (let c = 0; c < t.casNum; c++) {
+            const access = idx === bSide
+              ? blocked([rs[0], rs[1]], [ra.colOff, ra.rowOff + win.starts[c]], [bc.bCols, win.rows], [bc.bCols, win.rows])
+              : blocked([rs[0], rs[1]], [ra.colOff, ra.rowOff + c * t.tileM], [w, Math.min(t.tileM, t.M - c * t.tileM)], [w, Math.min(t.tileM, t.M - c * t.tileM)]);
+            rr.readers.push({ who: `${kid(c, 0)}:in${idx === bSide ? 1 : 0}`, access, cols: at(c, 0) });
+          }
+          return;
+        }
         for (let c = 0; c < t.casNum; c++) {
           const rows = Math.min(t.tileM, t.M - c * t.tileM);
           const access = blocked([rs[0], rs[1]], [ra.colOff, ra.rowOff + c * t.tileM * perRow], [w, rows * perRow], [w, rows * perRow]);

@@ -66,6 +66,8 @@ export function productKernelPerf(d: AieDevice, p: ProductShape, t: AieTiling): 
 const VECTOR_PASSES: Record<string, number> = { add: 2, relu: 1, transpose: 2, softmax: 4, layernorm: 4 };
 /** Per-row scalar work: softmax's reciprocal of the sum, layernorm's reciprocal square root. */
 const ROW_CYCLES: Record<string, number> = { softmax: 40, layernorm: 48 };
+/** bf16 LayerNorm's per-row scalar fp32 work: the mean and variance divisions, the square root and its reciprocal. */
+const LAYERNORM_BF16_ROW_CYCLES = 120;
 /** Softmax's exponential comes from a lookup table: lookups per cycle. */
 const LUT_PER_CYCLE = 8;
 
@@ -74,6 +76,9 @@ export function vectorKernelPerf(d: AieDevice, kind: AieKernelKind, dtype: AieDa
   const lanes = d.vectorBits / (8 * bytesOf(dtype));
   const elems = rows * width;
   let compute = Math.ceil(elems / lanes) * (VECTOR_PASSES[kind] ?? 2) + rows * (ROW_CYCLES[kind] ?? 0) + d.overheads.kernelCallCycles;
+  // bf16 LayerNorm computes in fp32 lanes: 9 vector operations per element over three passes (sum; subtract, square,
+  // add; subtract, two multiplies, add and the bf16 conversion) and per row two divisions and a square root.
+  if (kind === 'layernorm' && dtype === 'bf16') compute = Math.ceil(elems / (d.vectorBits / 32)) * 9 + rows * LAYERNORM_BF16_ROW_CYCLES + d.overheads.kernelCallCycles;
   if (kind === 'softmax' && dtype !== 'bf16') compute += Math.ceil(elems / LUT_PER_CYCLE);
   const sb = streamBytesPerCycle(d);
   const terms: Record<string, number> = {

@@ -7,6 +7,7 @@ import { FirmflowError, type FixedType, type Graph, type IRNode, type Tensor, ty
 import type { AieDevice } from './devices.js';
 import { operandPair } from './devices.js';
 import type { AieAcc, AieDataType, AieIntType, AieKernelKind, AieLayer, AieOptions, AieRounding } from './lowered.js';
+import { rowBroadcast } from './broadcast.js';
 
 /** IR ops the AIE lowering implements, and the kernel each becomes. */
 export const SUPPORTED_OPS: Record<string, AieKernelKind> = {
@@ -639,11 +640,18 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     if (n.inputs.every((i) => g.isConstant(i))) return ctx.refuse.fail(n, 'both operands are constants');
     const cst = n.inputs.find((i) => g.isConstant(i));
     const shapes = n.inputs.map((i) => resolveShape(g.tensor(i).shape, ctx.opts.batch).join('x'));
-    if (!cst && shapes[0] !== shapes[1]) return ctx.refuse.fail(n, `operands ${shapes.join(' and ')} differ; the AIE Add takes equal shapes (or a constant broadcast operand)`);
+    if (!cst && shapes[0] !== shapes[1]) {
+      // One runtime operand may broadcast to the other's (the output's) shape, in the row patterns of broadcast.ts.
+      const outS = resolveShape(g.tensor(out).shape, ctx.opts.batch);
+      const side = shapes.findIndex((s) => s !== outS.join('x'));
+      if (shapes.every((s) => s !== outS.join('x'))) return ctx.refuse.fail(n, `operands ${shapes.join(' and ')} both broadcast to the output ${outS.join('x')}; the AIE Add broadcasts one runtime operand against another of the output's shape`);
+      const b = rowBroadcast(outS, resolveShape(g.tensor(n.inputs[side]).shape, ctx.opts.batch));
+      if (typeof b === 'string') return ctx.refuse.fail(n, `operand '${n.inputs[side]}' ${b}`);
+      lay.attrs['broadcastSide'] = side;
+    }
     if (cst) lay.attrs['constShape'] = resolveShape(g.tensor(cst).shape, ctx.opts.batch);
   }
   if (ctx.opts.mode === 'bf16') {
-    if (kernel === 'layernorm') return ctx.refuse.fail(n, "the AIE LayerNormalization kernel is int8 only (no bf16 kernel); quantize the model to int8 (aie.mode 'int')");
     const l: AieLayer = { ...lay, dtype: { a: 'bf16', ...(kernel === 'add' ? { w: 'bf16' as const } : {}), out: 'bf16', acc: 'accfloat' }, frac: { a: 0, out: 0 }, shift: 0, rounding: 'conv_even', saturate: false };
     const cst = kernel === 'add' ? n.inputs.find((i) => g.isConstant(i)) : undefined;
     if (cst) l.weightsCodes = Int16Array.from(numbers(g.tensor(cst).data!), toBf16Bits);

@@ -49,7 +49,7 @@
  * u/(1-u) * max|y_q| + gamma_{K+1} (sum |x_q| |w_q| + |b|) with gamma_m = m 2^-24 / (1 - m 2^-24) (Higham), plus
  * the weights' bf16 rounding against the float weights as above; Add own = (2^-8 + 2^-23) / (1 - 2^-8) * max|y_q|;
  * ReLU, Transpose and views are exact; the input conversion loses 2^-8 max|x|. A tiny absolute 2^-126 covers
- * underflow.
+ * underflow. bf16 Softmax and LayerNorm: see their bounds below (softmax case; layerNormBf16Bound).
  *
  * The float model is `options.reference` (the optimized IR before the AIE lowering, whose tensors keep their names:
  * what `firmflow bench` passes), run by the core's float interpreter with the model's own quantizers (a QDQ model's
@@ -59,7 +59,7 @@
  */
 import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike } from 'firmflow';
 import {
-  LAYERNORM_NORM_FRAC, LAYERNORM_RSQ_BITS, bf16FromBits, emulateGraph, intRange, layerNormConstants, layerNormRsqrtTable,
+  LAYERNORM_NORM_FRAC, LAYERNORM_RSQ_BITS, bf16FromBits, emulateGraph, intRange, layerNormBf16Constants, layerNormConstants, layerNormRsqrtTable,
   type AieInputs, type EmuValue,
 } from './emulate.js';
 import type { AieLayer, AieRounding } from './lowered.js';
@@ -599,6 +599,10 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
         break;
       }
       case 'layernorm':
+        if (bf) {
+          bound = layerNormBf16Bound(layer, node, inV[0], ins[0], (t, s) => slice(t, s, fixed), (t, s) => slice(t, s, float), err, refConst, (s) => bfOut(s, U_BF16) + rr);
+          break;
+        }
         bound = layerNormBound(layer, node, inV[0], ins[0], (t, s) => slice(t, s, fixed), (t, s) => slice(t, s, float), err, refConst, rr);
         break;
       case 'relu': case 'transpose': case 'view': {
@@ -685,20 +689,106 @@ function layerNormBound(
         own = Math.max(own, dn * Math.abs(gq[j]) + nE * Math.abs(gq[j] - gamma[j]) + Math.abs(bq[j] - beta[j]));
         lip = Math.max(lip, Math.abs(gamma[j]) * (2 + nE));
       }
-      let prop = 0;
-      if (e !== 0) {
-        if (!xf) prop = Infinity;
-        else {
-          let m = 0, v2 = 0;
-          for (let j = 0; j < L; j++) m += xf[r + j];
-          m /= L;
-          for (let j = 0; j < L; j++) v2 += (xf[r + j] - m) ** 2;
-          prop = (lip * e) / Math.sqrt(v2 / L + eps);
-        }
+      worst = Math.max(worst, layerNormPropagation(lip, e, xf, r, L, eps) + own);
+    }
+    return worst + rhoOut + rr;
+  };
+}
+
+/**
+ * How much of an input error e a LayerNorm row passes on: lip e / sqrt(var(x_f) + eps), lip = max_j |gamma_j| (2 + |n_j|)
+ * (the float row's spread is what the normalization divides by); Infinity when the float row is unknown.
+ */
+function layerNormPropagation(lip: number, e: number, xf: Float64Array | undefined, r: number, L: number, eps: number): number {
+  if (e === 0) return 0;
+  if (!xf) return Infinity;
+  let m = 0, v2 = 0;
+  for (let j = 0; j < L; j++) m += xf[r + j];
+  m /= L;
+  for (let j = 0; j < L; j++) v2 += (xf[r + j] - m) ** 2;
+  return (lip * e) / Math.sqrt(v2 / L + eps);
+}
+
+/**
+ * bf16 LayerNorm's bound per sample (the kernel is layerNormRowBf16): per row, with x the bf16 input (exact), mu, c_j
+ * = x_j - mu, V = mean c^2, W = V + eps (the model's epsilon), R = W^-1/2 and n_j = c_j R all exact, u = 2^-24
+ * and gamma_m = m u / (1 - m u), the kernel's fp32 steps are bounded one by one (Higham's model, each operation
+ * exact times (1 + delta), |delta| <= u):
+ *   sum:       |S - sum x| <= A = gamma_{L-1} sum |x|;       mean: |mu^ - mu| <= Em = A/L + u (|mu| + A/L)
+ *   centred:   |d^_j - c_j| <= Ed_j = Em + u (|c_j| + Em)
+ *   squares:   |Q^ - sum c^2| <= EQ = sum Ed_j (2 |c_j| + Ed_j) + gamma_L sum (|c_j| + Ed_j)^2 + L 2^-149 (underflow)
+ *   variance:  |v^ - V| <= Ev = EQ/L + u (V + EQ/L);   |w^ - W| <= Ew = Ev + |eps32 - eps| + u (W + Ev + |eps32 - eps|)
+ *   rsqrt:     r^ = R sqrt(W / w^) (1 + d2) / (1 + d1), so |r^/R - 1| <= rho (both sides of w^ in W -+ Ew; Ew < W)
+ *   normalize: |n^_j - n_j| <= En_j = Ed_j R (1 + rho) + |c_j| R rho + u (|c_j| + Ed_j) R (1 + rho)
+ *   scale:     Et_j = En_j |g_j| + u |g_j| (|n_j| + En_j);   shift: Ez_j = Et_j + u (|n_j g_j + b_j| + Et_j)
+ * plus the fp32 constants against the model's (|n_j| |g32_j - gamma_j| + |b32_j - beta_j|), the bf16 output rounding
+ * (u_bf16 |y|) and the propagation of the row's own input error D = x_q - x_f: with D'_j = D_j - mean D (the centred
+ * error) and sigma_f = sqrt(var(x_f) + eps), n(x_q) - n(x_f) = D'/sigma_f + n(x_q) (sigma_f - sigma_q) / sigma_f, and
+ * |sigma_q - sigma_f| <= RMS(D') (the RMS of the centred row is a norm), so |gamma_j| (|D'_j| + |n_j| RMS(D')) /
+ * sigma_f per element: 0 for an error that shifts the whole row (a constant row stays constant).
+ */
+function layerNormBf16Bound(
+  layer: AieLayer, node: IRNode, inV: EmuValue, x: string,
+  fixedOf: (t: string, s: number) => Float64Array | undefined, floatOf: (t: string, s: number) => Float64Array | undefined,
+  err: (t: string, s: number) => number, refConst: (t: string | undefined, n: number) => Float64Array | undefined, outBound: (s: number) => number,
+): (s: number) => number {
+  const L = inV.shape[inV.shape.length - 1];
+  const c = layerNormBf16Constants(layer, L);
+  const eps = Number(layer.attrs['epsilon'] ?? 1e-5);
+  const gamma = refConst(node.inputs[1], L) ?? (layer.params?.gamma ? Float64Array.from(layer.params.gamma) : new Float64Array(L).fill(1));
+  const beta = refConst(node.inputs[2], L) ?? (layer.params?.beta ? Float64Array.from(layer.params.beta) : new Float64Array(L));
+  const u = U_F32;
+  const dEps = Math.abs(c.eps - eps);
+  return (s) => {
+    const xq = fixedOf(x, s)!, xf = floatOf(x, s);
+    const e = err(x, s);
+    let worst = 0;
+    for (let r = 0; r + L <= xq.length; r += L) {
+      let sum = 0, sumAbs = 0;
+      for (let j = 0; j < L; j++) { sum += xq[r + j]; sumAbs += Math.abs(xq[r + j]); }
+      const mu = sum / L;
+      let V = 0;
+      for (let j = 0; j < L; j++) V += (xq[r + j] - mu) ** 2;
+      V /= L;
+      const W = V + eps;
+      const A = gammaF32(L - 1) * sumAbs;
+      const Em = A / L + u * (Math.abs(mu) + A / L);
+      let EQ = L * 2 ** -149, sq = 0;
+      for (let j = 0; j < L; j++) {
+        const cj = Math.abs(xq[r + j] - mu), Ed = Em + u * (cj + Em);
+        EQ += Ed * (2 * cj + Ed);
+        sq += (cj + Ed) ** 2;
+      }
+      EQ += gammaF32(L) * sq;
+      const Ev = EQ / L + u * (V + EQ / L);
+      const Ew = Ev + dEps + u * (W + Ev + dEps);
+      if (!(Ew < W)) return Infinity;
+      const R = 1 / Math.sqrt(W);
+      const rho = Math.max(Math.sqrt(W / (W - Ew)) * (1 + u) / (1 - u) - 1, 1 - Math.sqrt(W / (W + Ew)) * (1 - u) / (1 + u));
+      // The row's input error, centred: D_j = (x_q - x_f)_j - mean, its RMS, and sigma of the float row.
+      let dMean = 0, rms = 0, sigmaF = 0;
+      if (e !== 0 && xf) {
+        let m = 0, v2 = 0;
+        for (let j = 0; j < L; j++) { dMean += xq[r + j] - xf[r + j]; m += xf[r + j]; }
+        dMean /= L;
+        m /= L;
+        for (let j = 0; j < L; j++) { rms += (xq[r + j] - xf[r + j] - dMean) ** 2; v2 += (xf[r + j] - m) ** 2; }
+        rms = Math.sqrt(rms / L);
+        sigmaF = Math.sqrt(v2 / L + eps);
+      }
+      let own = 0, prop = 0;
+      for (let j = 0; j < L; j++) {
+        const cj = Math.abs(xq[r + j] - mu), Ed = Em + u * (cj + Em);
+        const n = cj * R, g = Math.abs(c.gamma[j]);
+        const En = Ed * R * (1 + rho) + cj * R * rho + u * (cj + Ed) * R * (1 + rho);
+        const Et = En * g + u * g * (n + En);
+        const Ez = Et + u * (Math.abs(((xq[r + j] - mu) * R) * c.gamma[j] + c.beta[j]) + Et);
+        own = Math.max(own, Ez + n * Math.abs(c.gamma[j] - gamma[j]) + Math.abs(c.beta[j] - beta[j]));
+        if (e !== 0) prop = Math.max(prop, xf ? (Math.abs(gamma[j]) * (Math.abs(xq[r + j] - xf[r + j] - dMean) + n * rms)) / sigmaF : Infinity);
       }
       worst = Math.max(worst, prop + own);
     }
-    return worst + rhoOut + rr;
+    return worst + outBound(s);
   };
 }
 

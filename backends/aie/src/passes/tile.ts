@@ -1,5 +1,6 @@
 import { FirmflowError, type FixedType, type Graph, type GraphPass } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
+import { layerNormRsqrtTable } from '../emulate.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
 import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
@@ -28,8 +29,10 @@ export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   const width = transpose ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
   let constBytes = 0;
   if (l.weightsCodes) constBytes += l.weightsCodes.length * bytesOf(l.dtype.w ?? l.dtype.a);
-  if (l.params?.gamma) constBytes += width * 2;
-  if (l.params?.beta) constBytes += width * 2;
+  if (l.kernel === 'layernorm' && l.dtype.a === 'bf16') constBytes += width * 8; // fp32 gamma and beta (beta 0 without a bias)
+  // int LayerNorm: what the writer emits — int16 gamma and int32 beta (zeros without a bias) per column, and the
+  // reciprocal square root table.
+  else if (l.kernel === 'layernorm') constBytes += width * (2 + 4) + layerNormRsqrtTable().byteLength;
   return { name, kind: l.kernel as VectorProblem['kind'], dtype: l.dtype.a, out: l.dtype.out, rows, width, inputs: l.inputs.length, constBytes };
 }
 

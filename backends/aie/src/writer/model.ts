@@ -5,12 +5,15 @@
  * kernel buffers, PLIO ports and the connections. Names come only from sanitized identifiers (tensor and node ids).
  */
 import { FirmflowError, type Graph, type IRNode } from 'firmflow';
-import { layerNormConstants, SOFTMAX_BF16_E0, SOFTMAX_BF16_E1, softmaxBf16Table, softmaxTables } from '../emulate.js';
+import { layerNormBf16Constants, layerNormConstants, SOFTMAX_BF16_E0, SOFTMAX_BF16_E1, softmaxBf16Table, softmaxTables } from '../emulate.js';
 import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling, type AieTilingParameters } from '../lowered.js';
 import { writeStreamedDense, type GmioModel, type StreamedWeights } from './streamed.js';
+import { broadcastWindows, rowBroadcast, type RowBroadcast } from '../broadcast.js';
 
 export const CPP_TYPE: Record<AieDataType | 'int32', string> = { int8: 'int8', int16: 'int16', bf16: 'bfloat16', int32: 'int32' };
 const ROUNDING_CPP = (r: string): string => `aie::rounding_mode::${r}`;
+/** A C++ float literal of an fp32 value: its shortest decimal, which the compiler rounds back to the same float. */
+const fp32Literal = (x: number): string => { const t = String(Math.fround(x)); return /[.eE]/.test(t) ? `${t}f` : `${t}.0f`; };
 
 export interface ArrayDecl {
   name: string;
@@ -384,13 +387,47 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       const rowsPerUnit = (s: number[]): number => (isT ? s[s.length - 2] : 1);
       /** Per-kernel constructor arguments (Add's constant window), by kernel index. */
       const perKernelArgs: string[][] = [];
+      /** Per-kernel kernel functions (Add of a broadcast runtime operand: each kernel's row offset), by kernel index. */
+      const perKernelCls: string[] = [];
+      // An Add whose runtime operand `side` broadcasts (quantize marks it): its rows and each kernel's window of them.
+      const bSide = layer.kernel === 'add' && layer.inputs.length > 1 ? (layer.attrs['broadcastSide'] as number | undefined) : undefined;
+      const bcast = bSide === undefined ? undefined : ((): { side: number; b: RowBroadcast; win: ReturnType<typeof broadcastWindows> } => {
+        const b = rowBroadcast(outShape, layer.shapes.inputs[bSide]);
+        if (typeof b === 'string') fail(node, `operand '${layer.inputs[bSide]}' ${b}`);
+        return { side: bSide, b, win: broadcastWindows(b, tileM, casNum) };
+      })();
       let cls = '';
       let ctorShared: string[] = [];
       switch (layer.kernel) {
         case 'add': {
           const w = layer.dtype.w ?? a;
           const runtimeB = layer.inputs.length > 1;
-          if (runtimeB && prod(layer.shapes.inputs[1]) !== prod(outShape)) fail(node, `operands ${JSON.stringify(layer.shapes.inputs)} differ; the AIE Add of two runtime tensors takes equal shapes`);
+          if (runtimeB && bcast) {
+            // A broadcast runtime operand: the full-shape operand goes to port in[0], the broadcast one to in[1].
+            const [fa, fb] = bcast.side === 0 ? [w, a] : [a, w];
+            const fw0 = typeof layer.frac.w === 'number' ? layer.frac.w : layer.frac.a;
+            const [sa, sb] = bcast.side === 0 ? [fw0, layer.frac.a] : [layer.frac.a, fw0];
+            const F = Math.max(sa, sb);
+            const { b: bc, win } = bcast;
+            const bl = [fa, fb, layer.dtype.out].includes('int16') ? 16 : 32;
+            L.library = 'elementwise.h';
+            cfgLines.push(`using a_t = ${CPP_TYPE[fa]};`, `using out_t = ${CPP_TYPE[layer.dtype.out]};`, `static constexpr unsigned SIZE = ${size};`,
+              `using b_t = ${CPP_TYPE[fb]};`, `using acc_t = ${fa === 'bf16' ? 'accfloat' : fa === 'int16' || fb === 'int16' ? 'acc64' : 'acc32'};`,
+              `static constexpr unsigned LANES = ${bl}, COLS = ${cols}, B_SIZE = ${win.rows * bc.bCols}, B_COLS = ${bc.bCols};`,
+              `static constexpr unsigned GROUP = ${bc.group}, PERIOD = ${bc.repeat > 1 ? bc.period : 0};`,
+              `static constexpr int SHIFT_A = ${F - sa}, SHIFT_B = ${F - sb}, SHIFT = ${F - layer.frac.out};`,
+              `static constexpr bool RELU = ${layer.fusedRelu ? 'true' : 'false'};`);
+            for (let c = 0; c < casNum; c++) {
+              const fn = `firmflow::add_broadcast<${cfg}, ${c * tileM}, ${win.starts[c]}>`;
+              perKernelCls[c] = `fn:${fn}`;
+              const inst = `void ${fn}(adf::input_buffer<${cfg}::a_t>&, adf::input_buffer<${cfg}::b_t>&, adf::output_buffer<${cfg}::out_t>&)`;
+              if (!L.instantiations.includes(inst)) L.instantiations.push(inst);
+            }
+            cls = perKernelCls[0];
+            L.summary = `add ${outShape.join('x')} + broadcast ${layer.shapes.inputs[bcast.side].join('x')}`;
+            break;
+          }
+          if (runtimeB && prod(layer.shapes.inputs[1]) !== prod(outShape)) fail(node, `operands ${JSON.stringify(layer.shapes.inputs)} differ; the AIE Add of two runtime tensors takes equal shapes (or one that broadcasts, marked by quantize)`);
           const fw = typeof layer.frac.w === 'number' ? layer.frac.w : layer.frac.a;
           const F = Math.max(layer.frac.a, fw);
           let bSize = size;
@@ -412,7 +449,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
             });
           }
           L.library = 'elementwise.h';
-          cfgLines.push(...base, `using b_t = ${CPP_TYPE[w]};`, `using acc_t = ${layer.dtype.a === 'int16' || w === 'int16' ? 'acc64' : 'acc32'};`,
+          cfgLines.push(...base, `using b_t = ${CPP_TYPE[w]};`, `using acc_t = ${a === 'bf16' ? 'accfloat' : layer.dtype.a === 'int16' || w === 'int16' ? 'acc64' : 'acc32'};`,
             `static constexpr unsigned LANES = ${lanes}, B_SIZE = ${bSize};`,
             `static constexpr int SHIFT_A = ${F - layer.frac.a}, SHIFT_B = ${F - fw}, SHIFT = ${F - layer.frac.out};`,
             `static constexpr bool RELU = ${layer.fusedRelu ? 'true' : 'false'};`);
@@ -465,6 +502,17 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           break;
         }
         case 'layernorm': {
+          if (a === 'bf16') {
+            const c = layerNormBf16Constants(layer, cols);
+            L.library = 'normalize.h';
+            cfgLines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr float EPS = ${fp32Literal(c.eps)};`);
+            L.arrays.push({ name: `${id}_gamma`, ctype: 'float', values: c.gamma }, { name: `${id}_beta`, ctype: 'float', values: c.beta });
+            cls = `firmflow::LayerNormBf16<${cfg}>`;
+            ctorShared = [`${id}_gamma`, `${id}_beta`];
+            L.instantiations.push(cls);
+            L.summary = `layernorm (bf16) ${outShape.join('x')}`;
+            break;
+          }
           const c = layerNormConstants(layer, cols);
           L.library = 'normalize.h';
           cfgLines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr long long EPS_V = ${c.epsV}LL;`,
@@ -483,8 +531,21 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       if (split) L.summary += `, ${casNum} kernels of ${tileM} ${isT ? 'matrices' : 'rows'}${tileM * casNum > units ? ` (${tileM * casNum - units} padding)` : ''}`;
       for (let c = 0; c < casNum; c++) {
         const kId = `k_${kid(c, 0)}`;
-        const km: KernelModel = { id: kId, layer: node.name, cls, ctorArgs: perKernelArgs[c] ?? ctorShared, source: `kernels/${id}.cc`, inDims: [], outDims: [size] };
+        const km: KernelModel = { id: kId, layer: node.name, cls: perKernelCls[c] ?? cls, ctorArgs: perKernelArgs[c] ?? ctorShared, source: `kernels/${id}.cc`, inDims: [], outDims: [size] };
         layer.inputs.forEach((tn, i) => {
+          if (bcast) {
+            // The broadcast operand's window of rows (in[1]); the full operand's tileM rows (in[0]).
+            const port = i === bcast.side ? 1 : 0;
+            const bc = bcast.b, win = bcast.win;
+            const e: Endpoint = port === 1
+              ? { port: `${kId}.in[1]`, layout: { kind: 'rowmajor', rows: win.rows, cols: bc.bCols, rowOff: win.starts[c] }, ...(win.whole ? {} : { part: true }) }
+              : { port: `${kId}.in[0]`, layout: { kind: 'rowmajor', rows: tileM, cols, rowOff: c * tileM }, ...(split ? { part: true } : {}) };
+            const l = e.layout as Extract<Layout, { kind: 'rowmajor' }>;
+            km.inDims[port] = l.rows * l.cols;
+            dimensions.push({ port: e.port, elements: l.rows * l.cols });
+            addConsumer(resolve(tn), node, inRoot(tn, [e]));
+            return;
+          }
           const s = layer.shapes.inputs[i] ?? outShape;
           const ic = s[s.length - 1] ?? cols;
           const r = tileM * rowsPerUnit(s);

@@ -1,4 +1,4 @@
-// firmflow AIE kernel library: Add, ReLU / requantization, Transpose of the last two axes. Row-major buffers.
+// firmflow AIE kernel library: Add (equal shapes, a constant, a broadcast runtime operand), ReLU / requantization, Transpose of the last two axes. Row-major buffers.
 #pragma once
 #include "firmflow_aie.h"
 
@@ -62,6 +62,53 @@ class AddConst {
   void run(adf::input_buffer<typename Cfg::a_t>& a, adf::output_buffer<typename Cfg::out_t>& out) { add_body<Cfg>(a.data(), c_, out.data()); }
   static void registerKernelClass() { REGISTER_FUNCTION(AddConst::run); }
 };
+
+// Add of a runtime operand b that broadcasts (backends/aie/src/broadcast.ts): the kernel's output row r (row ROW0 + r
+// of the layer) adds row ((ROW0 + r) / GROUP) % PERIOD - BASE of the kernel's b window (no % with PERIOD 0), which
+// holds B_COLS values per row: COLS (b repeats over rows) or 1 (one value for the whole row). Cfg: as for add, and
+// COLS (row length; SIZE is a whole number of rows), GROUP, PERIOD, B_COLS. Rows a whole number of vectors long are
+// vectorized row by row; other row lengths gather b lane by lane.
+template <typename Cfg, unsigned ROW0, unsigned BASE>
+inline unsigned broadcast_row(unsigned r) {
+  unsigned g = (ROW0 + r) / Cfg::GROUP;
+  if constexpr (Cfg::PERIOD != 0) g %= Cfg::PERIOD;
+  return (g - BASE) * Cfg::B_COLS;
+}
+
+template <typename Cfg, unsigned ROW0, unsigned BASE>
+void add_broadcast(adf::input_buffer<typename Cfg::a_t>& a, adf::input_buffer<typename Cfg::b_t>& b, adf::output_buffer<typename Cfg::out_t>& out) {
+  constexpr unsigned L = Cfg::LANES, C = Cfg::COLS;
+  static_assert(Cfg::SIZE % C == 0 && (Cfg::B_COLS == 1 || Cfg::B_COLS == C), "add_broadcast: SIZE is whole rows; b rows hold COLS or 1 values");
+  set_modes<Cfg>();
+  const typename Cfg::a_t* __restrict pa = a.data();
+  const typename Cfg::b_t* __restrict pb = b.data();
+  typename Cfg::out_t* __restrict po = out.data();
+  if constexpr (C % L == 0) {
+    for (unsigned r = 0; r < Cfg::SIZE / C; ++r) {
+      const typename Cfg::b_t* br = pb + broadcast_row<Cfg, ROW0, BASE>(r);
+      for (unsigned j = 0; j < C; j += L)
+        chess_prepare_for_pipelining {
+          aie::vector<typename Cfg::b_t, L> vb;
+          if constexpr (Cfg::B_COLS == 1) vb = aie::broadcast<typename Cfg::b_t, L>(br[0]);
+          else vb = aie::load_v<L>(br + j);
+          aie::store_v(po + r * C + j, add_lanes<Cfg>(aie::load_v<L>(pa + r * C + j), vb));
+        }
+    }
+  } else {
+    for (unsigned i = 0; i < Cfg::SIZE; i += L) {
+      const unsigned n = Cfg::SIZE - i < L ? Cfg::SIZE - i : L;
+      aie::vector<typename Cfg::a_t, L> va = aie::zeros<typename Cfg::a_t, L>();
+      aie::vector<typename Cfg::b_t, L> vb = aie::zeros<typename Cfg::b_t, L>();
+      for (unsigned j = 0; j < n; ++j) {
+        const unsigned e = i + j;
+        va.set(pa[e], j);
+        vb.set(pb[broadcast_row<Cfg, ROW0, BASE>(e / C) + (Cfg::B_COLS == 1 ? 0 : e % C)], j);
+      }
+      const aie::vector<typename Cfg::out_t, L> v = add_lanes<Cfg>(va, vb);
+      for (unsigned j = 0; j < n; ++j) po[i + j] = v.get(j);
+    }
+  }
+}
 
 // ReLU with a change of scale: max(0, x), then srs by SHIFT (a negative SHIFT is a left shift: UPSHIFT). A SIZE
 // that is not a multiple of LANES ends with one partial vector.

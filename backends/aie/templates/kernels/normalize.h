@@ -1,9 +1,12 @@
-// firmflow AIE kernel library: int8 and bf16 Softmax, int8 LayerNorm over the last axis (ROWS rows of LEN values).
+// firmflow AIE kernel library: int8 and bf16 Softmax, int8 and bf16 LayerNorm over the last axis (ROWS rows of LEN
+// values).
 //
 // The integer algorithms are specified in firmflow's AIE emulator (backends/aie/src/emulate.ts); every table and
 // constant comes from the generated tables header, computed once by firmflow. Per element: table loads, integer
 // multiplies and srs; per row: one scalar division (softmax) or one table lookup (layernorm).
 #pragma once
+#include <cmath>
+
 #include "firmflow_aie.h"
 
 namespace firmflow {
@@ -147,6 +150,55 @@ class LayerNorm {
     }
   }
   static void registerKernelClass() { REGISTER_FUNCTION(LayerNorm::run); }
+};
+
+// bf16 LayerNorm. Cfg: a_t = out_t = bfloat16, ROWS, LEN, EPS (fp32). Constructor: gamma and beta in fp32 (firmflow's
+// layerNormBf16Constants). Per row, every step one IEEE fp32 operation rounded to nearest, in the order of the
+// emulator (layerNormRowBf16): the sum in ascending order, mean = sum / LEN, the squares of x - mean each rounded
+// and summed in ascending order, var = sum / LEN, r = 1 / sqrt(var + EPS) (sqrt correctly rounded), then per element
+// ((x - mean) * r) * gamma + beta rounded to bf16. Each product is its own statement and must not be contracted
+// into a fused multiply-add (g++ for the x86-64 baseline has none; a host build for an FMA target needs
+// -ffp-contract=off).
+template <typename Cfg>
+class LayerNormBf16 {
+  alignas(32) float gamma_[Cfg::LEN];
+  alignas(32) float beta_[Cfg::LEN];
+
+ public:
+  LayerNormBf16(const float (&gamma)[Cfg::LEN], const float (&beta)[Cfg::LEN]) {
+    for (unsigned i = 0; i < Cfg::LEN; ++i) gamma_[i] = gamma[i];
+    for (unsigned i = 0; i < Cfg::LEN; ++i) beta_[i] = beta[i];
+  }
+  void run(adf::input_buffer<bfloat16>& in, adf::output_buffer<bfloat16>& out) {
+    const bfloat16* __restrict pi = in.data();
+    bfloat16* __restrict po = out.data();
+    for (unsigned r = 0; r < Cfg::ROWS; ++r) {
+      float S = 0.0f;
+      for (unsigned j = 0; j < Cfg::LEN; ++j) chess_prepare_for_pipelining { S += float(pi[j]); }
+      const float mean = S / float(Cfg::LEN);
+      float Q = 0.0f;
+      for (unsigned j = 0; j < Cfg::LEN; ++j)
+        chess_prepare_for_pipelining {
+          const float d = float(pi[j]) - mean;
+          const float sq = d * d;
+          Q += sq;
+        }
+      const float var = Q / float(Cfg::LEN);
+      const float w = var + Cfg::EPS;
+      const float s = std::sqrt(w);
+      const float rs = 1.0f / s;
+      for (unsigned j = 0; j < Cfg::LEN; ++j)
+        chess_prepare_for_pipelining {
+          const float d = float(pi[j]) - mean;
+          const float n = d * rs;
+          const float t = n * gamma_[j];
+          po[j] = bfloat16(t + beta_[j]);
+        }
+      pi += Cfg::LEN;
+      po += Cfg::LEN;
+    }
+  }
+  static void registerKernelClass() { REGISTER_FUNCTION(LayerNormBf16::run); }
 };
 
 }  // namespace firmflow
