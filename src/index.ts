@@ -16,6 +16,7 @@ export { IdentifierPool, sanitizeIdentifier } from './ir/names.js';
 export { fracBits, quantizeArray } from './fixed/index.js';
 
 export type { TraceLayerSummary, TraceReportLike } from './bench/backend-trace.js';
+export { positiveAxisValue } from './bench/sweep.js';
 
 export { interpret } from './interp/interpreter.js';
 export type { Feed, InterpretOptions } from './interp/interpreter.js';

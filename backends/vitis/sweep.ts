@@ -3,7 +3,7 @@
  * factor, measured by the latency and resource estimate (backends/vitis/estimate) of every point.
  */
 import { checkPrecision } from '../../src/api.js';
-import { ESTIMATE_FIGURES, estimateFigures } from '../../src/bench/sweep.js';
+import { ESTIMATE_FIGURES, estimateFigures, positiveAxisValue } from '../../src/bench/sweep.js';
 import { FirmflowError } from '../../src/errors.js';
 import type { BackendSweep, SweepAxis, SweepValue } from '../../src/registry/types.js';
 
@@ -13,16 +13,9 @@ function precisionValue(text: string): SweepValue {
   return text.trim();
 }
 
-function reuseValue(text: string): SweepValue {
-  const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) < 1) throw new FirmflowError('sweep.axis', `axis 'reuseFactor': expected a positive integer, got '${text}'`);
-  return Number(t);
-}
-
 export const VITIS_SWEEP: BackendSweep = {
   // No model needed: the axes and their values do not depend on it (base values are the options as given).
   axes({ options }): SweepAxis[] {
-    const resolved = options;
     return [
       {
         name: 'precision',
@@ -30,7 +23,7 @@ export const VITIS_SWEEP: BackendSweep = {
         description: "the model's default precision (Model.Precision), e.g. fixed<16,6>",
         // No defaults: which precisions are worth trying depends on the model's ranges, so they are asked for.
         defaults: [],
-        ...(typeof resolved['precision'] === 'string' ? { base: resolved['precision'] } : {}),
+        ...(typeof options['precision'] === 'string' ? { base: options['precision'] } : {}),
         parse: precisionValue,
         apply: (o, v) => ({ ...o, precision: String(v) }),
         changesInputTypes: true,
@@ -40,8 +33,8 @@ export const VITIS_SWEEP: BackendSweep = {
         label: 'reuse',
         description: 'the reuse factor of every layer (multiplications per multiplier)',
         defaults: [],
-        ...(typeof resolved['reuseFactor'] === 'number' ? { base: resolved['reuseFactor'] } : {}),
-        parse: reuseValue,
+        ...(typeof options['reuseFactor'] === 'number' ? { base: options['reuseFactor'] } : {}),
+        parse: (text) => positiveAxisValue('reuseFactor', text),
         apply: (o, v) => ({ ...o, reuseFactor: Number(v) }),
       },
     ];

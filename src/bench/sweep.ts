@@ -108,6 +108,13 @@ export interface SweepTask {
  * The figures of firmflow's estimate contract (project.estimate(), read by `firmflow bench`): what a backend's sweep
  * measures unless it declares its own, and the layout of results that carry none (hand-made ones).
  */
+/** Parses a positive integer value of sweep axis `axis` (a backend's SweepAxis.parse helper). */
+export function positiveAxisValue(axis: string, text: string): number {
+  const t = text.trim();
+  if (!/^\d+$/.test(t) || Number(t) < 1) throw new FirmflowError('sweep.axis', `axis '${axis}': expected a positive integer, got '${text}'`);
+  return Number(t);
+}
+
 export const ESTIMATE_FIGURES: SweepFigure[] = [
   { name: 'latencyCycles', column: 'latency_cycles', label: 'latency (cyc)', goal: 'min', description: 'estimated latency, clock cycles' },
   { name: 'latencyNs', column: 'latency_ns', description: 'estimated latency, ns' },

@@ -173,7 +173,7 @@ describe('firmflow inspect', () => {
     expect(rep.backends).toEqual(['AIE', 'Basic', 'Scoped', 'Vitis', 'Vivado']);
     expect(rep.optimized.nodes.length).toBeGreaterThan(0);
     for (const n of rep.optimized.nodes) {
-      expect(n.support).toEqual({ AIE: ['Add', 'Relu'].includes(n.op) ? true : `op ${n.op} has no AIE kernel (supported: Add, Concat, Dense, Flatten, LayerNormalization, MatMul, Relu, Reshape, Slice, Softmax, Split, Squeeze, Transpose, Unsqueeze)`, Basic: true, Scoped: n.op === 'Relu' ? 'Relu is not supported by Scoped' : true, Vitis: true, Vivado: true });
+      expect(n.support).toEqual({ AIE: ['Add', 'Relu'].includes(n.op) ? true : `op ${n.op} has no AIE kernel (supported: Add, Concat, Dense, Flatten, LayerNormalization, MatMul, Relu, Reshape, Sigmoid, Slice, Softmax, Split, Squeeze, Tanh, Transpose, Unsqueeze)`, Basic: true, Scoped: n.op === 'Relu' ? 'Relu is not supported by Scoped' : true, Vitis: true, Vivado: true });
     }
     const text = cli(['inspect', model]);
     expect(text.code, text.stderr).toBe(0);

@@ -14,6 +14,7 @@
  * - Add aligns both operands to the finer scale by left shifts (exact), adds, then srs to the output scale.
  * - int8 Softmax and LayerNorm: the integer algorithms below (softmaxTables, layerNormConstants); their tables are
  *   computed here once and emitted by the writer as constants, never recomputed in C++.
+ * - Sigmoid / Tanh: a table lookup (activation.ts), int8 codes -> output codes or bf16 -> bf16, exact by construction.
  * - bf16 Softmax and LayerNorm: fp32 algorithms with every rounding fixed (softmaxRowBf16, layerNormRowBf16), bit
  *   exact against the kernels.
  * - bf16 mode: inputs and weights rounded to bf16 (nearest even), fp32 accumulation in ascending k, output rounded
@@ -23,6 +24,7 @@ import type { Graph, IRNode } from 'firmflow';
 import { FirmflowError } from 'firmflow';
 import type { AieDataType, AieLayer, AieRounding } from './lowered.js';
 import { codeType } from './quantize.js';
+import { bf16ActivationLookup, bf16ActivationTable, intActivationTable, type ActivationFn } from './activation.js';
 
 // ---------------------------------------------------------------------------------------------- shift-round-saturate
 
@@ -696,6 +698,26 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
         out = result(o);
         break;
       }
+      case 'activation': {
+        // Sigmoid / Tanh: the kernel's table lookup (activation.ts), nothing else.
+        const a = get(layer.inputs[0], node);
+        const fn = layer.attrs['fn'] as ActivationFn;
+        if (bf) {
+          const t = bf16ActivationTable(fn);
+          out = result(Float32Array.from(a.data, (v) => bf16FromBits(bf16ActivationLookup(t, bf16Bits(v)))));
+          break;
+        }
+        if (a.dtype !== 'int8') throw new FirmflowError('aie.emulate', `${fn} node '${node.name}': the AIE table lookup takes int8 or bf16 input, not ${a.dtype}`, { node: node.name });
+        checkFrac(a, layer.frac.a, node);
+        const { table, saturated } = intActivationTable(layer);
+        const o = new Int32Array(a.data.length);
+        for (let i = 0; i < o.length; i++) {
+          o[i] = table[a.data[i] + 128];
+          overflowCount += saturated[a.data[i] + 128];
+        }
+        out = result(o);
+        break;
+      }
       case 'softmax': {
         const a = get(layer.inputs[0], node);
         const L = a.shape[a.shape.length - 1];
@@ -785,7 +807,7 @@ function shapeOut(layer: AieLayer, node: IRNode, graph: Graph, samples: number, 
     case 'add':
       if (ins.length > 1) return broadcastShape(a, ins[1]);
       return broadcastShape(a, graph.tensor(node.inputs.find((t) => t !== '' && graph.isConstant(t)) ?? node.inputs[0]).shape.map(Number));
-    case 'relu': case 'softmax': case 'layernorm':
+    case 'relu': case 'activation': case 'softmax': case 'layernorm':
       return [...a];
     case 'transpose':
       return [...a.slice(0, -2), a[a.length - 1], a[a.length - 2]];

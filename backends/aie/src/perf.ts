@@ -71,6 +71,12 @@ const LAYERNORM_BF16_ROW_CYCLES = 120;
 /** Softmax's exponential comes from a lookup table: lookups per cycle. */
 const LUT_PER_CYCLE = 8;
 
+/**
+ * Sigmoid / Tanh look every element up in a table with scalar loads (no vector gather): a software-pipelined loop of
+ * load, indexed load and store per element (int8); the bf16 kernel adds the exponent tests and selects.
+ */
+const ACTIVATION_CYCLES: Record<string, number> = { int: 1, bf16: 3 };
+
 /** Cycles of one row-parallel kernel handling `rows` rows of `width` elements. */
 export function vectorKernelPerf(d: AieDevice, kind: AieKernelKind, dtype: AieDataType, outType: AieDataType, rows: number, width: number, inputs: number, kernels: number): AieKernelPerf {
   const lanes = d.vectorBits / (8 * bytesOf(dtype));
@@ -80,6 +86,7 @@ export function vectorKernelPerf(d: AieDevice, kind: AieKernelKind, dtype: AieDa
   // add; subtract, two multiplies, add and the bf16 conversion) and per row two divisions and a square root.
   if (kind === 'layernorm' && dtype === 'bf16') compute = Math.ceil(elems / (d.vectorBits / 32)) * 9 + rows * LAYERNORM_BF16_ROW_CYCLES + d.overheads.kernelCallCycles;
   if (kind === 'softmax' && dtype !== 'bf16') compute += Math.ceil(elems / LUT_PER_CYCLE);
+  if (kind === 'activation') compute = elems * ACTIVATION_CYCLES[dtype === 'bf16' ? 'bf16' : 'int'] + d.overheads.kernelCallCycles;
   const sb = streamBytesPerCycle(d);
   const terms: Record<string, number> = {
     compute,

@@ -8,6 +8,7 @@ import type { AieDevice } from './devices.js';
 import { operandPair } from './devices.js';
 import type { AieAcc, AieDataType, AieIntType, AieKernelKind, AieLayer, AieOptions, AieRounding } from './lowered.js';
 import { rowBroadcast } from './broadcast.js';
+import { ACTIVATION_OPS } from './activation.js';
 
 /** IR ops the AIE lowering implements, and the kernel each becomes. */
 export const SUPPORTED_OPS: Record<string, AieKernelKind> = {
@@ -15,6 +16,8 @@ export const SUPPORTED_OPS: Record<string, AieKernelKind> = {
   MatMul: 'matmul',
   Add: 'add',
   Relu: 'relu',
+  Sigmoid: 'activation',
+  Tanh: 'activation',
   Softmax: 'softmax',
   LayerNormalization: 'layernorm',
   Transpose: 'transpose',
@@ -66,10 +69,9 @@ export function codeType(f: FixedType): { dtype: AieIntType; min: number; max: n
 
 const intBounds = (t: AieIntType): { min: number; max: number } => (t === 'int8' ? { min: -128, max: 127 } : { min: -32768, max: 32767 });
 
-/** Planned rewrites of the legalization: a Relu fused into its Dense/MatMul, a constant Add folded as a bias. */
+/** Planned rewrites of the legalization: a Relu fused into its Dense/MatMul (a Dense carries its own bias). */
 export interface FusionPlan {
   relu: Map<string, IRNode>;
-  bias: Map<string, IRNode>;
   /** Names of the nodes the plan absorbs. */
   absorbed: Set<string>;
 }
@@ -103,21 +105,12 @@ const sole = (g: Graph, t: string): IRNode | undefined => {
 
 /** Which Relu / constant-Add nodes fold into the products before them. */
 export function planFusions(g: Graph): FusionPlan {
-  const plan: FusionPlan = { relu: new Map(), bias: new Map(), absorbed: new Set() };
+  const plan: FusionPlan = { relu: new Map(), absorbed: new Set() };
   for (const n of g.topoOrder()) {
     if (n.op !== 'Dense' && n.op !== 'MatMul') continue;
-    let out = n.outputs[0];
-    if (n.op === 'MatMul') {
-      const add = sole(g, out);
-      const cst = add?.op === 'Add' ? add.inputs.find((i) => i !== out && g.isConstant(i)) : undefined;
-      const ot = g.tensor(out);
-      // A quantizer between the product and the bias would be skipped; a bias must be one value per column.
-      if (add && cst && !ot.precision && !ot.quant && isColumnVector(g.tensor(cst), ot)) {
-        plan.bias.set(n.name, add);
-        plan.absorbed.add(add.name);
-        out = add.outputs[0];
-      }
-    }
+    const out = n.outputs[0];
+    // No bias folds into a MatMul: an IR MatMul here multiplies two runtime operands (a constant one became a Dense,
+    // bias included) and its kernel has no bias; a constant Add after it stays its own (broadcast) Add layer.
     const relu = sole(g, out);
     if (relu?.op === 'Relu') {
       const pt = g.tensor(out), rt = g.tensor(relu.outputs[0]);
@@ -130,12 +123,6 @@ export function planFusions(g: Graph): FusionPlan {
     }
   }
   return plan;
-}
-
-function isColumnVector(c: Tensor, out: Tensor): boolean {
-  const n = out.shape[out.shape.length - 1];
-  const sh = c.shape.filter((d, i) => !(d === 1 && i < c.shape.length - 1));
-  return sh.length === 1 && sh[0] === n && c.shape.length <= out.shape.length;
 }
 
 function sameFixed(a: FixedType, b: FixedType): boolean {
@@ -273,21 +260,13 @@ function accFor(a: AieIntType, w: AieIntType, K: number, biasMax: number): AieAc
   return K * maxCode(a) * maxCode(w) + biasMax < 2 ** 31 ? 'acc32' : 'acc64';
 }
 
-/** The tensor a node finally writes (after a fused bias Add and Relu). */
+/** The tensor a node finally writes (after a fused Relu). */
 export function finalOutput(plan: FusionPlan, n: IRNode): string {
-  let out = n.outputs[0];
-  const add = plan.bias.get(n.name);
-  if (add) out = add.outputs[0];
-  const relu = plan.relu.get(n.name);
-  if (relu) out = relu.outputs[0];
-  return out;
+  return plan.relu.get(n.name)?.outputs[0] ?? n.outputs[0];
 }
 
-function biasInput(ctx: Ctx, n: IRNode): string | undefined {
-  if (n.op === 'Dense') return n.inputs[2] || undefined;
-  if (typeof n.meta['aieBias'] === 'string') return n.meta['aieBias'];
-  const add = ctx.plan.bias.get(n.name);
-  return add?.inputs.find((i) => i !== n.outputs[0]);
+function biasInput(n: IRNode): string | undefined {
+  return n.op === 'Dense' ? n.inputs[2] || undefined : undefined;
 }
 
 function outType(ctx: Ctx, n: IRNode, out: string): ActType | undefined {
@@ -316,7 +295,7 @@ function base(kernel: AieKernelKind, n: IRNode, ctx: Ctx, inputs: string[], out:
     outputs: [out],
     shapes: { inputs: inputs.map((i) => resolveShape(ctx.g.tensor(i).shape, b)), output: resolveShape(ctx.g.tensor(out).shape, b) },
     attrs: {},
-    fused: [...((n.meta['aieFused'] as string[] | undefined) ?? []), ctx.plan.bias.get(n.name)?.name, ctx.plan.relu.get(n.name)?.name].filter((x): x is string => !!x),
+    fused: [...((n.meta['aieFused'] as string[] | undefined) ?? []), ctx.plan.relu.get(n.name)?.name].filter((x): x is string => !!x),
   };
 }
 
@@ -367,7 +346,7 @@ function legalizeProduct(ctx: Ctx, n: IRNode): AieLayer | undefined {
   if (xs.length < 1 || ws.length < 2) return ctx.refuse.fail(n, `operands ${JSON.stringify(xs)} x ${JSON.stringify(ws)}: AIE products need a matrix second operand`);
   const K = xs[xs.length - 1], N = ws[ws.length - 1];
   const lay = base(isDense ? 'dense' : 'matmul', n, ctx, isDense ? [xName] : [xName, wName], out);
-  const bName = biasInput(ctx, n);
+  const bName = biasInput(n);
   const bT = bName ? g.tensor(bName) : undefined;
   if (isDense && ws.length !== 2) return ctx.refuse.fail(n, `weights of rank ${ws.length}`);
   if (!isDense) {
@@ -600,6 +579,7 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     lay.attrs['perm'] = perm;
   }
   if (n.op === 'Concat') lay.attrs['axis'] = Number(n.attrs['axis']);
+  if (kernel === 'activation') lay.attrs['fn'] = ACTIVATION_OPS[n.op];
   if (n.op === 'Slice') {
     const steps = (n.attrs['steps'] as number[] | undefined) ?? [];
     if (steps.some((s) => s !== 1)) return ctx.refuse.fail(n, `steps ${JSON.stringify(steps)}: only contiguous slices (Split) are views`);
@@ -684,6 +664,10 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
     o = outType(ctx, n, out);
   }
   if (!o) return undefined;
+  if (kernel === 'activation' && a.dtype !== 'int8') {
+    // One table entry per input code: 256 for int8; an int16 input would need 64 Ki entries per kernel.
+    return ctx.refuse.fail(n, `input '${xName}' is ${a.dtype} (${a.fixed.width}-bit); the AIE ${n.op} looks int8 input codes up in a 256-entry table (quantize its input to 8 bits, or use aie.mode 'bf16')`);
+  }
   if ((kernel === 'softmax' || kernel === 'layernorm') && (a.dtype !== 'int8' || o.dtype !== 'int8')) {
     return ctx.refuse.fail(n, `${a.dtype} -> ${o.dtype}: the integer AIE ${n.op} takes int8 in and out (use aie.mode 'bf16' for float)`);
   }
@@ -710,13 +694,14 @@ function legalizeElementwise(ctx: Ctx, n: IRNode, kernel: AieKernelKind): AieLay
   } else if (kernel === 'relu') {
     shift = a.frac - o.frac;
   }
-  if (shift < 0) return ctx.refuse.fail(n, `output '${out}' has ${o.frac} fractional bits, finer than the input's; an srs cannot shift left`);
+  if (shift < 0 && kernel !== 'activation') return ctx.refuse.fail(n, `output '${out}' has ${o.frac} fractional bits, finer than the input's; an srs cannot shift left`);
   const rounding = passThrough ? 'conv_even' : roundingOf(ctx, o.fixed, n);
   const saturate = passThrough ? true : saturationOf(ctx, o, n);
   if (rounding === undefined || saturate === undefined) return undefined;
   // A narrow output's clamp (o.clamp): a pass-through keeps codes already in range; the int8 Softmax / LayerNorm
   // write the whole int8 range.
   const clamp = passThrough ? undefined : o.clamp;
+  if (kernel === 'activation') shift = 0; // a table lookup: no srs
   if (clamp && (kernel === 'softmax' || kernel === 'layernorm')) {
     return ctx.refuse.fail(n, `output '${out}' is ${o.fixed.signed ? '' : 'unsigned '}${o.fixed.width}-bit (codes [${clamp.min}, ${clamp.max}]); the AIE ${n.op} kernel writes the full int8 range (quantize its output to int8)`);
   }
@@ -771,7 +756,7 @@ export function analyseGraph(g: Graph, opts: AieOptions, device: AieDevice, plan
     }
     const kernel = SUPPORTED_OPS[n.op];
     if (!kernel) {
-      refuse.fail(n, `op ${n.op} is not supported by the AIE backend (supported: Dense/Gemm, MatMul, Add, Relu, Softmax, LayerNormalization, Transpose of the last two axes, Concat/Slice/Split/Reshape as views)`);
+      refuse.fail(n, `op ${n.op} is not supported by the AIE backend (supported: Dense/Gemm, MatMul, Add, Relu, Sigmoid, Tanh, Softmax, LayerNormalization, Transpose of the last two axes, Concat/Slice/Split/Reshape as views)`);
       continue;
     }
     const l = kernel === 'dense' || kernel === 'matmul' ? legalizeProduct(ctx, n) : legalizeElementwise(ctx, n, kernel);
@@ -784,34 +769,22 @@ export function analyseGraph(g: Graph, opts: AieOptions, device: AieDevice, plan
   return layers;
 }
 
-/** Applies the fusion plan to the graph: the product writes the Relu's (or bias Add's) output directly. */
+/** Applies the fusion plan to the graph: the product writes the Relu's output directly. */
 export function applyFusions(g: Graph, plan: FusionPlan): number {
   let changes = 0;
   for (const n of g.topoOrder()) {
-    const add = plan.bias.get(n.name), relu = plan.relu.get(n.name);
-    if (!add && !relu) continue;
+    const relu = plan.relu.get(n.name);
+    if (!relu) continue;
     const out = finalOutput(plan, n);
     const fused = [...((n.meta['aieFused'] as string[] | undefined) ?? [])];
-    const inputs = [...n.inputs];
-    const drop: string[] = [];
-    // MatMul keeps its two operands (its IR definition has no bias input): the bias is named in meta.
-    let bias: string | undefined;
-    if (add) {
-      bias = add.inputs.find((i) => i !== n.outputs[0])!;
-      fused.push(add.name);
-      drop.push(add.outputs[0]);
-      g.removeNode(add.name, false);
-    }
-    if (relu) {
-      fused.push(relu.name);
-      const ro = g.tensor(relu.outputs[0]);
-      const po = g.tensor(relu.inputs[0]);
-      if (!ro.precision && po.precision) ro.precision = po.precision;
-      g.removeNode(relu.name, false);
-    }
+    fused.push(relu.name);
+    const ro = g.tensor(relu.outputs[0]);
+    const po = g.tensor(relu.inputs[0]);
+    if (!ro.precision && po.precision) ro.precision = po.precision;
+    g.removeNode(relu.name, false);
     const oldOut = n.outputs[0];
-    g.replaceNode(n.name, [{ name: n.name, op: n.op, attrs: n.attrs, inputs, outputs: [out], origin: n.origin, meta: { ...n.meta, aieFused: fused, aieFusedRelu: !!relu || n.meta['aieFusedRelu'] === true, ...(bias ? { aieBias: bias } : {}) } }]);
-    for (const t of [oldOut, ...drop]) if (t !== out && g.hasTensor(t) && !g.producer(t) && g.consumers(t).length === 0 && !g.isGraphOutput(t)) g.removeTensor(t);
+    g.replaceNode(n.name, [{ name: n.name, op: n.op, attrs: n.attrs, inputs: [...n.inputs], outputs: [out], origin: n.origin, meta: { ...n.meta, aieFused: fused, aieFusedRelu: true } }]);
+    if (oldOut !== out && g.hasTensor(oldOut) && !g.producer(oldOut) && g.consumers(oldOut).length === 0 && !g.isGraphOutput(oldOut)) g.removeTensor(oldOut);
     changes++;
   }
   return changes;

@@ -5,7 +5,7 @@
  * and the memory plan take milliseconds, accuracy comes from the emulator and the figures from the performance model
  * (the project's estimate(), report.ts).
  */
-import { FirmflowError, type BackendSweep, type Graph, type SweepAxis, type SweepContext, type SweepValue } from 'firmflow';
+import { FirmflowError, positiveAxisValue, type BackendSweep, type Graph, type SweepAxis, type SweepContext, type SweepValue } from 'firmflow';
 import { AIE_ROUNDING_MODES, type AieLayer, type AieRounding } from './lowered.js';
 import type { AieEstimate, AieReport } from './report.js';
 
@@ -43,12 +43,6 @@ function withAie(options: Record<string, unknown>, resolvedAie: Record<string, u
   return { ...options, aie };
 }
 
-function positive(axis: string, text: string): number {
-  const t = text.trim();
-  if (!/^\d+$/.test(t) || Number(t) < 1) throw new FirmflowError('sweep.axis', `axis '${axis}': expected a positive integer, got '${text}'`);
-  return Number(t);
-}
-
 /** The sweep axes of the AIE backend for one model (defaults from its base design's plan). */
 export async function aieSweepAxes(ctx: SweepContext): Promise<SweepAxis[]> {
   const project = await ctx.project();
@@ -80,7 +74,7 @@ export async function aieSweepAxes(ctx: SweepContext): Promise<SweepAxis[]> {
       defaults: tileLadder(layers, saturation, deviceTiles),
       base: typeof resolvedAie['tileBudget'] === 'number' ? resolvedAie['tileBudget'] : deviceTiles,
       parse(text) {
-        const v = positive('aie.tileBudget', text);
+        const v = positiveAxisValue('aie.tileBudget', text);
         if (v > deviceTiles) throw new FirmflowError('sweep.axis', `axis 'aie.tileBudget': ${v} exceeds the ${deviceTiles} tiles of ${report.device}`);
         return v;
       },
@@ -115,7 +109,7 @@ export async function aieSweepAxes(ctx: SweepContext): Promise<SweepAxis[]> {
       defaults: symbolicBatch ? [...new Set([1, baseBatch, 4 * baseBatch])].sort((a, b) => a - b) : [],
       base: baseBatch,
       parse(text) {
-        const v = positive('aie.batch', text);
+        const v = positiveAxisValue('aie.batch', text);
         if (!symbolicBatch) throw new FirmflowError('sweep.axis', `axis 'aie.batch': the model's batch is the literal ${baseBatch}, which sets the rows per iteration; give it a symbolic batch with the inputShapes option (e.g. -O 'inputShapes={"${graph.inputs[0]?.name ?? 'x'}":["N",...]}') to sweep them`);
         return v;
       },

@@ -138,7 +138,7 @@ export function packBanks(caps: number[], bufs: BufferSpec[]): number[] | undefi
 
 /** Program memory estimate (bytes) of a kernel: loop nest, cascade and srs epilogue code, per-feature extras. */
 export function programBytes(kind: AieKernelKind, t: AieTiling | undefined, opts: { perChannel?: boolean; fusedRelu?: boolean } = {}): number {
-  let b = { dense: 2560, matmul: 2816, add: 1024, relu: 768, softmax: 3072, layernorm: 3584, transpose: 1536, view: 0 }[kind];
+  let b = { dense: 2560, matmul: 2816, add: 1024, relu: 768, activation: 768, softmax: 3072, layernorm: 3584, transpose: 1536, view: 0 }[kind];
   if (t && (kind === 'dense' || kind === 'matmul')) {
     if (t.casLength > 1) b += 768;
     if (t.weights === 'memtile') b += 1024;

@@ -31,6 +31,8 @@
  * - Add: L = 1 per operand; own = rho + max |c_q - c_f| for a constant operand.
  * - ReLU, Transpose, views (Reshape, Flatten, Squeeze, Unsqueeze, Slice, Split): L = 1; Concat: the largest of its
  *   operands' errors; own = rho when the kernel requantizes to a coarser scale, else 0.
+ * - Sigmoid / Tanh (table lookups, activation.ts): L = 1/4 (Sigmoid), 1 (Tanh); own = the entry's single rounding
+ *   of the exact value (srsStep of the output grid; bf16: u |y|).
  * - Softmax (int8): L = 1/2 (the Jacobian diag(p) - p p^T has max-norm 2 p_i (1 - p_i) <= 1/2); own = rho + 2^-13
  *   + (1 + n) * 2^-15 for a row of n. Proof sketch: int8 input codes differ by at most 255, so the table is never
  *   clamped and each EXP entry is 2^14 exp(-d 2^-fa) within 0.5 (EXP[0] exact); with T = sum exp and S = sum EXP,
@@ -63,6 +65,7 @@ import {
   type AieInputs, type EmuValue,
 } from './emulate.js';
 import type { AieLayer, AieRounding } from './lowered.js';
+import { ACTIVATION_LIPSCHITZ, type ActivationFn } from './activation.js';
 
 export interface AieTraceOptions {
   /**
@@ -262,10 +265,10 @@ function toF64(d: ArrayLike<number | bigint> | undefined): Float64Array | undefi
   return Float64Array.from({ length: d.length }, (_, i) => Number(d[i]));
 }
 
-/** The weight and bias tensors of a dense layer: Dense (x, W, b), or a MatMul with a constant operand and a fused bias. */
+/** The weight and bias tensors of a dense layer: Dense (x, W, b), or a MatMul with a constant operand (no bias). */
 function denseConstants(g: Graph, node: IRNode): { weights?: string; bias?: string } {
   if (node.op === 'Dense') return { weights: node.inputs[1], bias: node.inputs[2] || undefined };
-  return { weights: node.inputs.find((t) => t !== '' && g.isConstant(t)), bias: node.meta['aieBias'] as string | undefined };
+  return { weights: node.inputs.find((t) => t !== '' && g.isConstant(t)) };
 }
 
 type FeedData = { name: string; tensor: string; data: Float64Array; perSample: number[] };
@@ -605,6 +608,15 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
         }
         bound = layerNormBound(layer, node, inV[0], ins[0], (t, s) => slice(t, s, fixed), (t, s) => slice(t, s, float), err, refConst, rr);
         break;
+      case 'activation': {
+        // Sigmoid / Tanh: |f(a) - f(b)| <= L |a - b| (L = max |f'| = 1/4, 1); own = the table entry's one rounding of
+        // the exact f (half an output LSB, or the rounding mode's step; bf16: u |y|), the entries being computed
+        // in double (activation.ts).
+        const L = ACTIVATION_LIPSCHITZ[layer.attrs['fn'] as ActivationFn];
+        const own = bf ? 0 : srsStep(layer.rounding, fo);
+        bound = (s) => { const e = err(ins[0], s); return (e === 0 ? 0 : L * e) + own + bfOut(s, U_BF16) + rr; };
+        break;
+      }
       case 'relu': case 'transpose': case 'view': {
         const requant = inV.some((v) => !bf && v.frac > fo);
         const concat = node.op === 'Concat';

@@ -3,7 +3,7 @@ import type { AieOptions } from '../lowered.js';
 import { analyseGraph, applyFusions, firstLayer, firstQuantizer, planFusions, type FusionPlan } from '../quantize.js';
 import { setup, stateOf, timed } from './state.js';
 
-const EMPTY_PLAN = (): FusionPlan => ({ relu: new Map(), bias: new Map(), absorbed: new Set() });
+const EMPTY_PLAN = (): FusionPlan => ({ relu: new Map(), absorbed: new Set() });
 
 /**
  * Checks the whole graph against what the AIE kernels implement, as it will be after fusion, and refuses every

@@ -1,6 +1,7 @@
 import { FirmflowError, type FixedType, type Graph, type GraphPass } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
 import { layerNormRsqrtTable } from '../emulate.js';
+import { activationTableBytes } from '../activation.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
 import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
@@ -33,6 +34,8 @@ export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   // int LayerNorm: what the writer emits — int16 gamma and int32 beta (zeros without a bias) per column, and the
   // reciprocal square root table.
   else if (l.kernel === 'layernorm') constBytes += width * (2 + 4) + layerNormRsqrtTable().byteLength;
+  // Sigmoid / Tanh: the lookup table the writer emits (activation.ts), kept in the tile.
+  if (l.kernel === 'activation') constBytes += activationTableBytes(l);
   return { name, kind: l.kernel as VectorProblem['kind'], dtype: l.dtype.a, out: l.dtype.out, rows, width, inputs: l.inputs.length, constBytes };
 }
 

@@ -5,6 +5,8 @@
  * kernel buffers, PLIO ports and the connections. Names come only from sanitized identifiers (tensor and node ids).
  */
 import { FirmflowError, type Graph, type IRNode } from 'firmflow';
+import type { AieDevice } from '../devices.js';
+import { bf16ActivationTable, intActivationTable, type ActivationFn } from '../activation.js';
 import { layerNormBf16Constants, layerNormConstants, SOFTMAX_BF16_E0, SOFTMAX_BF16_E1, softmaxBf16Table, softmaxTables } from '../emulate.js';
 import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling, type AieTilingParameters } from '../lowered.js';
 import { writeStreamedDense, type GmioModel, type StreamedWeights } from './streamed.js';
@@ -100,6 +102,13 @@ export interface ProjectModel {
   /** GMIO inputs feeding memory-tile weight stores, and the async ports' buffers per iteration. */
   gmio: GmioModel[];
   asyncRepetitions: { port: string; count: number }[];
+}
+
+/** The device the graph was planned for (kept by aie:legalize; an inline device description has no file to reload). */
+function plannedDevice(graph: Graph): AieDevice {
+  const d = graph.meta['aieDevice'] as AieDevice | undefined;
+  if (!d) fail(undefined, `graph '${graph.name}' has no AIE device (graph.meta.aieDevice); convert it for backend AIE first`);
+  return d;
 }
 
 function fail(node: IRNode | undefined, msg: string): never {
@@ -309,7 +318,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       if (t.weights === 'memtile') {
         // Weights streamed from memory tiles (GMIO -> shared buffer -> async port): writer/streamed.ts.
         writeStreamedDense({
-          node, layer, L, t, cfg, meta, cppType: CPP_TYPE, kid, place: place1, dimensions, connections: connectionsCascade, out: streamed,
+          node, layer, L, t, cfg, meta, device: plannedDevice(graph), cppType: CPP_TYPE, kid, place: place1, dimensions, connections: connectionsCascade, out: streamed,
           readA: (ends) => addConsumer(resolve(layer.inputs[0]), node, inRoot(layer.inputs[0], ends)),
           writeC: (ends) => addProducer(out, node, layer, ends),
         });
@@ -471,6 +480,28 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
           L.instantiations.push(`void firmflow::relu<${cfg}>(adf::input_buffer<${cfg}::a_t>&, adf::output_buffer<${cfg}::out_t>&)`);
           L.summary = `relu ${outShape.join('x')}`;
           break;
+        case 'activation': {
+          // Sigmoid / Tanh: one table (activation.ts, computed here once), shared by the casNum kernels' constructors.
+          const fn = layer.attrs['fn'] as ActivationFn;
+          L.library = 'elementwise.h';
+          if (a === 'bf16') {
+            const t = bf16ActivationTable(fn);
+            cfgLines.push(...base, `static constexpr unsigned E0 = ${t.e0}, E1 = ${t.e1};`,
+              `static constexpr bool BELOW_IDENTITY = ${t.below < 0 ? 'true' : 'false'};`,
+              `static constexpr uint16 BELOW = 0x${Math.max(0, t.below).toString(16)}, SAT_POS = 0x${t.satPos.toString(16)}, SAT_NEG = 0x${t.satNeg.toString(16)};`);
+            L.arrays.push({ name: `${id}_lut`, ctype: 'uint16', values: Array.from(t.table) });
+            cls = `firmflow::LookupBf16<${cfg}>`;
+          } else {
+            if (a !== 'int8') fail(node, `a ${fn} table lookup takes int8 input codes, not ${a}`);
+            cfgLines.push(...base);
+            L.arrays.push({ name: `${id}_lut`, ctype: CPP_TYPE[layer.dtype.out], values: Array.from(intActivationTable(layer).table) });
+            cls = `firmflow::LookupInt8<${cfg}>`;
+          }
+          ctorShared = [`${id}_lut`];
+          L.instantiations.push(cls);
+          L.summary = `${fn}${a === 'bf16' ? ' (bf16)' : ''} ${outShape.join('x')} (table lookup)`;
+          break;
+        }
         case 'transpose': {
           const s = layer.shapes.inputs[0];
           L.library = 'elementwise.h';

@@ -13,7 +13,7 @@
  * written graph cannot disagree.
  */
 import { FirmflowError, type IRNode } from 'firmflow';
-import { gmioBytesPerCycle, loadDevice } from '../devices.js';
+import { gmioBytesPerCycle, type AieDevice } from '../devices.js';
 import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling } from '../lowered.js';
 import type { ConnectionModel, Endpoint, KernelModel, LayerModel, ProjectModel, SharedBufferModel } from './model.js';
 
@@ -49,6 +49,8 @@ export interface StreamedContext {
   t: AieTiling;
   cfg: string;
   meta: AieGraphMeta;
+  /** The device the graph was planned for (graph.meta.aieDevice): also an inline description, which has no file. */
+  device: AieDevice;
   cppType: Record<AieDataType | 'int32', string>;
   kid: (chain: number, pos: number) => string;
   place: (k: KernelModel, chain: number, pos: number) => void;
@@ -86,7 +88,7 @@ export function writeStreamedDense(ctx: StreamedContext): void {
   if (!Number.isInteger(R) || t.chunkN % n !== 0) fail(node, `chunkN ${t.chunkN} does not split tileN ${t.tileN} into whole microtile columns (n = ${n})`);
   const w = layer.dtype.w ?? layer.dtype.a;
   const stores = new Map(ctx.meta.sharedBuffers.filter((s) => s.kind === 'weights').map((s) => [s.name, s]));
-  const device = loadDevice(ctx.meta.deviceFile ?? ctx.meta.device);
+  const device = ctx.device;
   const bandwidthMBps = Math.round(gmioBytesPerCycle(device).channel * device.clockMHz);
   const id = node.id;
   L.config.lines.push(`static constexpr unsigned CHUNK_N = ${t.chunkN}, CHUNKS = ${R};`);

@@ -1,4 +1,5 @@
-// firmflow AIE kernel library: Add (equal shapes, a constant, a broadcast runtime operand), ReLU / requantization, Transpose of the last two axes. Row-major buffers.
+// firmflow AIE kernel library: Add (equal shapes, a constant, a broadcast runtime operand), ReLU / requantization, Sigmoid / Tanh
+// (table lookups), Transpose of the last two axes. Row-major buffers.
 #pragma once
 #include "firmflow_aie.h"
 
@@ -139,6 +140,61 @@ void relu(adf::input_buffer<typename Cfg::a_t>& in, adf::output_buffer<typename 
     for (unsigned j = 0; j < Cfg::SIZE % L; ++j) po[i + j] = v.get(j);
   }
 }
+
+// Sigmoid / Tanh of int8 codes: OUT[i] = TABLE[IN[i] + 128]. Cfg: a_t = int8, out_t, SIZE. Constructor: the 256-entry
+// table of output codes (firmflow's intActivationTable: the output quantizer's rounding, saturation and clamp of
+// f(code 2^-frac_in) 2^frac_out, computed once in TypeScript); the kernel does no arithmetic on values.
+template <typename Cfg>
+class LookupInt8 {
+  alignas(32) typename Cfg::out_t t_[256];
+
+ public:
+  LookupInt8(const typename Cfg::out_t (&table)[256]) {
+    for (unsigned i = 0; i < 256; ++i) t_[i] = table[i];
+  }
+  void run(adf::input_buffer<int8>& in, adf::output_buffer<typename Cfg::out_t>& out) {
+    const int8* __restrict pi = in.data();
+    typename Cfg::out_t* __restrict po = out.data();
+    for (unsigned i = 0; i < Cfg::SIZE; ++i)
+      chess_prepare_for_pipelining {
+        po[i] = t_[int(pi[i]) + 128];
+      }
+  }
+  static void registerKernelClass() { REGISTER_FUNCTION(LookupInt8::run); }
+};
+
+// Sigmoid / Tanh in bf16, by the input's bit pattern b (sign s, exponent field E, mantissa m): a NaN passes through;
+// E < E0 gives BELOW (or the input itself when BELOW_IDENTITY); E >= E1 gives SAT_POS / SAT_NEG; otherwise
+// TABLE[(s (E1 - E0) + E - E0) 128 + m]. Cfg: a_t = out_t = bfloat16, SIZE, E0, E1, BELOW_IDENTITY, BELOW, SAT_POS,
+// SAT_NEG. Constructor: the table of bf16 patterns (firmflow's bf16ActivationTable: bf16(f(x)) rounded once from
+// double); the three rules equal bf16(f(x)) on every bf16 input.
+template <typename Cfg>
+class LookupBf16 {
+  static constexpr unsigned N = 2 * (Cfg::E1 - Cfg::E0) * 128;
+  alignas(32) uint16 t_[N];
+
+ public:
+  LookupBf16(const uint16 (&table)[N]) {
+    for (unsigned i = 0; i < N; ++i) t_[i] = table[i];
+  }
+  void run(adf::input_buffer<bfloat16>& in, adf::output_buffer<bfloat16>& out) {
+    const bfloat16* __restrict pi = in.data();
+    bfloat16* __restrict po = out.data();
+    for (unsigned i = 0; i < Cfg::SIZE; ++i)
+      chess_prepare_for_pipelining {
+        uint16 b;
+        __builtin_memcpy(&b, static_cast<const void*>(pi + i), sizeof b);
+        const unsigned e = (unsigned(b) >> 7) & 0xffu, s = unsigned(b) >> 15;
+        uint16 r;
+        if ((b & 0x7fffu) > 0x7f80u) r = b;
+        else if (e < Cfg::E0) r = Cfg::BELOW_IDENTITY ? b : Cfg::BELOW;
+        else if (e >= Cfg::E1) r = s ? Cfg::SAT_NEG : Cfg::SAT_POS;
+        else r = t_[(s * (Cfg::E1 - Cfg::E0) + e - Cfg::E0) * 128u + (b & 0x7fu)];
+        __builtin_memcpy(static_cast<void*>(po + i), &r, sizeof r);
+      }
+  }
+  static void registerKernelClass() { REGISTER_FUNCTION(LookupBf16::run); }
+};
 
 // Transpose of the last two axes (ROWS x COLS -> COLS x ROWS), BATCH matrices; values are copied (same scale).
 template <typename Cfg>

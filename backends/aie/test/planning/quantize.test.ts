@@ -68,7 +68,7 @@ describe('refusals', () => {
     g.addTensor({ name: 'x', shape: ['N', 8], precision: fx(8, 4) });
     g.inputs = [{ name: 'x', tensor: 'x' }];
     g.addTensor({ name: 's', shape: ['N', 8] });
-    g.addNode({ name: 'my_sigmoid', op: 'Sigmoid', inputs: ['x'], outputs: ['s'] });
+    g.addNode({ name: 'my_selu', op: 'Selu', attrs: { alpha: 1.67, gamma: 1.05 }, inputs: ['x'], outputs: ['s'] });
     g.addTensor({ name: 'sc', shape: [], data: new Float32Array([0.1]) });
     g.addTensor({ name: 'q', shape: ['N', 8] });
     g.addNode({ name: 'odd_scale', op: 'Rescale', attrs: { bits: 8, signed: true, narrow: false, roundingMode: 'ROUND', axis: 1, zeroPointBeforeRounding: false }, inputs: ['s', 'sc'], outputs: ['q'] });
@@ -78,12 +78,12 @@ describe('refusals', () => {
     const e = legalizeError(g);
     expect(e.code).toBe('aie.unsupported');
     expect(e.message).toContain('cannot implement 3 nodes');
-    expect(e.message).toContain("node 'my_sigmoid' (Sigmoid): op Sigmoid is not supported");
+    expect(e.message).toContain("node 'my_selu' (Selu): op Selu is not supported");
     expect(e.message).toContain("node 'odd_scale' (Rescale): scale 0.1 is not a power of two");
     expect(e.message).toContain("node 'my_exp' (Exp)");
     expect((e.details as unknown[]).length).toBe(3);
     // Nothing was rewritten before the refusal.
-    expect(g.node('my_sigmoid').meta['aie']).toBeUndefined();
+    expect(g.node('my_selu').meta['aie']).toBeUndefined();
   });
 
   test('float weights, a missing output quantizer, int16 softmax and a leading-axis transpose', () => {
@@ -135,24 +135,34 @@ describe('refusals', () => {
 });
 
 describe('fusion and modes', () => {
-  test('MatMul with two runtime inputs takes a bias Add and a ReLU', () => {
-    const g = new Graph('mm');
-    g.addTensor({ name: 'a', shape: [2, 4, 8], precision: fx(8, 4) });
-    g.addTensor({ name: 'b', shape: [2, 8, 16], precision: fx(8, 5) });
-    g.inputs = [{ name: 'a', tensor: 'a' }, { name: 'b', tensor: 'b' }];
-    g.addTensor({ name: 'p', shape: [2, 4, 16] });
-    g.addNode({ name: 'mm', op: 'MatMul', inputs: ['a', 'b'], outputs: ['p'] });
-    g.addTensor({ name: 'bias', shape: [16], data: Float32Array.from({ length: 16 }, (_, i) => i / 8), precision: fx(16, 3) });
-    g.addTensor({ name: 'pb', shape: [2, 4, 16] });
-    g.addNode({ name: 'add_bias', op: 'Add', inputs: ['p', 'bias'], outputs: ['pb'] });
-    g.addTensor({ name: 'r', shape: [2, 4, 16], precision: fx(8, 3) });
-    g.addNode({ name: 'act', op: 'Relu', inputs: ['pb'], outputs: ['r'] });
-    g.outputs = [{ name: 'r', tensor: 'r' }];
+  test('MatMul with two runtime inputs takes a ReLU; a bias Add after it is not folded into it', () => {
+    const build = (withBias: boolean): Graph => {
+      const g = new Graph('mm');
+      g.addTensor({ name: 'a', shape: [2, 4, 8], precision: fx(8, 4) });
+      g.addTensor({ name: 'b', shape: [2, 8, 16], precision: fx(8, 5) });
+      g.inputs = [{ name: 'a', tensor: 'a' }, { name: 'b', tensor: 'b' }];
+      g.addTensor({ name: 'p', shape: [2, 4, 16] });
+      g.addNode({ name: 'mm', op: 'MatMul', inputs: ['a', 'b'], outputs: ['p'] });
+      let pre = 'p';
+      if (withBias) {
+        g.addTensor({ name: 'bias', shape: [16], data: Float32Array.from({ length: 16 }, (_, i) => i / 8), precision: fx(16, 3) });
+        g.addTensor({ name: 'pb', shape: [2, 4, 16] });
+        g.addNode({ name: 'add_bias', op: 'Add', inputs: ['p', 'bias'], outputs: ['pb'] });
+        pre = 'pb';
+      }
+      g.addTensor({ name: 'r', shape: [2, 4, 16], precision: fx(8, 3) });
+      g.addNode({ name: 'act', op: 'Relu', inputs: [pre], outputs: ['r'] });
+      g.outputs = [{ name: 'r', tensor: 'r' }];
+      return g;
+    };
+    const g = build(false);
     plan(g, {}, 'aie:legalize');
     expect(g.topoOrder().map((n) => n.name)).toEqual(['mm']);
-    const l = layer(g, 'mm');
-    expect(l).toMatchObject({ kernel: 'matmul', inputs: ['a', 'b'], outputs: ['r'], fusedRelu: true, fused: ['add_bias', 'act'], frac: { a: 4, w: 5, b: 9, out: 3 }, shift: 6, attrs: { batch: 2 } });
-    expect(Array.from(l.biasCodes!)).toEqual(Array.from({ length: 16 }, (_, i) => (i / 8) * 512));
+    expect(layer(g, 'mm')).toMatchObject({ kernel: 'matmul', inputs: ['a', 'b'], outputs: ['r'], fusedRelu: true, fused: ['act'], frac: { a: 4, w: 5, out: 3 }, shift: 6, attrs: { batch: 2 } });
+    // The MatMul kernel has no bias: the Add stays its own layer, and the unquantized product between them is refused
+    // by name (it used to fold into the MatMul as a bias that nothing applied).
+    const e = legalizeError(build(true));
+    expect(e.message).toContain("node 'mm' (MatMul): output 'p' has no quantizer");
   });
 
   test('bf16 mode keeps float weights as bf16 bit patterns', () => {
