@@ -548,18 +548,25 @@ class kernel {
 
 enum plio_type { plio_32_bits = 32, plio_64_bits = 64, plio_128_bits = 128 };
 
+namespace host {
+/** Registers a PLIO node (input or output) of the graph being built. */
+inline std::shared_ptr<plio_node> make_plio(node_kind kind, const std::string& name, plio_type width, const std::string& file) {
+  auto n = std::make_shared<plio_node>(kind);
+  n->name = name;
+  n->width_bits = unsigned(width);
+  n->file = file;
+  reg().nodes.push_back(n);
+  return n;
+}
+}  // namespace host
+
 class input_plio {
  public:
   port_list out;
   input_plio() = default;
   static input_plio create(const std::string& name, plio_type width, const std::string& file) {
-    auto n = std::make_shared<host::plio_node>(host::node_kind::input_plio);
-    n->name = name;
-    n->width_bits = unsigned(width);
-    n->file = file;
-    host::reg().nodes.push_back(n);
     input_plio p;
-    p.out = port_list(n, false);
+    p.out = port_list(host::make_plio(host::node_kind::input_plio, name, width, file), false);
     return p;
   }
   static input_plio create(plio_type width, const std::string& file) { return create(file, width, file); }
@@ -570,13 +577,8 @@ class output_plio {
   port_list in;
   output_plio() = default;
   static output_plio create(const std::string& name, plio_type width, const std::string& file) {
-    auto n = std::make_shared<host::plio_node>(host::node_kind::output_plio);
-    n->name = name;
-    n->width_bits = unsigned(width);
-    n->file = file;
-    host::reg().nodes.push_back(n);
     output_plio p;
-    p.in = port_list(n, true);
+    p.in = port_list(host::make_plio(host::node_kind::output_plio, name, width, file), true);
     return p;
   }
   static output_plio create(plio_type width, const std::string& file) { return create(file, width, file); }

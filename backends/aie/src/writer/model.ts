@@ -145,30 +145,22 @@ interface Region {
 /** Access pattern of one kernel buffer inside a row-major [batch][rows][cols] shared buffer. */
 function accessFor(l: Layout, dims: number[], boundary?: number[]): AieTilingParameters {
   const withBoundary = (t: AieTilingParameters): AieTilingParameters => (boundary && boundary.some((b, i) => b !== dims[i]) ? { ...t, padding: boundary.map((b, i) => ({ before: 0, after: dims[i] - b })) } : t);
+  // A blocked buffer: microtiles of `cols` x `rows` elements, walked along columns, then rows, then the batch.
+  const blocked = (cols: number, rows: number, tileCols: number, tileRows: number, colOff: number, rowOff: number, batch: number): AieTilingParameters => ({
+    buffer_dimension: dims,
+    tiling_dimension: [cols, rows, 1],
+    offset: [colOff, rowOff, 0],
+    tile_traversal: [{ dimension: 0, stride: cols, wrap: tileCols / cols }, { dimension: 1, stride: rows, wrap: tileRows / rows }, { dimension: 2, stride: 1, wrap: batch }],
+  });
   switch (l.kind) {
     case 'rowmajor':
       return { buffer_dimension: dims, tiling_dimension: dims, offset: dims.map(() => 0), tile_traversal: [] };
     case 'blockedA':
-      return withBoundary({
-        buffer_dimension: dims,
-        tiling_dimension: [l.k, l.m, 1],
-        offset: [l.colOff, l.rowOff, 0],
-        tile_traversal: [{ dimension: 0, stride: l.k, wrap: l.tileK / l.k }, { dimension: 1, stride: l.m, wrap: l.tileM / l.m }, { dimension: 2, stride: 1, wrap: l.batch }],
-      });
+      return withBoundary(blocked(l.k, l.m, l.tileK, l.tileM, l.colOff, l.rowOff, l.batch));
     case 'blockedB':
-      return withBoundary({
-        buffer_dimension: dims,
-        tiling_dimension: [l.n, l.k, 1],
-        offset: [l.colOff, l.rowOff, 0],
-        tile_traversal: [{ dimension: 0, stride: l.n, wrap: l.tileN / l.n }, { dimension: 1, stride: l.k, wrap: l.tileK / l.k }, { dimension: 2, stride: 1, wrap: l.batch }],
-      });
+      return withBoundary(blocked(l.n, l.k, l.tileN, l.tileK, l.colOff, l.rowOff, l.batch));
     case 'blockedC':
-      return {
-        buffer_dimension: dims,
-        tiling_dimension: [l.n, l.m, 1],
-        offset: [l.colOff, l.rowOff, 0],
-        tile_traversal: [{ dimension: 0, stride: l.n, wrap: l.tileN / l.n }, { dimension: 1, stride: l.m, wrap: l.tileM / l.m }, { dimension: 2, stride: 1, wrap: l.batch }],
-      };
+      return blocked(l.n, l.m, l.tileN, l.tileM, l.colOff, l.rowOff, l.batch);
   }
 }
 
