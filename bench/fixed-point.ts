@@ -19,7 +19,7 @@ import type { FixedType } from '../src/ir/types.js';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const DOC = join(ROOT, 'docs', 'BENCHMARKS.md');
-const HEADERS = join(ROOT, 'templates', 'vitis', 'ap_types');
+const HEADERS = join(ROOT, 'backends', 'vitis', 'templates', 'ap_types');
 const BEGIN = '<!-- bench:fixed-point:begin (written by bench/fixed-point.ts; edits inside are overwritten) -->';
 const END = '<!-- bench:fixed-point:end -->';
 

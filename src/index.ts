@@ -37,3 +37,37 @@ export type {
 } from './registry/types.js';
 
 export { jsonSafe, renderTemplate, renderTemplateTo, writeAtomically, writeBinaryFile, writeTextFile } from './writer/index.js';
+
+// Fixed-point arithmetic on exact codes (bigint raws), shared by the backends' emulators. The generic operator names
+// are exported with a `fixed` prefix.
+export type { BinaryOp, Fx } from './fixed/index.js';
+export {
+  add as fixedAdd, cast as fixedCast, compare as fixedCompare, div as fixedDiv, mul as fixedMul, neg as fixedNeg, sub as fixedSub,
+  OVERFLOW_MODES, ROUNDING_MODES, convertRaw, cppType, fixedType, formatType, fx, intType, isIntType, ldexpBig, maxRaw, minRaw,
+  negType, quantize, quantizeCode, quantizeCodes, rawFromNumber, rawToNumber, resultType, sameType, splitDouble, toNumber, typeRange,
+  unionType, validateType,
+} from './fixed/index.js';
+export { parsePrecision } from './precision/parse.js';
+export type { PrecisionSpec } from './precision/parse.js';
+
+// Shapes and the IR's op registry, for backends that lower or emulate ops.
+export { broadcastStrides, sizeOf, strides } from './ir/shape.js';
+export { getIROp, listIROps } from './ir/ops.js';
+export type { RtTensor } from './ir/ops.js';
+export { nearestIndexMap, readWindow } from './ir/defs/spatial.js';
+export { quantRange } from './ir/defs/quant.js';
+export { toFloat64 } from './onnx/tensor.js';
+
+// Estimate figures that backends' sweeps report.
+export { ESTIMATE_FIGURES, estimateFigures } from './bench/sweep.js';
+
+// Building ONNX models in code (test models, generated benchmarks) and reading/writing their bytes.
+export { ModelBuilder, attr } from './onnx/builder.js';
+export { decodeModel, encodeModel } from './onnx/proto.js';
+export { QONNX_ROUNDING_MODES, qonnxRound } from './ir/defs/quant.js';
+
+// The command line as a function (argv, io) -> exit code, for hosts and tests that drive the CLI in-process.
+export { run as runCli } from './cli/main.js';
+
+// Benchmarks: accuracy against the reference, emulation and simulation speed, estimates (what `firmflow bench` runs).
+export { bench } from './bench/run.js';

@@ -2,8 +2,7 @@
  * The Vitis / Vivado HLS backend. Both names register this one implementation; they differ only in the tool
  * flavour (tool names, pragma spellings, script and report paths) the writer and the build scripts use.
  */
-import type { Graph, IRNode } from '../../src/ir/graph.js';
-import type { Backend } from '../../src/registry/types.js';
+import type { Backend, Graph, IRNode } from 'firmflow';
 import { VITIS_OPTION_KEYS } from './config.js';
 import { WRITER_OPTION_KEYS } from './writer/testbench.js';
 import type { HlsGraphInfo, ToolFlavor } from './lowered.js';

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { FirmflowError } from '../../src/errors.js';
+import { FirmflowError } from 'firmflow';
 
 /*
  * Host simulation build: the generated firmware compiled by g++ against our ap_types into one object (the bridge

@@ -6,12 +6,7 @@
  * (precision, reuseFactor, strategy, io ...) > defaults. Everything is validated before any pass changes the graph,
  * and every problem names the key and the layer.
  */
-import { DEFAULTS } from '../../src/api.js';
-import { FirmflowError } from '../../src/errors.js';
-import type { Graph, IRNode } from '../../src/ir/graph.js';
-import { listIROps } from '../../src/ir/ops.js';
-import type { FixedType } from '../../src/ir/types.js';
-import { parsePrecision } from '../../src/precision/parse.js';
+import { DEFAULTS, FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
 
 /** Option keys the backend adds to the core's (Backend.optionKeys). */

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { PluginAPI } from '../../src/registry/types.js';
+import type { PluginAPI } from 'firmflow';
 import { VITIS_FLAVOR, VIVADO_FLAVOR, makeBackend, type ProjectExtension } from './backend.js';
 import { VITIS_FLOWS } from './passes/index.js';
 
@@ -39,7 +39,7 @@ export function registerBackends(api: PluginAPI, extensions: ProjectExtension[] 
 }
 
 export async function register(api: PluginAPI): Promise<void> {
-  // Writers (templates/vitis/project): one per flavour, registered by the writer module.
+  // Writers (backends/vitis/templates/project): one per flavour, registered by the writer module.
   const writer = await optionalModule('./writer/index.js');
   if (writer && typeof writer['registerVitisWriters'] === 'function') {
     await (writer['registerVitisWriters'] as (api: PluginAPI) => void | Promise<void>)(api);

@@ -1,4 +1,4 @@
-import { FirmflowError } from '../../src/errors.js';
+import { FirmflowError } from 'firmflow';
 
 /** Applies a batch-inclusive permutation (perm[0] === 0) to `samples` samples of per-sample shape `shape`. */
 export function permuteSamples<T extends Float32Array | Float64Array = Float64Array>(

@@ -63,9 +63,7 @@
  * io_stream adds: in_pack, out_pack, repack (1 when they differ); line-buffered convolutions and pooling also
  * lb_rows, lb_width, lb_chan (and HlsLayer.parallelization, default 1).
  */
-import type { Graph, IRNode, Tensor } from '../../src/ir/graph.js';
-import type { FixedType } from '../../src/ir/types.js';
-import { FirmflowError } from '../../src/errors.js';
+import { FirmflowError, type FixedType, type Graph, type IRNode, type Tensor } from 'firmflow';
 
 export type { FixedType };
 

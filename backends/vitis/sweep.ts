@@ -2,10 +2,7 @@
  * The design space `firmflow sweep` explores for the Vitis / Vivado backends: the default precision x the reuse
  * factor, measured by the latency and resource estimate (backends/vitis/estimate) of every point.
  */
-import { checkPrecision } from '../../src/api.js';
-import { ESTIMATE_FIGURES, estimateFigures, positiveAxisValue } from '../../src/bench/sweep.js';
-import { FirmflowError } from '../../src/errors.js';
-import type { BackendSweep, SweepAxis, SweepValue } from '../../src/registry/types.js';
+import { type BackendSweep, checkPrecision, ESTIMATE_FIGURES, estimateFigures, FirmflowError, positiveAxisValue, type SweepAxis, type SweepValue } from 'firmflow';
 
 function precisionValue(text: string): SweepValue {
   const why = checkPrecision(text);

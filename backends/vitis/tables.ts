@@ -3,10 +3,7 @@
  * and the emulator reads the same codes, so C simulation and emulation agree bit for bit
  * (docs/design/vitis-backend.md, "Table activations", "Softmax", "LayerNormalization").
  */
-import { FirmflowError } from '../../src/errors.js';
-import { quantizeCodes } from '../../src/fixed/quantize.js';
-import { fracBits, maxRaw } from '../../src/fixed/types.js';
-import type { FixedType } from '../../src/ir/types.js';
+import { FirmflowError, type FixedType, fracBits, maxRaw, quantizeCodes } from 'firmflow';
 import type { HlsTable } from './lowered.js';
 
 export const DEFAULT_TABLE_SIZE = 1024;

@@ -4,7 +4,7 @@ import { fracBits, maxRaw, minRaw, negType, resultType } from './types.js';
 /**
  * Exact fixed-point numerics with ap_fixed semantics. A value is its integer code `raw` (value = raw * 2^-F,
  * F = W - I) and its type. Codes are BigInt so any width is exact; the bulk helpers in quantize.ts use doubles
- * where 53 bits are enough. The conversion rule here and fx_convert in templates/vitis/ap_types/ap_common.h are
+ * where 53 bits are enough. The conversion rule here and fx_convert in backends/vitis/templates/ap_types/ap_common.h are
  * the same algorithm; the differential test keeps them so.
  */
 export interface Fx {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FixedType } from '../../src/ir/types.js';
 import { cppType, isIntType } from '../../src/fixed/types.js';
 
-export const AP_TYPES_DIR = resolve(fileURLToPath(import.meta.url), '../../../templates/vitis/ap_types');
+export const AP_TYPES_DIR = resolve(fileURLToPath(import.meta.url), '../../../backends/vitis/templates/ap_types');
 
 export function haveGxx(): boolean {
   try {

@@ -5,7 +5,7 @@ import { Driver, haveGxx } from './cpp-driver.js';
 import { mulberry32 } from '../../src/util/random.js';
 
 /*
- * Differential test: the g++-compiled host headers (templates/vitis/ap_types) against the TypeScript library,
+ * Differential test: the g++-compiled host headers (backends/vitis/templates/ap_types) against the TypeScript library,
  * bit for bit. Every exhaustive case set is enumerated the same way on both sides; codes are compared as
  * unsigned W-bit patterns.
  */

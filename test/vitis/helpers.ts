@@ -5,9 +5,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convert, type ConvertOptions, type Project } from '../../src/api.js';
-import { resetPlugins, usePlugin } from '../../src/registry/plugins.js';
-import { findBackend } from '../../src/registry/registry.js';
+import { convert, type ConvertOptions, findBackend, type Project, resetPlugins, usePlugin } from 'firmflow';
 import { meta, register as registerFull, registerBackends } from '../../backends/vitis/index.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -43,8 +41,8 @@ export async function lower(model: string | Uint8Array, options: Partial<Convert
 // with g++ once per source version; every test file (and process) reuses the folder and its cached build.
 
 
-// The repository root, from the writer's own lookup of templates/vitis.
-const REPO = join(templatesDir(), '..', '..');
+// The repository root, from the writer's own lookup of backends/vitis/templates.
+const REPO = join(templatesDir(), '..', '..', '..');
 
 /** Registers the whole plugin from source: flows, writers, host simulation and emulator extensions. */
 export async function useVitisFull(): Promise<void> {
@@ -69,7 +67,7 @@ function hashSources(): string {
       else { h.update(p); h.update(readFileSync(p)); }
     }
   };
-  for (const d of ['templates/vitis', 'backends/vitis', 'src/fixed', 'src/precision', 'passes']) walk(join(REPO, d));
+  for (const d of ['backends/vitis', 'src/fixed', 'src/precision', 'passes']) walk(join(REPO, d));
   sourcesHash = h.digest('hex').slice(0, 16);
   return sourcesHash;
 }

@@ -1,5 +1,5 @@
 /* Small ONNX models built in the tests of the Vitis backend. */
-import { ModelBuilder } from '../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 
 /** Deterministic numbers in [-scale, scale) (mulberry32). */
 export function numbers(n: number, seed: number, scale = 1): number[] {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convert, interpret, loadModel, runFlows } from 'firmflow';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
 import { traceGraph } from '../src/trace.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { convert, ensureSharedFlows, loadModel, runFlows, type Graph } from 'firmflow';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import { bf16Round, emulateGraph, layerNormBf16Constants, layerNormRowBf16, type EmuValue } from '../src/emulate.js';
 import type { AieGraphMeta, AieLayer } from '../src/lowered.js';

@@ -13,7 +13,7 @@ import { loadDevice } from '../src/devices.js';
 import type { AieGraphMeta, AieLayer } from '../src/lowered.js';
 import { buildProjectModel } from '../src/writer/model.js';
 import { reportOf } from '../src/report.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 import { hasCxx, scratchDir } from './harness.js';
 import { QdqModelBuilder } from './qdq-builder.js';
 import { lcg } from './random.js';

@@ -12,8 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convert, interpret, loadModel, runFlows, type Graph } from 'firmflow';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
-import { decodeModel, encodeModel } from '../../../src/onnx/proto.js';
+import { decodeModel, encodeModel, ModelBuilder } from 'firmflow';
 import { compileHost, emulateGraph, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
 

@@ -5,7 +5,7 @@
  * Names follow the order of calls (initializers s0, z0, q0 ...; nodes MatMul_4 ...): tests that name tensors or
  * nodes of a model depend on that order, so a model must make its calls in the same order to stay the same model.
  */
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 import { lcg } from './random.js';
 
 /** The tensors of a Dense layer, named `${name}_${part}` unless `DenseOptions.names` says otherwise. */

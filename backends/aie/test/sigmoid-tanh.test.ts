@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { convert, Graph, isFirmflowError, loadModel, ensureSharedFlows, runFlows, type FirmflowError } from 'firmflow';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 import {
   activationValue, bf16ActivationExact, bf16ActivationLookup, bf16ActivationTable, bf16RoundExact, intActivationTable, type ActivationFn,
 } from '../src/activation.js';

@@ -1,4 +1,4 @@
-import { convertRaw, fracBits, type FixedType } from '../../../src/fixed/index.js';
+import { convertRaw, type FixedType, fracBits } from 'firmflow';
 
 /*
  * Bulk conversion of integer codes from one fixed-point scale to a type: the ap_fixed assignment rule of

@@ -1,4 +1,4 @@
-import { add as fxAdd, cast as fxCast, convertRaw, div as fxDiv, fracBits, rawFromNumber, sub as fxSub, type FixedType, type Fx } from '../../../src/fixed/index.js';
+import { fixedAdd as fxAdd, fixedCast as fxCast, convertRaw, fixedDiv as fxDiv, type FixedType, fracBits, type Fx, rawFromNumber, fixedSub as fxSub } from 'firmflow';
 import { makeConverter, maxAbsCode, overflowsBig, type CodeConverter } from './convert.js';
 import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 import { broadcastMap } from './movement.js';

@@ -1,6 +1,4 @@
-import { FirmflowError } from '../../../src/errors.js';
-import { fracBits, quantizeCodes, type FixedType } from '../../../src/fixed/index.js';
-import type { Graph, IRNode } from '../../../src/ir/graph.js';
+import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes } from 'firmflow';
 import { graphInfo, hlsOf, sampleShape, type HlsPortLayout } from '../lowered.js';
 import { buildBinary, buildBipolar, buildPRelu, buildScaleShift, buildUnary } from './elementwise.js';
 import { buildContext, product, typeOf, type BuildContext, type EmuKernel } from './kernel.js';

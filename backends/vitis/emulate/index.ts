@@ -2,7 +2,7 @@
  * Bit-accurate TypeScript emulation of the Vitis/Vivado kernels on a lowered graph: emulate() for outputs,
  * trace() for the per-layer comparison with the float model, attachEmulation() for project.emulate/trace.
  */
-import type { Graph } from '../../../src/ir/graph.js';
+import type { Graph } from 'firmflow';
 import { emulate, type EmulateOptions, type EmuInputs, type EmuOutput } from './emulator.js';
 import { formatTrace, trace, type TraceOptions, type TraceReport } from './trace.js';
 

@@ -1,6 +1,4 @@
-import { FirmflowError } from '../../../src/errors.js';
-import { fracBits, quantizeCodes, type FixedType } from '../../../src/fixed/index.js';
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
+import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, type Tensor } from 'firmflow';
 import type { HlsLayer } from '../lowered.js';
 import { sampleShape } from '../lowered.js';
 

@@ -1,4 +1,4 @@
-import { readWindow } from '../../../src/ir/defs/spatial.js';
+import { readWindow } from 'firmflow';
 import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 import { MacEngine } from './mac.js';
 

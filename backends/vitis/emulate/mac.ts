@@ -1,4 +1,4 @@
-import { convertRaw, fracBits, type FixedType } from '../../../src/fixed/index.js';
+import { convertRaw, type FixedType, fracBits } from 'firmflow';
 import { makeConverter, maxAbsCode, overflowsBig, type CodeConverter } from './convert.js';
 
 /*

@@ -1,6 +1,4 @@
-import { rawFromNumber, sameType, fracBits, type FixedType } from '../../../src/fixed/index.js';
-import { nearestIndexMap } from '../../../src/ir/defs/spatial.js';
-import { broadcastStrides, strides } from '../../../src/ir/shape.js';
+import { broadcastStrides, type FixedType, fracBits, nearestIndexMap, rawFromNumber, sameType, strides } from 'firmflow';
 import { makeConverter, typeLimits } from './convert.js';
 import { product, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 

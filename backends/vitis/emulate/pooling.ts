@@ -1,10 +1,9 @@
-import { convertRaw, fracBits, quantizeCodes, type FixedType } from '../../../src/fixed/index.js';
-import { readWindow } from '../../../src/ir/defs/spatial.js';
+import { convertRaw, type FixedType, fracBits, quantizeCodes, readWindow } from 'firmflow';
 import { makeConverter, overflowsBig, typeLimits } from './convert.js';
 import { role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 
 /*
- * Pooling on channels-last data (templates/vitis/nnet/nnet_pooling.h). Max: the largest tap inside the input,
+ * Pooling on channels-last data (backends/vitis/templates/nnet/nnet_pooling.h). Max: the largest tap inside the input,
  * converted to the result. Average: acc = accum(sum of the taps inside the input, one accum conversion per add),
  * y = result(acc * inv_count[n]) with inv_count[n] = scale(1 / n), n the taps inside the input (or the whole
  * window with countIncludePad). Global pooling is the same over all pixels of a channel.

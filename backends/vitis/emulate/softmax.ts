@@ -1,4 +1,4 @@
-import { fracBits, rawFromNumber } from '../../../src/fixed/index.js';
+import { fracBits, rawFromNumber } from 'firmflow';
 import { softmaxExpSplit } from '../tables.js';
 import { convertOne, maxAbsCode, productConverter } from './convert.js';
 import { product, unsupported, type BuildContext, type EmuKernel } from './kernel.js';

@@ -1,4 +1,4 @@
-import { convertRaw, fracBits, rawFromNumber, type FixedType } from '../../../src/fixed/index.js';
+import { convertRaw, type FixedType, fracBits, rawFromNumber } from 'firmflow';
 import { overflowsBig } from './convert.js';
 import { constCodes, constType, numParam, product, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 import { tableReader } from './tables.js';
@@ -12,7 +12,7 @@ export { buildSoftsign } from './elementwise.js';
 const INV_N_TYPE: FixedType = { signed: false, width: 32, integer: 1, rounding: 'RND_CONV', overflow: 'SAT' };
 
 /**
- * LayerNormalization over the last axis (templates/vitis/nnet/nnet_layernorm.h), in BigInt because the squared
+ * LayerNormalization over the last axis (backends/vitis/templates/nnet/nnet_layernorm.h), in BigInt because the squared
  * deviations are twice as wide as the data:
  *   sum = accum(sum_i x_i) (one conversion per add); mean = accum(sum * inv_n);
  *   sq = accum(sum_i (x_i - mean)^2) (one conversion per add); var = accum(sq * inv_n);

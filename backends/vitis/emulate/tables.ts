@@ -1,4 +1,4 @@
-import { fracBits, type FixedType } from '../../../src/fixed/index.js';
+import { type FixedType, fracBits } from 'firmflow';
 import type { HlsTable } from '../lowered.js';
 
 /**

@@ -1,12 +1,5 @@
-import type { TraceLayerSummary, TraceReportLike } from '../../../src/bench/backend-trace.js';
-import { FirmflowError } from '../../../src/errors.js';
-import { formatType, fracBits, quantizeArray, typeRange, type FixedType } from '../../../src/fixed/index.js';
+import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, type IRNode, quantizeArray, type RtTensor, type Tensor, toFloat64, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
-import { interpret } from '../../../src/interp/interpreter.js';
-import { ensureBuiltinIROps } from '../../../src/ir/defs/index.js';
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
-import type { RtTensor } from '../../../src/ir/ops.js';
-import { toFloat64 } from '../../../src/onnx/tensor.js';
 import { hlsOf, type HlsLayer } from '../lowered.js';
 import { emulatorFor, type EmuInputs } from './emulator.js';
 import { product } from './kernel.js';

@@ -3,8 +3,7 @@
  * the fraction used of the chosen part. `estimate(graph, options)` is the entry point; `project.estimate()` (a
  * converted project) and the reopened project's estimate() call it with the project's part and clock.
  */
-import { FirmflowError } from '../../../src/errors.js';
-import type { Graph } from '../../../src/ir/graph.js';
+import { FirmflowError, type Graph } from 'firmflow';
 import { readLoweredGraph, sampleShape, type LoweredGraph } from '../lowered.js';
 import { estimateLayer } from './layers.js';
 import { add, COEF, fifo, MODEL_VERSION, round, zero } from './model.js';

@@ -1,9 +1,9 @@
 /*
  * Per-layer estimates: latency, initiation interval and resources of one call of a kernel of the lowered graph,
- * following the kernel library's loop structure (templates/vitis/nnet) and the cost primitives of model.ts.
+ * following the kernel library's loop structure (backends/vitis/templates/nnet) and the cost primitives of model.ts.
  * docs/fpga-estimates.md describes the model.
  */
-import type { FixedType } from '../../../src/ir/types.js';
+import type { FixedType } from 'firmflow';
 import { codesOf, type LoweredLayer } from '../lowered.js';
 import { add, addDelay, chainCycles, COEF, csdDigits, dspsPerMultiplier, memory, round, significantBits, zero, type Step } from './model.js';
 import type { FpgaPart, LayerEstimate, MultiplierEstimate, Resources } from './types.js';

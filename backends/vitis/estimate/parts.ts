@@ -1,6 +1,6 @@
 /* The part table (backends/vitis/parts.json) and the lookup of a part number in it. */
 import { readFileSync } from 'node:fs';
-import { FirmflowError } from '../../../src/errors.js';
+import { FirmflowError } from 'firmflow';
 import type { FpgaPart } from './types.js';
 
 let cache: FpgaPart[] | undefined;

@@ -1,10 +1,6 @@
-import { FirmflowError } from '../../../src/errors.js';
-import { formatType, fracBits, typeRange } from '../../../src/fixed/types.js';
+import { FirmflowError, formatType, fracBits, type Graph, type GraphPass, interpret, type IRNode, type Tensor, typeRange } from 'firmflow';
 import { readFileSync } from 'node:fs';
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
-import { interpret } from '../../../src/interp/interpreter.js';
 import { permuteSamples } from '../emulate/emulator.js';
-import type { GraphPass } from '../../../src/pipeline/pass.js';
 import { hlsConfig } from '../config.js';
 import { sampleShape, type HlsLayer, type HlsPortLayout } from '../lowered.js';
 import { UNSUPPORTED_KEY, describe, hls, prod, shapeOf, warn } from './common.js';

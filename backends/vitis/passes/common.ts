@@ -1,6 +1,5 @@
 /* Helpers shared by the lowering passes. */
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
-import type { Dim } from '../../../src/ir/types.js';
+import type { Dim, Graph, IRNode, Tensor } from 'firmflow';
 import type { LayerConfig } from '../config.js';
 import type { HlsGraphInfo, HlsLayer } from '../lowered.js';
 

@@ -1,5 +1,4 @@
-import { formatType } from '../../../src/fixed/types.js';
-import type { GraphPass } from '../../../src/pipeline/pass.js';
+import { formatType, type GraphPass } from 'firmflow';
 import { hlsConfig } from '../config.js';
 import type { HlsGraphInfo, HlsPortLayout } from '../lowered.js';
 import { CONFIG_KEY, perSample } from './common.js';

@@ -1,4 +1,4 @@
-import type { Flow, Pass } from '../../../src/pipeline/pass.js';
+import type { Flow, Pass } from 'firmflow';
 import { checkKernels, checkLimits, checkOverflow } from './check.js';
 import { configure } from './configure.js';
 import { selectKernels } from './kernels.js';

@@ -1,6 +1,4 @@
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
-import { nearestIndexMap } from '../../../src/ir/defs/spatial.js';
-import type { GraphPass } from '../../../src/pipeline/pass.js';
+import { type Graph, type GraphPass, type IRNode, nearestIndexMap, type Tensor } from 'firmflow';
 import type { HlsIO, HlsLayer, HlsStrategy } from '../lowered.js';
 import type { LayerConfig } from '../config.js';
 import { CONFIG_KEY, UNSUPPORTED_KEY, perSample, prod } from './common.js';

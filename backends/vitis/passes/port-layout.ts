@@ -1,4 +1,4 @@
-import type { GraphPass } from '../../../src/pipeline/pass.js';
+import type { GraphPass } from 'firmflow';
 import type { HlsPortLayout } from '../lowered.js';
 
 const TO_LAST: Record<number, number[]> = { 3: [0, 2, 1], 4: [0, 2, 3, 1] };

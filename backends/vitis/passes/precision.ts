@@ -1,11 +1,4 @@
-import { FirmflowError } from '../../../src/errors.js';
-import { rawFromNumber } from '../../../src/fixed/fixed.js';
-import { quantizeCodes } from '../../../src/fixed/quantize.js';
-import { formatType, fracBits, resultType, sameType, unionType } from '../../../src/fixed/types.js';
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
-import type { FixedType } from '../../../src/ir/types.js';
-import type { GraphPass } from '../../../src/pipeline/pass.js';
-import { quantRange } from '../../../src/ir/defs/quant.js';
+import { FirmflowError, type FixedType, formatType, fracBits, type Graph, type GraphPass, type IRNode, quantizeCodes, quantRange, rawFromNumber, resultType, sameType, type Tensor, unionType } from 'firmflow';
 import { hlsConfig, type PrecisionSetting, type Role } from '../config.js';
 import type { HlsLayer } from '../lowered.js';
 import { describe, hls, info, layerConfig, shapeOf, warn } from './common.js';

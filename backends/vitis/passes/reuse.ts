@@ -1,5 +1,4 @@
-import { FirmflowError } from '../../../src/errors.js';
-import type { GraphPass } from '../../../src/pipeline/pass.js';
+import { FirmflowError, type GraphPass } from 'firmflow';
 import { hlsConfig } from '../config.js';
 import { describe, hls, layerConfig, warn } from './common.js';
 

@@ -1,5 +1,4 @@
-import type { IRNode } from '../../../src/ir/graph.js';
-import type { GraphPass } from '../../../src/pipeline/pass.js';
+import type { GraphPass, IRNode } from 'firmflow';
 import { hlsConfig } from '../config.js';
 import type { HlsLayer, HlsStreamInfo } from '../lowered.js';
 import { hls, prod, shapeOf } from './common.js';

@@ -1,11 +1,9 @@
-import type { GraphPass } from '../../../src/pipeline/pass.js';
+import { type FixedType, fracBits, type GraphPass } from 'firmflow';
 import type { PrecisionSetting } from '../config.js';
-import type { FixedType } from '../../../src/ir/types.js';
 import {
   DEFAULT_INV_STD_RANGE, DEFAULT_INV_STD_TYPE, DEFAULT_SOFTMAX_TABLE_TYPE, DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE,
   DEFAULT_EXP_RANGE, activationTable, expSumType, invStdTable, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable,
 } from '../tables.js';
-import { fracBits } from '../../../src/fixed/types.js';
 import { describe, hls, layerConfig } from './common.js';
 
 const TABLE_OPS = new Set(['Sigmoid', 'Tanh', 'Softplus', 'Elu', 'Selu']);

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FirmflowError } from '../../../src/errors.js';
+import { FirmflowError } from 'firmflow';
 import type { CsynthReport, ReportLatency, ReportModule, Resources } from '../estimate/types.js';
 import { children, find, parseXml, textOf, type XmlElement } from './xml.js';
 

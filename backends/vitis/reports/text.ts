@@ -5,7 +5,7 @@
  * are found by their header names, never by position.
  */
 import { readFileSync } from 'node:fs';
-import { FirmflowError } from '../../../src/errors.js';
+import { FirmflowError } from 'firmflow';
 import type { CosimReport, Resources, UtilizationReport } from '../estimate/types.js';
 import { reportNumber } from './csynth.js';
 

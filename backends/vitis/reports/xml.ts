@@ -2,7 +2,7 @@
  * A small XML reader for the vendor's report files (csynth XML): elements, attributes, text, comments, CDATA,
  * processing instructions and the DOCTYPE. Enough for machine-written reports; errors name the file and line.
  */
-import { FirmflowError } from '../../../src/errors.js';
+import { FirmflowError } from 'firmflow';
 
 export interface XmlElement {
   name: string;

@@ -1,25 +1,21 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatType } from '../../../src/fixed/index.js';
-import type { Graph } from '../../../src/ir/graph.js';
-import type { PluginAPI, WriteContext } from '../../../src/registry/types.js';
+import { formatType, type Graph, jsonSafe, type PluginAPI, type WriteContext } from 'firmflow';
 import { HOST_CXXFLAGS, libName } from '../compile.js';
 import { buildProjectModel, type ProjectModel } from './model.js';
 import { encodeWeights, weightHeader } from './weights.js';
 import { serializeGraph } from './serialize.js';
 import { testbenchFiles, type TestbenchFiles } from './testbench.js';
-import { jsonSafe } from '../../../src/writer/json.js';
 
-/** The repository's templates/vitis folder (from src or from dist). */
+/** This backend's templates folder, backends/vitis/templates (from the sources, or from dist/ beside them). */
 export function templatesDir(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    const t = join(d, 'templates', 'vitis');
-    if (existsSync(join(t, 'nnet'))) return t;
+    for (const t of [join(d, 'templates'), join(d, 'backends', 'vitis', 'templates')]) if (existsSync(join(t, 'nnet'))) return t;
     d = dirname(d);
   }
-  throw new Error('templates/vitis not found next to the firmflow installation');
+  throw new Error('backends/vitis/templates not found next to the firmflow installation');
 }
 
 export type Flavor = 'Vitis' | 'Vivado';

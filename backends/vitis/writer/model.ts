@@ -1,12 +1,10 @@
-import { FirmflowError } from '../../../src/errors.js';
-import { fracBits, quantizeCodes, type FixedType } from '../../../src/fixed/index.js';
-import type { Graph, IRNode, Tensor } from '../../../src/ir/graph.js';
+import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, type Tensor } from 'firmflow';
 import { codesOf, precisionOf, readLoweredGraph, sampleShape, type HlsLayer, type HlsStreamInfo, type HlsTable, type LoweredGraph, type LoweredLayer } from '../lowered.js';
 import { actName, beatName, configName, constName, fixedCpp, nodeConstName, nodeTypeName, typeName } from './names.js';
 
 /*
  * Builds everything the templates print from a lowered graph: type definitions, constant arrays, one config struct
- * and one kernel call per layer, and the top function's ports. Kernel arithmetic lives in templates/vitis/nnet; this
+ * and one kernel call per layer, and the top function's ports. Kernel arithmetic lives in backends/vitis/templates/nnet; this
  * file only chooses the kernel and fills its config from the IR (shapes, attributes) and the lowering's annotations.
  */
 

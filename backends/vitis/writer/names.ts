@@ -1,5 +1,4 @@
-import type { IRNode, Tensor } from '../../../src/ir/graph.js';
-import { cppType, type FixedType } from '../../../src/fixed/index.js';
+import { cppType, type FixedType, type IRNode, type Tensor } from 'firmflow';
 
 /*
  * C++ names of the generated project. Every name is a fixed prefix plus a sanitized, unique IR id (tensor.id,

@@ -1,6 +1,4 @@
-import { FirmflowError } from '../../../src/errors.js';
-import { Graph } from '../../../src/ir/graph.js';
-import type { Attrs, DType, FixedType } from '../../../src/ir/types.js';
+import { type Attrs, type DType, FirmflowError, type FixedType, Graph } from 'firmflow';
 import type { HlsLayer, HlsTable } from '../lowered.js';
 import { constName } from './names.js';
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FirmflowError } from '../../../src/errors.js';
-import type { Graph } from '../../../src/ir/graph.js';
+import { FirmflowError, type Graph } from 'firmflow';
 import type { Port } from './model.js';
 
 /*

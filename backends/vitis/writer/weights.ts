@@ -1,4 +1,4 @@
-import type { FixedType } from '../../../src/fixed/index.js';
+import type { FixedType } from 'firmflow';
 import type { ConstArray } from './model.js';
 import { codeCpp } from './names.js';
 

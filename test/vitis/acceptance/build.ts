@@ -8,14 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as plugin from '../../../backends/vitis/index.js';
-import { convert, type ConvertOptions, type Project } from '../../../src/api.js';
-import type { Graph } from '../../../src/ir/graph.js';
-import { interpret } from '../../../src/interp/interpreter.js';
-import { loadModel } from '../../../src/onnx/frontend.js';
-import { runFlows } from '../../../src/pipeline/driver.js';
-import { resetPlugins, usePlugin } from '../../../src/registry/plugins.js';
-import { findBackend } from '../../../src/registry/registry.js';
-import { ensureSharedFlows } from '../../../src/registry/shared.js';
+import { convert, type ConvertOptions, ensureSharedFlows, findBackend, type Graph, interpret, loadModel, type Project, resetPlugins, runFlows, usePlugin } from 'firmflow';
 
 export interface Outputs { [name: string]: { shape: number[]; data: Float64Array } }
 export type VitisProject = Project & {

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { roundCodes } from '../../../backends/vitis/emulate/special.js';
 import { hlsOf } from '../../../backends/vitis/lowered.js';
-import { qonnxRound, QONNX_ROUNDING_MODES } from '../../../src/ir/defs/quant.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder, QONNX_ROUNDING_MODES, qonnxRound } from 'firmflow';
 import { built, converted, floatModel, gaussian } from './build.js';
 
 /*

@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { unet } from '../../../bench/vitis-models.js';
-import { convert } from '../../../src/api.js';
-import { isFirmflowError } from '../../../src/errors.js';
+import { convert, isFirmflowError } from 'firmflow';
 import { built, gaussian, useFullVitis } from './build.js';
 
 /*

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isFirmflowError } from '../../../src/errors.js';
+import { isFirmflowError } from 'firmflow';
 import { hlsOf, graphInfo, readLoweredGraph } from '../../../backends/vitis/lowered.js';
 import { parsePrecisionString } from '../../../backends/vitis/config.js';
 import { lower } from '../helpers.js';

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../../src/interp/interpreter.js';
-import { loadModel } from '../../../src/onnx/frontend.js';
+import { interpret, loadModel } from 'firmflow';
 import { buildProject } from '../helpers.js';
 import { numbers } from '../models.js';
 import { elementwiseZoo } from './models.js';

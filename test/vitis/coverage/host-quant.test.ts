@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { templatesDir } from '../../../backends/vitis/writer/index.js';
 
 /*
- * The host fast paths (templates/vitis/nnet/nnet_host.h) convert an accumulator code to the result type with their
+ * The host fast paths (backends/vitis/templates/nnet/nnet_host.h) convert an accumulator code to the result type with their
  * own integer rounding and overflow code. It must equal the ap_fixed conversion for every quantization mode and
  * every overflow mode it accepts, signed and unsigned, dropping or adding fractional bits: a C++ program compares
  * both on edge and random codes (one small g++ build).

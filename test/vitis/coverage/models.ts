@@ -1,5 +1,5 @@
 /* Models of the kernel coverage tests: many kernels in one model, so one g++ build covers them all. */
-import { attr, ModelBuilder } from '../../../src/onnx/builder.js';
+import { attr, ModelBuilder } from 'firmflow';
 import { numbers } from '../models.js';
 
 const f = attr.float;

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
+import { runCli as run } from 'firmflow';
 import { buildProject } from '../helpers.js';
 import { mlp, numbers } from '../models.js';
 

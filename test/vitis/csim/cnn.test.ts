@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../../src/interp/interpreter.js';
-import { loadModel } from '../../../src/onnx/frontend.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { interpret, loadModel, ModelBuilder } from 'firmflow';
 import { buildProject } from '../helpers.js';
 import { numbers } from '../models.js';
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpret } from '../../../src/interp/interpreter.js';
-import { loadModel } from '../../../src/onnx/frontend.js';
+import { interpret, loadModel } from 'firmflow';
 import { HAVE_SHARED, SHARED_MODELS, manifest, readCase } from '../../helpers/shared-models.js';
 import { buildProject } from '../helpers.js';
 import { mlp, numbers } from '../models.js';

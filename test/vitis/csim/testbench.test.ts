@@ -3,10 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../../src/cli/main.js';
-import { convert } from '../../../src/api.js';
-import { isFirmflowError } from '../../../src/errors.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { convert, isFirmflowError, ModelBuilder, runCli as run } from 'firmflow';
 import { useVitisFull } from '../helpers.js';
 import { numbers } from '../models.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeConverter } from '../../../backends/vitis/emulate/convert.js';
-import { convertRaw, OVERFLOW_MODES, ROUNDING_MODES, type FixedType } from '../../../src/fixed/index.js';
+import { convertRaw, type FixedType, OVERFLOW_MODES, ROUNDING_MODES } from 'firmflow';
 
 /** Deterministic codes around every interesting boundary: ties, range edges, far out of range, zero. */
 function sampleCodes(n: number, seed: number, span: number): number[] {

@@ -3,9 +3,7 @@ import { emulate, emulatorFor } from '../../../backends/vitis/emulate/index.js';
 import type { MacEngine } from '../../../backends/vitis/emulate/mac.js';
 import { hlsOf, type HlsTable } from '../../../backends/vitis/lowered.js';
 import { tableIndex } from '../../../backends/vitis/tables.js';
-import { add, cast, fracBits, mul, rawFromNumber, type FixedType, type Fx } from '../../../src/fixed/index.js';
-import type { Graph } from '../../../src/ir/graph.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { fixedAdd as add, fixedCast as cast, type FixedType, fracBits, type Fx, type Graph, ModelBuilder, fixedMul as mul, rawFromNumber } from 'firmflow';
 import { lower } from '../helpers.js';
 
 /*

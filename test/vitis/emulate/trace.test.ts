@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatTrace, trace } from '../../../backends/vitis/emulate/index.js';
 import { mlp, uniform } from '../../../bench/vitis-models.js';
-import { ensureSharedFlows } from '../../../src/registry/shared.js';
-import { loadModel } from '../../../src/onnx/frontend.js';
-import { runFlows } from '../../../src/pipeline/driver.js';
+import { ensureSharedFlows, loadModel, runFlows } from 'firmflow';
 import { lower } from '../helpers.js';
 
 /*

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { estimate, findPart, listParts } from '../../../backends/vitis/estimate/index.js';
 import { csdDigits, dspsPerMultiplier, significantBits } from '../../../backends/vitis/estimate/model.js';
-import { ModelBuilder } from '../../../src/onnx/builder.js';
+import { ModelBuilder } from 'firmflow';
 import { lower } from '../helpers.js';
 
 /* The FPGA estimate (docs/fpga-estimates.md): exact values of the model on a small layer, trends over reuse factors. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { estimate } from '../../../backends/vitis/estimate/index.js';
-import { convert } from '../../../src/api.js';
+import { convert } from 'firmflow';
 import { useVitisFull } from '../helpers.js';
 
 /* project.estimate() on a converted project (the whole plugin registered, as discovery loads it). */

@@ -1,8 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { quantizeCodes } from '../../../src/fixed/quantize.js';
-import { fracBits, typeRange } from '../../../src/fixed/types.js';
-import type { Graph } from '../../../src/ir/graph.js';
+import { fracBits, type Graph, quantizeCodes, typeRange } from 'firmflow';
 import { codesOf, graphInfo, readLoweredGraph, type HlsStreamInfo } from '../../../backends/vitis/lowered.js';
 import { HAVE_SHARED, manifest, readCase } from '../../helpers/shared-models.js';
 import { lower } from '../helpers.js';

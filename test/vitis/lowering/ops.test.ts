@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelBuilder, attr } from '../../../src/onnx/builder.js';
+import { attr, ModelBuilder } from 'firmflow';
 import { readLoweredGraph, type HlsLayer, type HlsTable } from '../../../backends/vitis/lowered.js';
 import { SUPPORTED_OPS } from '../../../backends/vitis/passes/kernels.js';
 import { lower } from '../helpers.js';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isFirmflowError } from '../../../src/errors.js';
+import { isFirmflowError } from 'firmflow';
 import { hlsOf } from '../../../backends/vitis/lowered.js';
 import { isValidReuseFactor, nearestReuseFactor, nearestReuseFactors, validReuseFactors } from '../../../backends/vitis/passes/reuse.js';
 import { lower } from '../helpers.js';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isFirmflowError } from '../../../src/errors.js';
+import { isFirmflowError } from 'firmflow';
 import { hlsOf } from '../../../backends/vitis/lowered.js';
 import {
   activationTable, expSumType, invStdTable, makeTable, softmaxExpIndex, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable, tableIndex,

@@ -2,8 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert } from '../../../src/api.js';
-import { run } from '../../../src/cli/main.js';
+import { convert, runCli as run } from 'firmflow';
 import { useVitisFull } from '../helpers.js';
 
 /* `firmflow report <dir>` on a converted project, with vendor reports copied into the paths the tools write. */
