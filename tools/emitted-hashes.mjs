@@ -42,12 +42,20 @@ function listFiles(dir) {
   return out;
 }
 
+/** The file's bytes with the checkout's absolute path replaced by a placeholder. */
+function masked(bytes) {
+  const text = bytes.toString('latin1');
+  return text.includes(repo) ? Buffer.from(text.split(repo).join('<repo>'), 'latin1') : bytes;
+}
+
 async function hashAll() {
   const result = {};
   const scratch = mkdtempSync(join(tmpdir(), 'ff-hash-'));
   try {
     for (const model of models()) {
-      const name = relative(join(repo, '..'), model);
+      // Keys and hashes do not depend on where the checkout is: the shared folder is named as such, and the checkout's
+      // absolute path inside a file (AIE's firmflow.json names its device file) is masked before hashing.
+      const name = model.startsWith(repo) ? relative(repo, model) : `shared/models/${relative(join(repo, '../shared/models'), model)}`;
       for (const [backend, variants] of Object.entries(VARIANTS)) {
         for (const [vname, opts] of Object.entries(variants)) {
           const key = `${name} ${backend} ${vname}`;
@@ -56,7 +64,7 @@ async function hashAll() {
             const p = await convert(model, { backend, projectName: 'proj', ...opts });
             await p.write(out);
             const files = {};
-            for (const f of listFiles(out)) files[relative(out, f)] = createHash('sha256').update(readFileSync(f)).digest('hex').slice(0, 16);
+            for (const f of listFiles(out)) files[relative(out, f)] = createHash('sha256').update(masked(readFileSync(f))).digest('hex').slice(0, 16);
             result[key] = files;
           } catch (e) {
             result[key] = { error: e?.code ?? String(e?.message ?? e).slice(0, 200) };
