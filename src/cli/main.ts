@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPrecision, convert, type ConvertOptions } from '../api.js';
-import { FirmflowError, isFirmflowError } from '../errors.js';
+import { FirmflowError, firstLine, isFirmflowError, terminalMessage } from '../errors.js';
 import type { Dim } from '../ir/types.js';
 import { loadModel } from '../onnx/frontend.js';
 import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
@@ -277,13 +277,13 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     }
     printWarnings(io);
     if (isFirmflowError(e)) {
-      io.err(`error: ${e.message}\n`);
+      io.err(`error: ${terminalMessage(e.message)}\n`);
       return 1;
     }
-    const err = e instanceof Error ? e : new Error(String(e));
-    io.err(`internal error: ${err.message}\n`);
-    if (verbose) io.err(`${err.stack ?? ''}\n`);
-    else io.err('(run again with --verbose for the stack trace; please report it)\n');
+    // Not a FirmflowError: a bug (ours or a plugin's), whatever its text says. One line of cause, no stack unless asked.
+    io.err(`internal error, please report: ${firstLine(e)}\n`);
+    if (verbose) io.err(`${e instanceof Error ? e.stack ?? '' : ''}\n`);
+    else io.err('(run again with --verbose for the stack trace)\n');
     return 2;
   }
 }

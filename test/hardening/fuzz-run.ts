@@ -1,0 +1,58 @@
+/*
+ * Runs fuzz cases in-process through the API (convert for the Vitis backend, then write for a sample) and sorts
+ * the outcomes the way the CLI would: converted (exit 0), a FirmflowError (exit 1) or anything else (exit 2).
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { convert, isFirmflowError } from 'firmflow';
+import { useVitisFull } from '../vitis/helpers.js';
+import { REPO } from '../fixtures/project.js';
+import { fuzzCase, type FuzzCase } from './mutate.js';
+
+export interface Outcome {
+  case: FuzzCase;
+  exit: 0 | 1 | 2;
+  message?: string;
+  ms: number;
+}
+
+export function bundledModels(): [string, Uint8Array][] {
+  const dir = join(REPO, 'models');
+  return readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort().map((f) => [f, readFileSync(join(dir, f))]);
+}
+
+/** What makes a message unfit for a terminal: control characters (other than a line break) or a blank line. */
+export function messageProblem(message: string): string | undefined {
+  if (/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.test(message)) return 'raw control character';
+  if (/\n\s*\n/.test(message)) return 'blank line';
+  if (/\n\s+at .+:\d+:\d+\)?$/m.test(message)) return 'stack trace';
+  return undefined;
+}
+
+export async function runCase(c: FuzzCase, write: boolean): Promise<Outcome> {
+  const t0 = performance.now();
+  let out: string | undefined;
+  try {
+    const project = await convert(c.bytes, { backend: 'Vitis' });
+    if (write) {
+      out = mkdtempSync(join(tmpdir(), 'firmflow-fuzz-'));
+      await project.write(join(out, 'p'));
+    }
+    return { case: c, exit: 0, ms: performance.now() - t0 };
+  } catch (e) {
+    const ms = performance.now() - t0;
+    if (isFirmflowError(e)) return { case: c, exit: 1, message: e.message, ms };
+    return { case: c, exit: 2, message: e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e), ms };
+  } finally {
+    if (out) rmSync(out, { recursive: true, force: true });
+  }
+}
+
+export async function runFuzz(seed: number, count: number, writeEvery = 10): Promise<Outcome[]> {
+  await useVitisFull();
+  const models = bundledModels();
+  const outcomes: Outcome[] = [];
+  for (let i = 0; i < count; i++) outcomes.push(await runCase(fuzzCase(seed, i, models), i % writeEvery === 0));
+  return outcomes;
+}
