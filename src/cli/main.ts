@@ -9,7 +9,7 @@ import { loadModel } from '../onnx/frontend.js';
 import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
 import type { Flow } from '../pipeline/pass.js';
 import { firmflowRoot, PLUGIN_ENV } from '../registry/discovery.js';
-import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, takePluginWarnings } from '../registry/plugins.js';
+import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, pluginsTimedOut, takePluginWarnings } from '../registry/plugins.js';
 import { ensureSharedFlows } from '../registry/shared.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
 import { inspectGraph, inspectText } from './inspect.js';
@@ -298,6 +298,8 @@ export async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   const code = await run(process.argv);
   process.exitCode = code;
+  // A plugin abandoned after its load timeout may still hold timers or sockets; they must not keep firmflow alive.
+  if (pluginsTimedOut()) process.exit(code);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { FirmflowError } from '../errors.js';
 import type { Graph, IRNode } from '../ir/graph.js';
-import { getPass, resolveFlowOrder } from './flows.js';
+import { blameSync } from '../registry/blame.js';
+import { getPass, passSource, resolveFlowOrder } from './flows.js';
 import type { Flow, Pass, PassContext, PassRecord } from './pass.js';
 
 export interface RunFlowsOptions {
@@ -76,8 +77,15 @@ function runFlow(graph: Graph, flow: Flow, ctx: PassContext, records: Map<string
   );
 }
 
-/** Runs one pass once over the graph; returns its change count. */
+/**
+ * Runs one pass once over the graph; returns its change count. A pass registered by a plugin that fails with
+ * anything but a FirmflowError is reported as that plugin's failure (exit 1), not as firmflow's internal error.
+ */
 export function runPass(graph: Graph, pass: Pass, ctx: PassContext): number {
+  return blameSync(passSource(pass.name), `pass '${pass.name}'`, () => applyPass(graph, pass, ctx));
+}
+
+function applyPass(graph: Graph, pass: Pass, ctx: PassContext): number {
   if (pass.match === 'graph') {
     const r = pass.transform(graph, ctx);
     return typeof r === 'number' ? r : r ? 1 : 0;
