@@ -288,18 +288,21 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
   }
 }
 
+/** The real process.exit, taken before any plugin loads: plugin code runs with process.exit refused. */
+const exitProcess = process.exit.bind(process);
+
 /** Entry point of bin/firmflow.js. */
 export async function main(): Promise<void> {
   const onSignal = (sig: NodeJS.Signals): void => {
     cleanupPendingOutputs();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    exitProcess(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const code = await run(process.argv);
   process.exitCode = code;
   // A plugin abandoned after its load timeout may still hold timers or sockets; they must not keep firmflow alive.
-  if (pluginsTimedOut()) process.exit(code);
+  if (pluginsTimedOut()) exitProcess(code);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();
