@@ -4,7 +4,7 @@ import { quantizeArray } from '../src/fixed/quantize.js';
 import { fromFloat64 } from '../src/onnx/frontend.js';
 import { bytesPerElement, firstNonFinite, toFloat64 } from '../src/onnx/tensor.js';
 import { foldOverBudget, resolveLimits } from '../src/onnx/limits.js';
-import { quoted } from '../src/errors.js';
+import { isProgrammingError, quoted } from '../src/errors.js';
 import { passError } from './rewrite.js';
 
 /**
@@ -39,6 +39,7 @@ export const constantFolding: GraphPass = {
           return { shape: c.shape as number[], data: toFloat64(c.data!) };
         }), { float32: false });
       } catch (e) {
+        if (isProgrammingError(e)) throw e;
         throw passError('constant-folding', node, `evaluation failed: ${(e as Error).message}`);
       }
       const outs = node.outputs;

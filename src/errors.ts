@@ -22,8 +22,8 @@ export function isFirmflowError(e: unknown): e is FirmflowError {
 /** Describes a node for messages: `node 'conv_1' (Conv)` or `node #3 (Conv, domain qonnx...)`. */
 export function describeNode(name: string | undefined, op: string, domain?: string, index?: number): string {
   const who = name ? quoted(name) : `#${index ?? '?'}`;
-  const dom = domain && domain !== '' && domain !== 'ai.onnx' ? `, domain ${domain}` : '';
-  return `node ${who} (${op}${dom})`;
+  const dom = domain && domain !== '' && domain !== 'ai.onnx' ? `, domain ${escapeText(domain)}` : '';
+  return `node ${who} (${escapeText(op)}${dom})`;
 }
 
 /**

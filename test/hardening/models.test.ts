@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, encodeModel, isFirmflowError, loadModel, ModelBuilder } from 'firmflow';
+import { attr, encodeModel, ensureSharedFlows, isFirmflowError, loadModel, ModelBuilder, runFlows } from 'firmflow';
 import type { FirmflowError } from '../../src/errors.js';
 import { ensureBuilt } from '../cli/build.js';
 import { cli, STACK } from './cli.js';
@@ -79,6 +79,25 @@ describe('non-finite constants', () => {
     f.node('Div', ['one', 'zero'], ['q'], {}, { name: 'div' });
     f.node('Add', ['x', 'q'], ['y'], {}, { name: 'add' });
     expect(loadError(f).message).toMatch(/^m\.onnx: the constant 'q' computed by node 'div' \(Div\) holds \+Infinity at index 1;/);
+  });
+});
+
+describe('non-finite constants computed by passes', () => {
+  it('a BatchNormalization variance of -epsilon folds to an infinite scale: refused after the flow, naming the tensor', () => {
+    const m = new ModelBuilder();
+    m.input('x', 'float32', [1, 2]).output('y', 'float32', [1, 2]);
+    for (const [n, v] of [['gamma', [1, 1]], ['beta', [0, 0]], ['mean', [0, 0]], ['var', [-0.5, 1]]] as const) m.initializer(n, Float32Array.from(v), [2]);
+    m.node('BatchNormalization', ['x', 'gamma', 'beta', 'mean', 'var'], ['y'], { epsilon: 0.5 }, { name: 'bn' });
+    const g = loadModel(m.toBytes(), { source: 'bn.onnx' });
+    ensureSharedFlows();
+    let err: unknown;
+    try {
+      runFlows(g, ['optimize']);
+    } catch (e) {
+      err = e;
+    }
+    expect(isFirmflowError(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^bn\.onnx: the constant '[^']+', computed by flow 'optimize' from the model's constants, holds \+Infinity at index 0;/);
   });
 });
 

@@ -82,7 +82,12 @@ const STRUCTURAL: ((g: Obj, r: Rng, m: Obj) => void)[] = [
     const t = pick(r, g.initializer) as Obj | undefined;
     if (!t || t.data_type !== 1) return;
     const v = pick(r, SPECIAL_FLOATS);
-    if (t.raw_data?.length >= 4) { const f = new Float32Array(Uint8Array.from(t.raw_data).buffer); f[int(r, f.length)] = v; t.raw_data = new Uint8Array(f.buffer); }
+    if (t.raw_data?.length >= 4) {
+      const raw = Uint8Array.from(t.raw_data);
+      const f = new Float32Array(raw.buffer, 0, raw.length >> 2);
+      f[int(r, f.length)] = v;
+      t.raw_data = raw;
+    }
     else if (t.float_data?.length) t.float_data[int(r, t.float_data.length)] = v;
   },
   (g, r) => { const t = pick(r, g.initializer) as Obj | undefined; if (t) t.data_type = int(r, 26); },
