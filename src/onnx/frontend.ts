@@ -6,9 +6,8 @@ import { getIROp, type RtTensor } from '../ir/ops.js';
 import type { Attrs, AttrValue, Dim, DType, Shape, TensorData } from '../ir/types.js';
 import { formatShape } from '../ir/types.js';
 import { DEFAULT_DOMAIN, getOpHandler, normalizeDomain, type AttrSpec, type LowerContext, type OnnxNode, type OpHandler } from './handlers.js';
-import { AttributeType, decodeModel, toNum, type AttributeMsg, type GraphMsg, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
+import { AttributeType, decodeModel, startsLikeModel, toNum, type AttributeMsg, type GraphMsg, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
 import { foldOverBudget, resolveLimits } from './limits.js';
-import { startsLikeModel } from './proto.js';
 import { bytesPerElement, checkedElementCount, checkFinite, decodeTensor, openRegularFile, ONNX_DTYPE_NAMES, ONNX_DTYPES, toFloat64, toNumberArray, type TensorLimits, type TensorReadContext } from './tensor.js';
 import { ensureBuiltinOps } from './ops/index.js';
 

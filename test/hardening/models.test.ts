@@ -172,6 +172,17 @@ describe('bounded work', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
   });
 
+  it('a model path that is a named pipe or a folder is refused without reading (its size cannot be checked)', () => {
+    const fifo = join(dir, 'pipe.onnx');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = Date.now();
+    expect(loadError(fifo).message).toBe(`${fifo}: cannot read the model file (a named pipe, not a regular file)`);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const folder = join(dir, 'folder.onnx');
+    mkdirSync(folder);
+    expect(refused(folder)).toBe(`error: ${folder}: cannot read the model file (a folder, not a regular file)\n`);
+  });
+
   it('the model size budget refuses large files before reading them', () => {
     const p = save('small.onnx', dense([0, 1, 2, 3, 4, 5, 6, 7]));
     expect(refused(p, { FIRMFLOW_MAX_MODEL_BYTES: '64' })).toMatch(/^error: small\.onnx: the file has \d+ bytes, more than the model size limit of 64 \(FIRMFLOW_MAX_MODEL_BYTES\)/);
