@@ -53,8 +53,12 @@ export function quoted(name: unknown): string {
  * so a message is always one paragraph whatever strings it carries.
  */
 export function terminalMessage(message: string): string {
-  const safe = message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return safe.split('\n').filter((l) => l.trim() !== '').join('\n');
+  return escapeControls(message).split('\n').filter((l) => l.trim() !== '').join('\n');
+}
+
+/** Text for a terminal: every control character but the line break shown as a `\x1b`-style escape. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 /** The first line of an error's message (for "internal error: <cause>"). */

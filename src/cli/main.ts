@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPrecision, convert, type ConvertOptions } from '../api.js';
-import { FirmflowError, firstLine, isFirmflowError, terminalMessage } from '../errors.js';
+import { escapeControls, FirmflowError, firstLine, isFirmflowError, terminalMessage } from '../errors.js';
 import type { Dim } from '../ir/types.js';
 import { loadModel } from '../onnx/frontend.js';
 import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
@@ -248,7 +248,8 @@ function program(io: Io): Command {
         progress.done();
         printWarnings(io);
         if (o.json) return json(io, report);
-        io.out(inspectText(report));
+        // Names, producer and domains come from the model: no escape sequence of theirs reaches the terminal.
+        io.out(escapeControls(inspectText(report)));
       } finally {
         progress.done();
       }

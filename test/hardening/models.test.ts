@@ -119,6 +119,18 @@ describe('JavaScript errors are not dressed up as bad input', () => {
   });
 });
 
+describe('model strings on the terminal', () => {
+  it('inspect prints node and tensor names with their escape sequences escaped', () => {
+    const m = new ModelBuilder();
+    m.input('x\u001b]0;title\u0007', 'float32', [1, 2]).output('y', 'float32', [1, 2]);
+    m.node('Relu', ['x\u001b]0;title\u0007'], ['y'], {}, { name: '\u001b[31mred' });
+    const r = cli(['inspect', save('ansi.onnx', m)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('x\\x1b]0;title\\x07');
+    expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+  });
+});
+
 describe('bounded work', () => {
   it('a 229-byte model Expanding to [32768, 32768] is refused at once, naming the node', () => {
     for (const op of ['Expand', 'ConstantOfShape', 'Range'] as const) {
