@@ -72,4 +72,16 @@ describe('atomic convert under kill -9', () => {
     expect(side()).toEqual([]);
     expect(readdirSync(dir)).not.toContain('term');
   });
+
+  it('SIGTERM in the middle of a --force exchange leaves a whole tree under the name and no side folder', async () => {
+    const out = join(dir, 'term-swap');
+    expect(cli(['convert', MODEL, '-b', 'Vitis', '-o', out, '--precision', 'fixed<18,8>']).code).toBe(0);
+    const r = start(['convert', MODEL, '-b', 'Vitis', '-o', out, '--force', '--precision', 'fixed<12,5>'], { FIRMFLOW_TEST_HOLD_WRITE: 'swapped-out' });
+    await r.waitFor('holding write at swapped-out');
+    r.child.kill('SIGTERM');
+    expect((await r.exited(3000)).code).toBe(143);
+    // The complete new tree was already written: the interrupted exchange is finished, not left half-done.
+    expect(precisionOf(out)).toBe('fixed<12,5>');
+    expect(side()).toEqual([]);
+  });
 });
