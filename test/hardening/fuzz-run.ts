@@ -2,7 +2,8 @@
  * Runs fuzz cases in-process through the API (convert for the Vitis backend, then write for a sample) and sorts
  * the outcomes the way the CLI would: converted (exit 0), a FirmflowError (exit 1) or anything else (exit 2).
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convert, isFirmflowError } from 'firmflow';
@@ -30,11 +31,30 @@ export function messageProblem(message: string): string | undefined {
   return undefined;
 }
 
+let caseDir: string | undefined;
+
+/**
+ * A folder for the fuzzed model file with the siblings its external data may point at: a data file, a named pipe
+ * (opening it for reading would hang), a folder, an empty file and a link leaving the folder.
+ */
+function modelFolder(): string {
+  if (caseDir) return caseDir;
+  const dir = mkdtempSync(join(tmpdir(), 'firmflow-fuzz-model-'));
+  writeFileSync(join(dir, 'data.bin'), Buffer.alloc(4096, 0x3f));
+  execFileSync('mkfifo', [join(dir, 'pipe.bin')]);
+  mkdirSync(join(dir, 'folder.bin'));
+  writeFileSync(join(dir, 'empty.bin'), '');
+  symlinkSync('/etc/hostname', join(dir, 'link-out.bin'));
+  return (caseDir = dir);
+}
+
 export async function runCase(c: FuzzCase, write: boolean): Promise<Outcome> {
   const t0 = performance.now();
   let out: string | undefined;
   try {
-    const project = await convert(c.bytes, { backend: 'Vitis' });
+    const model = join(modelFolder(), 'model.onnx');
+    writeFileSync(model, c.bytes);
+    const project = await convert(model, { backend: 'Vitis' });
     if (write) {
       out = mkdtempSync(join(tmpdir(), 'firmflow-fuzz-'));
       await project.write(join(out, 'p'));

@@ -28,6 +28,9 @@ export const HOSTILE_NAMES = [
   'x'.repeat(5000), 'int', 'main', '\u0000nul', 'ünïcødé', '$(touch pwned)', 'tp_x', '#define', '\r\n',
 ];
 
+/** Files fuzz-run.ts creates beside every fuzzed model, for external data to point at. */
+export const EXTERNAL_SIBLINGS = ['data.bin', 'pipe.bin', 'folder.bin', 'empty.bin', 'link-out.bin'];
+
 const OPS = ['Relu', 'Add', 'Gemm', 'MatMul', 'Conv', 'Reshape', 'Expand', 'Tile', 'Concat', 'Softmax', 'Transpose', 'Flatten',
   'ConstantOfShape', 'Range', 'Resize', 'Slice', 'Gather', 'Squeeze', 'Unsqueeze', 'BatchNormalization', 'MaxPool', 'Identity',
   'Cast', 'Shape', 'Sigmoid', 'Mul', 'Div', 'Pad', 'NoSuchOp'];
@@ -123,7 +126,12 @@ const STRUCTURAL: ((g: Obj, r: Rng, m: Obj) => void)[] = [
     const t = pick(r, g.initializer) as Obj | undefined;
     if (!t) return;
     t.data_location = 1;
-    t.external_data = [{ key: 'location', value: pick(r, ['missing.bin', '../outside.bin', '', '/etc/passwd', '.']) }, { key: 'length', value: String(pick(r, SPECIAL_INTS)) }];
+    // Names of the siblings fuzz-run.ts prepares beside the model (a data file, a FIFO, a folder, an empty file,
+    // a link leaving the folder), and paths that must be refused before any file is touched.
+    const location = pick(r, [...EXTERNAL_SIBLINGS, 'missing.bin', '../outside.bin', '', '/etc/passwd', '.']);
+    t.external_data = [{ key: 'location', value: location }];
+    if (r() < 0.5) t.external_data.push({ key: 'length', value: String(pick(r, [...SPECIAL_INTS, 4, 16, 32])) });
+    if (r() < 0.5) t.external_data.push({ key: 'offset', value: String(pick(r, [0, 4, 4096, 2 ** 40, -1])) });
     delete t.raw_data;
     delete t.float_data;
   },
