@@ -2,7 +2,9 @@ import type { GraphPass } from '../src/pipeline/pass.js';
 import { getIROp } from '../src/ir/ops.js';
 import { quantizeArray } from '../src/fixed/quantize.js';
 import { fromFloat64 } from '../src/onnx/frontend.js';
-import { toFloat64 } from '../src/onnx/tensor.js';
+import { bytesPerElement, firstNonFinite, toFloat64 } from '../src/onnx/tensor.js';
+import { foldOverBudget, resolveLimits } from '../src/onnx/limits.js';
+import { isProgrammingError, quoted } from '../src/errors.js';
 import { passError } from './rewrite.js';
 
 /**
@@ -17,11 +19,18 @@ export const constantFolding: GraphPass = {
   description: 'evaluate nodes whose inputs are all constant',
   transform(graph) {
     let changes = 0;
+    const limits = resolveLimits();
     for (const node of graph.topoOrder()) {
       const def = getIROp(node.op);
       if (!def?.evaluate) continue;
       if (!node.inputs.every((t) => t === '' || graph.isConstant(t))) continue;
       if (node.outputs.some((o) => o !== '' && graph.isGraphInput(o))) continue;
+      for (const o of node.outputs) {
+        if (o === '' || !graph.hasTensor(o)) continue;
+        const t = graph.tensor(o);
+        const why = foldOverBudget(t.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : 1), 1), bytesPerElement(t.dtype), limits);
+        if (why) throw passError('constant-folding', node, `computing output ${quoted(o)} as a constant would take ${why}`);
+      }
       let results;
       try {
         results = def.evaluate(node, node.inputs.map((t) => {
@@ -30,6 +39,7 @@ export const constantFolding: GraphPass = {
           return { shape: c.shape as number[], data: toFloat64(c.data!) };
         }), { float32: false });
       } catch (e) {
+        if (isProgrammingError(e)) throw e;
         throw passError('constant-folding', node, `evaluation failed: ${(e as Error).message}`);
       }
       const outs = node.outputs;
@@ -38,6 +48,8 @@ export const constantFolding: GraphPass = {
         if (o === '' || !graph.hasTensor(o)) return;
         const t = graph.tensor(o);
         const r = results[i];
+        const bad = firstNonFinite(r.data);
+        if (bad >= 0) throw passError('constant-folding', node, `output ${quoted(o)} evaluates to ${r.data[bad]} at index ${bad}; firmflow converts finite constants only`);
         const values = t.precision ? quantizeArray(Float64Array.from(r.data), t.precision) : r.data;
         t.shape = [...r.shape];
         t.data = fromFloat64(t.dtype, values);

@@ -1,4 +1,4 @@
-import { FirmflowError } from '../src/errors.js';
+import { FirmflowError, quoted } from '../src/errors.js';
 import type { Graph, IRNode, Tensor } from '../src/ir/graph.js';
 import { getIROp } from '../src/ir/ops.js';
 import type { Attrs, DType, FixedType, TensorData } from '../src/ir/types.js';
@@ -190,8 +190,8 @@ export function numAttr(node: IRNode, key: string, dflt: number): number {
 
 /** A clear error for a malformed node met by a pass. */
 export function passError(pass: string, node: IRNode, message: string): FirmflowError {
-  const from = node.origin ? ` (from ONNX ${node.origin.op} '${node.origin.name}')` : '';
-  return new FirmflowError('pass.node', `pass '${pass}': node '${node.name}' (${node.op})${from}: ${message}`);
+  const from = node.origin ? ` (from ONNX ${node.origin.op} ${quoted(node.origin.name)})` : '';
+  return new FirmflowError('pass.node', `pass '${pass}': node ${quoted(node.name)} (${node.op})${from}: ${message}`);
 }
 
 export function isPowerOfTwo(x: number): boolean {

@@ -9,7 +9,8 @@ import { loadModel } from './onnx/frontend.js';
 import { runFlows } from './pipeline/driver.js';
 import type { PassRecord } from './pipeline/pass.js';
 import { getBackend, getPluginWarnings } from './registry/plugins.js';
-import { getWriter } from './registry/registry.js';
+import { blame } from './registry/blame.js';
+import { backendSource, getWriter, writerSource } from './registry/registry.js';
 import { ensureSharedFlows } from './registry/shared.js';
 import type { Backend } from './registry/types.js';
 import { writeAtomically } from './writer/atomic.js';
@@ -362,7 +363,7 @@ export async function convert(model: string | Uint8Array, options: ConvertOption
     warnings: getPluginWarnings(),
     write: (dir?: string, wopts: WriteOptions = {}) => writeProject(project, dir, wopts, progress),
   };
-  if (backend.extendProject) await backend.extendProject(project, graph, resolved);
+  if (backend.extendProject) await blame(backendSource(backend.name), `backend '${backend.name}' (extendProject)`, () => backend.extendProject!(project, graph, resolved));
   return project;
 }
 
@@ -390,7 +391,8 @@ async function writeProject(project: Project, dir: string | undefined, opts: Wri
     target,
     async (tmp) => {
       const out = createOutputFiles(tmp);
-      await writer.write({ graph: project.graph, projectName: project.projectName, backend: b.name, options: project.options, dir: tmp, files: out });
+      const write = () => writer.write({ graph: project.graph, projectName: project.projectName, backend: b.name, options: project.options, dir: tmp, files: out });
+      await blame(writerSource(writerName), `writer '${writerName}'`, write);
       return out.written();
     },
     { force: opts.force ?? project.options.force },

@@ -21,7 +21,48 @@ export function isFirmflowError(e: unknown): e is FirmflowError {
 
 /** Describes a node for messages: `node 'conv_1' (Conv)` or `node #3 (Conv, domain qonnx...)`. */
 export function describeNode(name: string | undefined, op: string, domain?: string, index?: number): string {
-  const who = name ? `'${name}'` : `#${index ?? '?'}`;
-  const dom = domain && domain !== '' && domain !== 'ai.onnx' ? `, domain ${domain}` : '';
-  return `node ${who} (${op}${dom})`;
+  const who = name ? quoted(name) : `#${index ?? '?'}`;
+  const dom = domain && domain !== '' && domain !== 'ai.onnx' ? `, domain ${escapeText(domain)}` : '';
+  return `node ${who} (${escapeText(op)}${dom})`;
+}
+
+/**
+ * JavaScript's own error types (a property read of undefined, an invalid array length ...) mean a bug in firmflow
+ * or a plugin, never bad input: catch sites that turn errors into FirmflowErrors must let these through, so the
+ * CLI reports them as internal errors (exit 2) instead of dressing JavaScript's text up as a problem of the model.
+ */
+export function isProgrammingError(e: unknown): boolean {
+  return e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError;
+}
+
+/**
+ * Text from a model (names, strings) made safe for a terminal and for one-line messages: control characters,
+ * including newlines and ESC, are shown as `\x1b`-style escapes, and a backslash as `\\` so escapes stay unambiguous.
+ */
+export function escapeText(s: string): string {
+  return s.replace(/[\\\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** A model-provided name in quotes, escaped (see escapeText). */
+export function quoted(name: unknown): string {
+  return `'${escapeText(String(name))}'`;
+}
+
+/**
+ * An error message as the CLI prints it: control characters other than line breaks escaped, and no blank lines,
+ * so a message is always one paragraph whatever strings it carries.
+ */
+export function terminalMessage(message: string): string {
+  return escapeControls(message).split('\n').filter((l) => l.trim() !== '').join('\n');
+}
+
+/** Text for a terminal: every control character but the line break shown as a `\x1b`-style escape. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** The first line of an error's message (for "internal error: <cause>"). */
+export function firstLine(e: unknown): string {
+  const text = e instanceof Error ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : String(e);
+  return terminalMessage(text).split('\n')[0] ?? '';
 }

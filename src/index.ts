@@ -71,3 +71,9 @@ export { run as runCli } from './cli/main.js';
 
 // Benchmarks: accuracy against the reference, emulation and simulation speed, estimates (what `firmflow bench` runs).
 export { bench } from './bench/run.js';
+
+// Hardening (issue 15): work budgets of model loading, the plugin load timeout, overriding a registered name.
+export { DEFAULT_LIMITS, LIMIT_ENV, resolveLimits } from './onnx/limits.js';
+export type { TensorLimits } from './onnx/limits.js';
+export { DEFAULT_PLUGIN_TIMEOUT_MS, PLUGIN_TIMEOUT_ENV } from './registry/plugins.js';
+export type { RegisterNameOptions } from './registry/types.js';

@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkPrecision, convert, type ConvertOptions } from '../api.js';
-import { FirmflowError, isFirmflowError } from '../errors.js';
+import { escapeControls, FirmflowError, firstLine, isFirmflowError, terminalMessage } from '../errors.js';
 import type { Dim } from '../ir/types.js';
 import { loadModel } from '../onnx/frontend.js';
 import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
 import type { Flow } from '../pipeline/pass.js';
 import { firmflowRoot, PLUGIN_ENV } from '../registry/discovery.js';
-import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, takePluginWarnings } from '../registry/plugins.js';
+import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, pluginsTimedOut, takePluginWarnings } from '../registry/plugins.js';
 import { ensureSharedFlows } from '../registry/shared.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
 import { inspectGraph, inspectText } from './inspect.js';
@@ -248,7 +248,8 @@ function program(io: Io): Command {
         progress.done();
         printWarnings(io);
         if (o.json) return json(io, report);
-        io.out(inspectText(report));
+        // Names, producer and domains come from the model: no escape sequence of theirs reaches the terminal.
+        io.out(escapeControls(inspectText(report)));
       } finally {
         progress.done();
       }
@@ -277,27 +278,32 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     }
     printWarnings(io);
     if (isFirmflowError(e)) {
-      io.err(`error: ${e.message}\n`);
+      io.err(`error: ${terminalMessage(e.message)}\n`);
       return 1;
     }
-    const err = e instanceof Error ? e : new Error(String(e));
-    io.err(`internal error: ${err.message}\n`);
-    if (verbose) io.err(`${err.stack ?? ''}\n`);
-    else io.err('(run again with --verbose for the stack trace; please report it)\n');
+    // Not a FirmflowError: a bug (ours or a plugin's), whatever its text says. One line of cause, no stack unless asked.
+    io.err(`internal error, please report: ${firstLine(e)}\n`);
+    if (verbose) io.err(`${e instanceof Error ? e.stack ?? '' : ''}\n`);
+    else io.err('(run again with --verbose for the stack trace)\n');
     return 2;
   }
 }
+
+/** The real process.exit, taken before any plugin loads: plugin code runs with process.exit refused. */
+const exitProcess = process.exit.bind(process);
 
 /** Entry point of bin/firmflow.js. */
 export async function main(): Promise<void> {
   const onSignal = (sig: NodeJS.Signals): void => {
     cleanupPendingOutputs();
-    process.exit(sig === 'SIGINT' ? 130 : 143);
+    exitProcess(sig === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const code = await run(process.argv);
   process.exitCode = code;
+  // A plugin abandoned after its load timeout may still hold timers or sockets; they must not keep firmflow alive.
+  if (pluginsTimedOut()) exitProcess(code);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();

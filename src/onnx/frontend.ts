@@ -1,13 +1,14 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, readSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { describeNode, FirmflowError } from '../errors.js';
+import { describeNode, FirmflowError, isProgrammingError, quoted } from '../errors.js';
 import { dtypeOfData, Graph, type IRNode, type Tensor } from '../ir/graph.js';
 import { getIROp, type RtTensor } from '../ir/ops.js';
 import type { Attrs, AttrValue, Dim, DType, Shape, TensorData } from '../ir/types.js';
 import { formatShape } from '../ir/types.js';
 import { DEFAULT_DOMAIN, getOpHandler, normalizeDomain, type AttrSpec, type LowerContext, type OnnxNode, type OpHandler } from './handlers.js';
-import { AttributeType, decodeModel, toNum, type AttributeMsg, type GraphMsg, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
-import { checkedElementCount, decodeTensor, DEFAULT_LIMITS, ONNX_DTYPE_NAMES, ONNX_DTYPES, toFloat64, toNumberArray, type TensorLimits, type TensorReadContext } from './tensor.js';
+import { AttributeType, decodeModel, startsLikeModel, toNum, type AttributeMsg, type GraphMsg, type ModelMsg, type NodeMsg, type ValueInfoMsg } from './proto.js';
+import { foldOverBudget, resolveLimits } from './limits.js';
+import { bytesPerElement, checkedElementCount, checkFinite, decodeTensor, openRegularFile, ONNX_DTYPE_NAMES, ONNX_DTYPES, toFloat64, toNumberArray, type TensorLimits, type TensorReadContext } from './tensor.js';
 import { ensureBuiltinOps } from './ops/index.js';
 
 export interface LoadOptions {
@@ -39,27 +40,43 @@ export function loadModel(model: string | Uint8Array, options: LoadOptions = {})
   let bytes: Uint8Array;
   let source = options.source;
   let baseDir = options.baseDir;
+  const limits = resolveLimits(options.limits);
   if (typeof model === 'string') {
     const path = resolve(model);
     source ??= basename(path);
-    try {
-      if (!statSync(path).isFile()) throw new FirmflowError('onnx.file', `${model}: not a file`);
-      bytes = readFileSync(path);
-    } catch (e) {
-      if (e instanceof FirmflowError) throw e;
-      throw new FirmflowError('onnx.file', `${model}: cannot read the model file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
+    bytes = readModelFile(path, model, source, limits.maxModelBytes);
     baseDir ??= dirname(path);
   } else {
     bytes = model;
     source ??= 'model';
   }
   const msg = decodeModel(bytes, source);
-  return new Frontend(msg, {
-    source,
-    baseDir,
-    limits: { ...DEFAULT_LIMITS, ...(options.limits ?? {}) },
-  }, options).run();
+  return new Frontend(msg, { source, baseDir, limits }, options).run();
+}
+
+/**
+ * Reads a model file within the size budget, refusing what is not a regular file (a pipe would block) and what
+ * does not start like an ONNX model before reading the rest.
+ */
+function readModelFile(path: string, shown: string, source: string, maxBytes: number): Uint8Array {
+  const fd = openRegularFile(path, (why) => `${shown}: cannot read the model file (${why})`, 'onnx.file');
+  try {
+    const size = fstatSync(fd).size;
+    if (size > maxBytes) throw new FirmflowError('onnx.size', `${source}: the file has ${size} bytes, more than the model size limit of ${maxBytes} (FIRMFLOW_MAX_MODEL_BYTES)`);
+    const bytes = new Uint8Array(size);
+    let got = 0;
+    while (got < size) {
+      const r = readSync(fd, bytes, got, Math.min(size - got, got === 0 ? 16 : 1 << 24), got);
+      if (r <= 0) break;
+      if (got === 0 && !startsLikeModel(bytes)) {
+        throw new FirmflowError('onnx.decode', `${source}: not an ONNX model (its first bytes are not the start of an ONNX ModelProto)`);
+      }
+      got += r;
+    }
+    return bytes.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 class Frontend {
@@ -119,18 +136,19 @@ class Frontend {
       };
       const handler = getOpHandler(domain, op);
       if (!handler) {
-        problems.push(this.opsets.has(domain) || domain === DEFAULT_DOMAIN ? 'operator not supported' : `operator not supported (domain '${domain}' is not imported by the model either)`);
+        problems.push(this.opsets.has(domain) || domain === DEFAULT_DOMAIN ? 'operator not supported' : `operator not supported (domain ${quoted(domain)} is not imported by the model either)`);
         return { view, msg, handler, problems };
       }
       const [lo, hi] = handler.opsets;
       if (view.opset < lo || view.opset > hi) {
-        problems.push(`opset ${view.opset} of domain '${domain || 'ai.onnx'}' is outside the versions firmflow understands for ${op} (${lo}..${hi})`);
+        problems.push(`opset ${view.opset} of domain ${quoted(domain || 'ai.onnx')} is outside the versions firmflow understands for ${op} (${lo}..${hi})`);
       }
       this.readAttributes(view, msg.attribute ?? [], handler, problems);
       if (problems.length === 0 && handler.validate) {
         try {
           problems.push(...handler.validate(view));
         } catch (e) {
+          if (isProgrammingError(e)) throw e;
           problems.push((e as Error).message);
         }
       }
@@ -144,18 +162,19 @@ class Frontend {
       const aname = a.name ?? '';
       seen.add(aname);
       const spec = handler.attributes[aname];
-      if (!spec) { problems.push(`attribute '${aname}' is not supported`); continue; }
-      if (a.ref_attr_name) { problems.push(`attribute '${aname}' refers to a function attribute, which is not supported`); continue; }
+      if (!spec) { problems.push(`attribute ${quoted(aname)} is not supported`); continue; }
+      if (a.ref_attr_name) { problems.push(`attribute ${quoted(aname)} refers to a function attribute, which is not supported`); continue; }
       try {
         const v = this.attributeValue(a, spec, view);
         if (v !== undefined) view.attrs[aname] = v;
       } catch (e) {
-        problems.push(`attribute '${aname}': ${(e as Error).message}`);
+        if (isProgrammingError(e)) throw e;
+        problems.push(`attribute ${quoted(aname)}: ${(e as Error).message}`);
       }
     }
     for (const [aname, spec] of Object.entries(handler.attributes)) {
       if (seen.has(aname)) continue;
-      if (spec.required) problems.push(`required attribute '${aname}' is missing`);
+      if (spec.required) problems.push(`required attribute ${quoted(aname)} is missing`);
       else if (spec.default !== undefined) view.attrs[aname] = structuredClone(spec.default);
     }
   }
@@ -189,7 +208,7 @@ class Frontend {
       case 'floats': return [...(a.floats ?? [])];
       case 'strings': return (a.strings ?? []).map(dec);
       case 'tensor': {
-        const t = decodeTensor(a.t!, this.tctx, `attribute '${a.name}' of ${describeNode(view.name, view.op, view.domain, view.index)}`);
+        const t = decodeTensor(a.t!, this.tctx, `attribute ${quoted(a.name)} of ${describeNode(view.name, view.op, view.domain, view.index)}`);
         view.tensorAttrs[a.name ?? ''] = { dims: t.dims, dtype: t.dtype, data: t.data };
         return undefined;
       }
@@ -213,8 +232,9 @@ class Frontend {
     for (const init of this.g.initializer ?? []) {
       const name = init.name ?? '';
       if (!name) throw new FirmflowError('onnx.tensor', `${this.tctx.source}: an initializer has no name`);
-      if (this.names.has(name)) throw new FirmflowError('onnx.tensor', `${this.tctx.source}: initializer '${name}' is defined twice`);
-      const t = decodeTensor(init, this.tctx, `initializer '${name}'`);
+      if (this.names.has(name)) throw new FirmflowError('onnx.tensor', `${this.tctx.source}: initializer ${quoted(name)} is defined twice`);
+      const t = decodeTensor(init, this.tctx, `initializer ${quoted(name)}`);
+      checkFinite(t.data, t.dims, `initializer ${quoted(name)}`, this.tctx.source);
       this.graph.addTensor({ name, shape: t.dims, dtype: t.dtype, data: t.data });
       this.names.set(name, name);
     }
@@ -235,11 +255,11 @@ class Frontend {
         if (typeof d === 'string' && axis !== 0) {
           throw new FirmflowError(
             'onnx.dynamic',
-            `${this.tctx.source}: graph input '${name}' has dynamic dimension '${d}' at axis ${axis} of ${formatShape(finalShape)}; only the batch axis (0) may be dynamic. Fix it with inputShapes (--input-shape ${name}=...).`,
+            `${this.tctx.source}: graph input ${quoted(name)} has dynamic dimension ${quoted(d)} at axis ${axis} of ${formatShape(finalShape)}; only the batch axis (0) may be dynamic. Fix it with inputShapes (--input-shape ${name}=...).`,
           );
         }
       });
-      checkedElementCount(finalShape.map((d) => (typeof d === 'number' ? d : 1)), `graph input '${name}'`, this.tctx);
+      checkedElementCount(finalShape.map((d) => (typeof d === 'number' ? d : 1)), `graph input ${quoted(name)}`, this.tctx);
       this.graph.addTensor({ name, shape: finalShape, dtype });
       this.graph.inputs.push({ name, tensor: name });
       this.names.set(name, name);
@@ -249,11 +269,11 @@ class Frontend {
   private valueType(vi: ValueInfoMsg, what: string): { shape: Shape; dtype: DType } {
     const name = vi.name ?? '';
     const tt = vi.type?.tensor_type;
-    if (!tt) throw new FirmflowError('onnx.type', `${this.tctx.source}: ${what} '${name}' is not a tensor (sequences, maps and optionals are not supported)`);
+    if (!tt) throw new FirmflowError('onnx.type', `${this.tctx.source}: ${what} ${quoted(name)} is not a tensor (sequences, maps and optionals are not supported)`);
     const code = tt.elem_type ?? 0;
     const dtype = ONNX_DTYPES[code];
-    if (!dtype) throw new FirmflowError('onnx.dtype', `${this.tctx.source}: ${what} '${name}' has element type ${ONNX_DTYPE_NAMES[code] ?? code}, which firmflow does not read`);
-    if (!tt.shape) throw new FirmflowError('onnx.shape', `${this.tctx.source}: ${what} '${name}' has no declared shape (its rank is unknown); give it with inputShapes`);
+    if (!dtype) throw new FirmflowError('onnx.dtype', `${this.tctx.source}: ${what} ${quoted(name)} has element type ${ONNX_DTYPE_NAMES[code] ?? code}, which firmflow does not read`);
+    if (!tt.shape) throw new FirmflowError('onnx.shape', `${this.tctx.source}: ${what} ${quoted(name)} has no declared shape (its rank is unknown); give it with inputShapes`);
     const shape: Shape = (tt.shape.dim ?? []).map((d, axis) => {
       if (d.dim_param !== undefined && d.dim_param !== '') return d.dim_param;
       if (d.dim_value !== undefined && d.dim_value !== null) {
@@ -271,7 +291,7 @@ class Frontend {
     views.forEach(({ view }) => view.outputs.forEach((o) => {
       if (o === '') return;
       if (producers.has(o) || this.names.has(o)) {
-        throw new FirmflowError('onnx.graph', `${this.tctx.source}: value '${o}' is produced twice (by ${describeNode(view.name, view.op, view.domain, view.index)} and another node or initializer)`);
+        throw new FirmflowError('onnx.graph', `${this.tctx.source}: value ${quoted(o)} is produced twice (by ${describeNode(view.name, view.op, view.domain, view.index)} and another node or initializer)`);
       }
       producers.set(o, view.index);
     }));
@@ -287,7 +307,7 @@ class Frontend {
           if (!users.has(p)) users.set(p, []);
           users.get(p)!.push(view.index);
         } else if (!this.names.has(i)) {
-          missing.push(`${describeNode(view.name, view.op, view.domain, view.index)} reads '${i}', which is no graph input, initializer or node output`);
+          missing.push(`${describeNode(view.name, view.op, view.domain, view.index)} reads ${quoted(i)}, which is no graph input, initializer or node output`);
         }
       }
     }
@@ -312,7 +332,7 @@ class Frontend {
     for (const vi of this.g.output ?? []) {
       const name = vi.name ?? '';
       const ir = this.names.get(name);
-      if (ir === undefined) throw new FirmflowError('onnx.missing', `${this.tctx.source}: graph output '${name}' is not produced by any node`);
+      if (ir === undefined) throw new FirmflowError('onnx.missing', `${this.tctx.source}: graph output ${quoted(name)} is not produced by any node`);
       this.graph.outputs.push({ name, tensor: ir });
     }
     if (!this.graph.outputs.length) throw new FirmflowError('onnx.graph', `${this.tctx.source}: the graph declares no outputs`);
@@ -333,11 +353,16 @@ class Frontend {
     const present = view.inputs.length;
     if (present < required) fail(`expects at least ${required} input(s) (${specs.map((s) => s.name).join(', ')}), got ${present}`);
     if (!variadic && present > specs.length) fail(`expects at most ${specs.length} input(s), got ${present}`);
+    view.inputs.forEach((input, k) => {
+      const spec = specs[Math.min(k, specs.length - 1)];
+      // '' marks an omitted optional input; anywhere else it is a broken graph, not something to look up.
+      if (input === '' && (!spec.optional || spec.variadic)) fail(`input ${k + 1} (${spec.name}) is empty, but it is not optional`);
+    });
     if ((handler.outputs ?? 1) < view.outputs.filter((o) => o !== '').length) {
       // Extra outputs (Dropout mask, BatchNormalization training outputs) are acceptable only if nobody reads them.
       const extra = view.outputs.slice(handler.outputs ?? 1).filter((o) => o !== '');
       const used = extra.filter((o) => (this.g.node ?? []).some((n) => (n.input ?? []).includes(o)) || (this.g.output ?? []).some((x) => x.name === o));
-      if (used.length) fail(`output(s) ${used.map((o) => `'${o}'`).join(', ')} are used, but only the first ${handler.outputs ?? 1} output(s) are supported`);
+      if (used.length) fail(`output(s) ${used.map((o) => `${quoted(o)}`).join(', ')} are used, but only the first ${handler.outputs ?? 1} output(s) are supported`);
     }
 
     const graph = this.graph;
@@ -348,7 +373,7 @@ class Frontend {
       node: view,
       tensor(onnxName: string): Tensor {
         const ir = self.names.get(onnxName);
-        if (ir === undefined) return fail(`input '${onnxName}' is not defined`);
+        if (ir === undefined) return fail(`input ${quoted(onnxName)} is not defined`);
         return graph.tensor(ir);
       },
       constant(onnxName: string): TensorData | undefined {
@@ -357,7 +382,7 @@ class Frontend {
       },
       constantValues(onnxName: string, what: string): number[] {
         const d = this.constant(onnxName);
-        if (!d) return fail(`${what} ('${onnxName}') must be a constant (an initializer or computable from initializers and static shapes)`);
+        if (!d) return fail(`${what} (${quoted(onnxName)}) must be a constant (an initializer or computable from initializers and static shapes)`);
         return toNumberArray(d);
       },
       symbolic(onnxName: string): Dim[] | undefined {
@@ -374,27 +399,30 @@ class Frontend {
       },
       emit(op: string, inputs: string[], outputs: string[], attrs: Attrs = {}): IRNode | undefined {
         const def = getIROp(op);
-        if (!def) throw new Error(`handler for ${view.op} emitted IR op '${op}', which has no definition`);
+        if (!def) throw new Error(`handler for ${view.op} emitted IR op ${quoted(op)}, which has no definition`);
         const inTensors = inputs.map((t) => (t === '' ? undefined : graph.tensor(t)));
         const stub = { name: view.name, id: view.name, op, attrs, inputs, outputs, meta: {} } as IRNode;
         let inferred;
         try {
           inferred = def.inferShape(stub, inTensors, graph);
         } catch (e) {
-          if (e instanceof FirmflowError) throw e;
+          if (e instanceof FirmflowError || isProgrammingError(e)) throw e;
           return fail((e as Error).message);
         }
         const irOut = outputs.map((o) => (o === '' ? '' : self.outputName(o, view)));
         const foldable = self.options.foldConstants !== false && def.evaluate && inTensors.every((t) => t === undefined || t.data !== undefined);
         if (foldable) {
+          inferred.forEach((t) => ctx.checkFoldSize(t.shape.reduce<number>((p, d) => p * (typeof d === 'number' ? d : 1), 1), t.dtype));
           let results: RtTensor[];
           try {
             results = def.evaluate!(stub, inTensors.map((t) => (t ? { shape: t.shape as number[], data: toFloat64(t.data!) } : undefined)), { float32: false });
           } catch (e) {
+            if (isProgrammingError(e)) throw e;
             return fail(`constant folding failed: ${(e as Error).message}`);
           }
           irOut.forEach((o, i) => {
             if (o === '') return;
+            checkFinite(results[i].data, results[i].shape, `the constant ${quoted(view.outputs[i] ?? o)} computed by ${where}`, self.tctx.source);
             graph.addTensor({ name: o, shape: results[i].shape, dtype: inferred[i].dtype, data: fromFloat64(inferred[i].dtype, results[i].data) });
           });
           return undefined;
@@ -408,7 +436,12 @@ class Frontend {
       },
       defineConstant(onnxName: string, shape: number[], data: TensorData, dtype?: DType): void {
         const ir = self.outputName(onnxName, view);
+        checkFinite(data, shape, `the constant ${quoted(onnxName)} of ${where}`, self.tctx.source);
         graph.addTensor({ name: ir, shape, data, dtype: dtype ?? dtypeOfData(data) });
+      },
+      checkFoldSize(elements: number, dtype: DType): void {
+        const why = foldOverBudget(elements, bytesPerElement(dtype), self.tctx.limits);
+        if (why) fail(`computing this constant would take ${why}; raise the budget if the model really needs it`);
       },
       alias(onnxName: string, irTensor: string): void {
         self.names.set(onnxName, irTensor);
@@ -420,11 +453,11 @@ class Frontend {
     try {
       handler.lower(ctx);
     } catch (e) {
-      if (e instanceof FirmflowError) throw e;
+      if (e instanceof FirmflowError || isProgrammingError(e)) throw e;
       throw fail((e as Error).message);
     }
     for (const o of view.outputs.slice(0, handler.outputs ?? 1)) {
-      if (o !== '' && !this.names.has(o)) fail(`lowering did not define output '${o}' (handler bug)`);
+      if (o !== '' && !this.names.has(o)) fail(`lowering did not define output ${quoted(o)} (handler bug)`);
     }
   }
 

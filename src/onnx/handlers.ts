@@ -69,6 +69,11 @@ export interface LowerContext {
   temp(hint: string): string;
   /** Defines an ONNX output as a constant (dtype defaults to the storage type of `data`). */
   defineConstant(onnxName: string, shape: number[], data: TensorData, dtype?: DType): void;
+  /**
+   * Refuses (naming this node) a constant of `elements` values of `dtype` beyond the constant-folding budget;
+   * handlers that fill constants themselves call it before allocating.
+   */
+  checkFoldSize(elements: number, dtype: DType): void;
   /** Makes an ONNX output another name for an existing IR tensor (Identity, Dropout, no-op casts). */
   alias(onnxName: string, irTensor: string): void;
   /** A FirmflowError naming this node. */

@@ -108,6 +108,7 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelMsg {
   if (bytes.length === 0) throw new FirmflowError('onnx.decode', `${source}: the file is empty`);
   let msg: protobuf.Message;
   try {
+    checkTopLevel(bytes);
     msg = modelType().decode(bytes);
   } catch (e) {
     const reason = (e as Error).message;
@@ -133,12 +134,47 @@ export function decodeModel(bytes: Uint8Array, source: string): ModelMsg {
  * Whether the first protobuf key is one a ModelProto can start with (a field number of ModelProto with its wire
  * type). Exporters write ir_version first; a text file or another format fails this, a cut-off model does not.
  */
-function startsLikeModel(bytes: Uint8Array): boolean {
+export function startsLikeModel(bytes: Uint8Array): boolean {
   const key = bytes[0];
   const field = key >> 3, wire = key & 7;
   const varintFields = [1, 5];
   const lengthFields = [2, 3, 4, 6, 7, 8, 14];
   return (wire === 0 && varintFields.includes(field)) || (wire === 2 && lengthFields.includes(field));
+}
+
+/**
+ * Walks the top-level fields of the message (keys and lengths only, no decoding) and throws when they do not
+ * tile the bytes exactly. Cheap for any size, it refuses a run of zero bytes or a cut-off file before protobufjs
+ * would skip through it byte by byte (a 1 GB file of zeros took half a minute).
+ */
+function checkTopLevel(bytes: Uint8Array): void {
+  let pos = 0;
+  const varint = (): number => {
+    let v = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      if (pos >= bytes.length) throw new Error('index out of range: a varint runs past the end');
+      const b = bytes[pos++];
+      v += (b & 0x7f) * 2 ** shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw new Error('invalid varint encoding');
+  };
+  while (pos < bytes.length) {
+    const at = pos;
+    const key = varint();
+    const field = Math.floor(key / 8);
+    const wire = key % 8;
+    if (field === 0) throw new Error(`invalid field number 0 at byte ${at}`);
+    if (wire === 0) varint();
+    else if (wire === 1) pos += 8;
+    else if (wire === 5) pos += 4;
+    else if (wire === 2) {
+      const len = varint(); // read first: `pos += varint()` would add to the position from before the length
+      pos += len;
+    }
+    else throw new Error(`invalid wire type ${wire} at byte ${at}`);
+    if (pos > bytes.length) throw new Error(`index out of range: field ${field} at byte ${at} runs past the end`);
+  }
 }
 
 /** Encodes a ModelProto-shaped plain object (used by the model builder and tests). */

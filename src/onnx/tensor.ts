@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { FirmflowError } from '../errors.js';
+import { FirmflowError, quoted } from '../errors.js';
 import type { DType, TensorData } from '../ir/types.js';
+import type { TensorLimits } from './limits.js';
 import { toNum, type Int64, type TensorProtoMsg } from './proto.js';
 
 /** ONNX TensorProto.DataType codes firmflow reads, and what they become. */
@@ -31,13 +32,7 @@ export function bytesPerElement(dtype: DType): number {
   return BYTES[dtype];
 }
 
-/** Limits that stop a hostile or broken file from making firmflow allocate without bound. */
-export interface TensorLimits {
-  /** Largest element count of any one declared tensor. */
-  maxElements: number;
-}
-
-export const DEFAULT_LIMITS: TensorLimits = { maxElements: 2 ** 31 - 1 };
+export { DEFAULT_LIMITS, type TensorLimits } from './limits.js';
 
 export interface DecodedTensor {
   name: string;
@@ -142,30 +137,33 @@ function readExternal(t: TensorProtoMsg, need: number, what: string, ctx: Tensor
   const kv = new Map((t.external_data ?? []).map((e) => [e.key ?? '', e.value ?? '']));
   const location = kv.get('location');
   if (!location) throw new FirmflowError('onnx.external', `${ctx.source}: ${what} uses external data without a 'location'`);
-  if (!ctx.baseDir) throw new FirmflowError('onnx.external', `${ctx.source}: ${what} refers to external file '${location}', but the model was given as bytes; load it from its file`);
+  if (!ctx.baseDir) throw new FirmflowError('onnx.external', `${ctx.source}: ${what} refers to external file ${quoted(location)}, but the model was given as bytes; load it from its file`);
   const base = realpathSync(ctx.baseDir);
   const target = resolve(base, location);
   const inside = (p: string) => { const r = relative(base, p); return r !== '' && !r.startsWith('..') && !isAbsolute(r) && !r.split(sep).includes('..'); };
   if (isAbsolute(location) || !inside(target)) {
-    throw new FirmflowError('onnx.external', `${ctx.source}: ${what} external data location '${location}' points outside the model's folder`);
+    throw new FirmflowError('onnx.external', `${ctx.source}: ${what} external data location ${quoted(location)} points outside the model's folder`);
   }
   let real: string;
   try {
     real = realpathSync(target);
   } catch {
-    throw new FirmflowError('onnx.external', `${ctx.source}: ${what} external data file '${location}' does not exist`);
+    throw new FirmflowError('onnx.external', `${ctx.source}: ${what} external data file ${quoted(location)} does not exist`);
   }
-  if (!inside(real)) throw new FirmflowError('onnx.external', `${ctx.source}: ${what} external data location '${location}' resolves outside the model's folder`);
+  if (!inside(real)) throw new FirmflowError('onnx.external', `${ctx.source}: ${what} external data location ${quoted(location)} resolves outside the model's folder`);
   const offset = Number(kv.get('offset') ?? 0);
   const length = kv.has('length') ? Number(kv.get('length')) : need;
   if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
     throw new FirmflowError('onnx.external', `${ctx.source}: ${what} has an invalid external data offset/length`);
   }
-  const fd = openSync(real, 'r');
+  if (length !== need) {
+    throw new FirmflowError('onnx.tensor', `${ctx.source}: ${what} declares ${length} bytes of external data but its shape and type need ${need}`);
+  }
+  const fd = openRegularFile(real, (why) => `${ctx.source}: ${what} external data ${quoted(location)} cannot be read (${why})`);
   try {
     const size = fstatSync(fd).size;
     if (offset + length > size) {
-      throw new FirmflowError('onnx.external', `${ctx.source}: ${what} needs bytes ${offset}..${offset + length} of '${location}', which has only ${size}`);
+      throw new FirmflowError('onnx.external', `${ctx.source}: ${what} needs bytes ${offset}..${offset + length} of ${quoted(location)}, which has only ${size}`);
     }
     const out = new Uint8Array(length);
     let got = 0;
@@ -180,8 +178,48 @@ function readExternal(t: TensorProtoMsg, need: number, what: string, ctx: Tensor
   }
 }
 
+/**
+ * Opens a file for reading only if it is a regular file. A named pipe must never be opened for reading (open
+ * blocks until a writer appears: the process would hang, deaf to signals), nor a device or folder: the type is
+ * checked before opening, the open itself does not block or follow a link swapped in meanwhile, and the opened
+ * file must be the one checked.
+ */
+export function openRegularFile(path: string, message: (reason: string) => string, code = 'onnx.external'): number {
+  const refuse = (kind: string): never => { throw new FirmflowError(code, message(`${kind}, not a regular file`)); };
+  let before;
+  try {
+    // Links are resolved first (a model may well be a link); the open below then refuses one swapped in later.
+    path = realpathSync(path);
+    before = lstatSync(path);
+  } catch (e) {
+    throw new FirmflowError(code, message((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+  }
+  if (!before.isFile()) refuse(fileKind(before));
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (e) {
+    throw new FirmflowError(code, message((e as NodeJS.ErrnoException).code ?? (e as Error).message));
+  }
+  const after = fstatSync(fd);
+  if (!after.isFile() || after.ino !== before.ino || after.dev !== before.dev) {
+    closeSync(fd);
+    refuse(after.isFile() ? 'a file that changed while it was opened' : fileKind(after));
+  }
+  return fd;
+}
+
+function fileKind(s: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSymbolicLink(): boolean }): string {
+  if (s.isDirectory()) return 'a folder';
+  if (s.isFIFO()) return 'a named pipe';
+  if (s.isSocket()) return 'a socket';
+  if (s.isCharacterDevice() || s.isBlockDevice()) return 'a device';
+  if (s.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
+
 /** Converts an ONNX TensorProto to a typed array with its dims. */
-export function decodeTensor(t: TensorProtoMsg, ctx: TensorReadContext, what = `tensor '${t.name ?? ''}'`): DecodedTensor {
+export function decodeTensor(t: TensorProtoMsg, ctx: TensorReadContext, what = `tensor ${quoted(t.name ?? '')}`): DecodedTensor {
   const code = t.data_type ?? 0;
   const dtype = ONNX_DTYPES[code];
   if (!dtype) {
@@ -189,6 +227,9 @@ export function decodeTensor(t: TensorProtoMsg, ctx: TensorReadContext, what = `
   }
   const dims = (t.dims ?? []).map((d) => toNum(d));
   const n = checkedElementCount(dims, what, ctx);
+  if (n * BYTES[dtype] > ctx.limits.maxTensorBytes) {
+    throw new FirmflowError('onnx.size', `${ctx.source}: ${what} of shape [${dims.join(', ')}] needs ${n * BYTES[dtype]} bytes, more than the limit of ${ctx.limits.maxTensorBytes} (FIRMFLOW_MAX_TENSOR_BYTES)`);
+  }
   let data: TensorData;
   if (t.data_location === 1) data = fromRaw(dtype, readExternal(t, n * BYTES[dtype], what, ctx), n, what, ctx);
   else if (t.raw_data && t.raw_data.length > 0) data = fromRaw(dtype, t.raw_data, n, what, ctx);
@@ -208,4 +249,37 @@ export function toFloat64(data: TensorData): Float64Array {
   if (data instanceof Float64Array) return data;
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) return Float64Array.from(data, (v) => Number(v));
   return Float64Array.from(data as ArrayLike<number>);
+}
+
+/** Flat index of the first NaN or infinity in float data, or -1 (integer data is always finite). */
+export function firstNonFinite(data: TensorData): number {
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return -1;
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return i;
+  return -1;
+}
+
+/** Row-major position of flat index `i` in `dims`, e.g. [1, 3]. */
+function position(i: number, dims: readonly number[]): number[] {
+  const out = new Array<number>(dims.length).fill(0);
+  for (let k = dims.length - 1, rest = i; k >= 0; k--) {
+    const d = dims[k] || 1;
+    out[k] = rest % d;
+    rest = Math.floor(rest / d);
+  }
+  return out;
+}
+
+/**
+ * Refuses constants holding NaN or an infinity: fixed-point types have no such values, and converting them
+ * silently gives numbers the model never had. Names the tensor and the first offending element.
+ */
+export function checkFinite(data: TensorData, dims: readonly number[], what: string, source: string): void {
+  const i = firstNonFinite(data);
+  if (i < 0) return;
+  const v = Number(data[i]);
+  throw new FirmflowError(
+    'onnx.nonfinite',
+    `${source}: ${what} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity'} at index ${i}${dims.length > 1 ? ` (position [${position(i, dims).join(', ')}])` : ''}; firmflow converts finite constants only (fix the value in the model)`,
+    { index: i },
+  );
 }

@@ -1,7 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { FirmflowError } from '../errors.js';
+import { FirmflowError, isProgrammingError, quoted } from '../errors.js';
+import { checkFinite } from '../onnx/tensor.js';
 import type { Graph, IRNode } from '../ir/graph.js';
-import { getPass, resolveFlowOrder } from './flows.js';
+import { blameSync } from '../registry/blame.js';
+import { getPass, passSource, resolveFlowOrder } from './flows.js';
 import type { Flow, Pass, PassContext, PassRecord } from './pass.js';
 
 export interface RunFlowsOptions {
@@ -31,16 +33,30 @@ export function runFlows(graph: Graph, targets: string[], opts: RunFlowsOptions 
   const order = resolveFlowOrder(targets);
   for (const flow of order) {
     runFlow(graph, flow, ctx, records, log);
+    checkConstantsFinite(graph, flow.name);
     if (opts.verify !== false) {
       try {
         graph.verify();
       } catch (e) {
+        if (isProgrammingError(e)) throw e;
         const msg = e instanceof Error ? e.message : String(e);
         throw new FirmflowError('ir.verify', `after flow '${flow.name}': ${msg}`);
       }
     }
   }
   return { flows: order.map((f) => f.name), records: [...records.values()] };
+}
+
+/**
+ * Passes compute new constants from the model's (BatchNormalization folded into a scale, a weight transposed
+ * ...); finite inputs can still give NaN or an infinity (a variance of -epsilon), which fixed-point types cannot
+ * hold. Checked after every flow, so the next flow (a backend's) never sees one.
+ */
+function checkConstantsFinite(graph: Graph, flow: string): void {
+  for (const t of graph.tensors.values()) {
+    if (!t.data) continue;
+    checkFinite(t.data, t.shape.map((d) => (typeof d === 'number' ? d : 1)), `the constant ${quoted(t.name)}, computed by flow '${flow}' from the model's constants,`, String(graph.meta.source ?? graph.name));
+  }
 }
 
 function runFlow(graph: Graph, flow: Flow, ctx: PassContext, records: Map<string, PassRecord>, log: (m: string) => void): void {
@@ -76,8 +92,15 @@ function runFlow(graph: Graph, flow: Flow, ctx: PassContext, records: Map<string
   );
 }
 
-/** Runs one pass once over the graph; returns its change count. */
+/**
+ * Runs one pass once over the graph; returns its change count. A pass registered by a plugin that fails with
+ * anything but a FirmflowError is reported as that plugin's failure (exit 1), not as firmflow's internal error.
+ */
 export function runPass(graph: Graph, pass: Pass, ctx: PassContext): number {
+  return blameSync(passSource(pass.name), `pass '${pass.name}'`, () => applyPass(graph, pass, ctx));
+}
+
+function applyPass(graph: Graph, pass: Pass, ctx: PassContext): number {
   if (pass.match === 'graph') {
     const r = pass.transform(graph, ctx);
     return typeof r === 'number' ? r : r ? 1 : 0;

@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { FirmflowError } from '../errors.js';
+import { FirmflowError, isFirmflowError } from '../errors.js';
 import { discoverPlugins, type DiscoveryOptions, type PluginCandidate } from './discovery.js';
 import { createPluginSession, findBackend, registeredBackends, USER_SOURCE } from './registry.js';
 import type { Backend, BackendInfo, FirmflowPlugin, PluginInfo, PluginMeta, PluginRegister } from './types.js';
@@ -94,11 +94,13 @@ function asPlugin(value: unknown, what: string): { register: PluginRegister; met
 
 async function doLoad(c: PluginCandidate): Promise<void> {
   if (c.info.status !== 'found' || !c.info.module) return;
+  const module = c.info.module;
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(c.info.module).href)) as Record<string, unknown>;
+    mod = await runPluginCode('importing it', () => import(pathToFileURL(module).href) as Promise<Record<string, unknown>>);
   } catch (e) {
-    return fail(c, `cannot import ${c.info.module}: ${(e as Error)?.message ?? String(e)}`);
+    if (e instanceof PluginMisbehaved) return fail(c, e.message);
+    return fail(c, `cannot import ${module}: ${(e as Error)?.message ?? String(e)}`);
   }
   let plugin: { register: PluginRegister; meta?: PluginMeta };
   try {
@@ -110,10 +112,16 @@ async function doLoad(c: PluginCandidate): Promise<void> {
   if (plugin.meta) c.label = `${c.label} [${plugin.meta.name}${plugin.meta.version ? `@${plugin.meta.version}` : ''}]`;
   const session = createPluginSession(c.label);
   try {
-    await plugin.register(session.api);
+    await runPluginCode('its register function', () => plugin.register(session.api));
     session.commit();
   } catch (e) {
     session.rollback();
+    if (e instanceof PluginMisbehaved) return fail(c, e.message);
+    if (isFirmflowError(e) && e.code === 'registry.duplicate') {
+      // The README's promise: a name taken twice is an error naming both sources, not a plugin silently missing.
+      fail(c, e.message);
+      throw new FirmflowError('registry.duplicate', `${e.message} (a plugin that means to replace it registers it with { override: true })`);
+    }
     return fail(c, `its register function threw: ${(e as Error)?.message ?? String(e)}`);
   }
   c.info.status = 'loaded';
@@ -131,10 +139,69 @@ function load(c: PluginCandidate): Promise<void> {
   let p = loads.get(c);
   if (!p) {
     p = queue.then(() => doLoad(c));
-    queue = p;
+    // A plugin whose load is an error (a duplicate name) must not stop the ones queued after it from loading.
+    queue = p.catch(() => {});
     loads.set(c, p);
   }
   return p;
+}
+
+/** Environment variable bounding the import and the register call of each plugin, in milliseconds. */
+export const PLUGIN_TIMEOUT_ENV = 'FIRMFLOW_PLUGIN_TIMEOUT_MS';
+export const DEFAULT_PLUGIN_TIMEOUT_MS = 10_000;
+
+function pluginTimeoutMs(): number {
+  const raw = process.env[PLUGIN_TIMEOUT_ENV];
+  const v = Number(raw);
+  return raw && Number.isFinite(v) && v > 0 ? v : DEFAULT_PLUGIN_TIMEOUT_MS;
+}
+
+/** A plugin that hung or tried to end the process while loading: it becomes a warning naming it. */
+class PluginMisbehaved extends Error {}
+
+let anyTimedOut = false;
+
+/**
+ * Whether a plugin's loading was abandoned after its timeout. Its code may still hold timers or handles that
+ * keep the process alive, so the CLI ends the process explicitly when its work is done.
+ */
+export function pluginsTimedOut(): boolean {
+  return anyTimedOut;
+}
+
+/**
+ * Runs plugin code (its import or its register call) under the time limit, with process.exit refused: a plugin
+ * ending firmflow silently (exit 0 in the middle of a conversion) is worse than any error it could report.
+ * The timer is a live handle on purpose: a register awaiting a promise that never settles would otherwise leave
+ * the event loop empty, and Node would end the process with exit code 13 and no message.
+ */
+async function runPluginCode<T>(step: string, run: () => Promise<T> | T): Promise<T> {
+  const ms = pluginTimeoutMs();
+  const realExit = process.exit;
+  let exitCode: string | undefined;
+  process.exit = ((code?: number | string | null) => {
+    exitCode ??= String(code ?? 0);
+    throw new PluginMisbehaved(`called process.exit(${String(code ?? '')}) while ${step} ran; firmflow refused it`);
+  }) as typeof process.exit;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        anyTimedOut = true;
+        reject(new PluginMisbehaved(`${step} did not finish within ${ms} ms (${PLUGIN_TIMEOUT_ENV}); the plugin was skipped`));
+      }, ms);
+    });
+    const value = await Promise.race([Promise.resolve().then(run), timeout]);
+    // A plugin that caught the refusal and carried on is still refused.
+    if (exitCode !== undefined) throw new PluginMisbehaved(`called process.exit(${exitCode}) while ${step} ran; firmflow refused it`);
+    return value;
+  } catch (e) {
+    if (exitCode !== undefined && !(e instanceof PluginMisbehaved)) throw new PluginMisbehaved(`called process.exit(${exitCode}) while ${step} ran; firmflow refused it`);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    process.exit = realExit;
+  }
 }
 
 /** Imports every discovered plugin (for listing all backends). Failures become warnings. */

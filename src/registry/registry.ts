@@ -32,7 +32,7 @@ function checkName(kind: string, name: unknown, source: string): string {
   return name;
 }
 
-function addBackend(name: string, backend: Omit<Backend, 'name'> & { name?: string }, source: string): () => void {
+function addBackend(name: string, backend: Omit<Backend, 'name'> & { name?: string }, source: string, override = false): () => void {
   checkName('backend', name, source);
   if (!backend || typeof backend !== 'object') throw new FirmflowError('registry.backend', `backend '${name}' from ${source} is not an object`);
   if (backend.name !== undefined && backend.name !== name) {
@@ -46,23 +46,29 @@ function addBackend(name: string, backend: Omit<Backend, 'name'> & { name?: stri
   }
   const key = name.toLowerCase();
   const prev = backends.get(key);
-  if (prev) {
+  if (prev && !override) {
     throw new FirmflowError('registry.duplicate', `backend '${name}' from ${source} is already registered by ${prev.source} (as '${prev.value.name}')`);
   }
   const entry = { value: (backend.name === name ? backend : { ...backend, name }) as Backend, source };
   backends.set(key, entry);
-  return () => { if (backends.get(key) === entry) backends.delete(key); };
+  return () => { if (backends.get(key) === entry) restore(backends, key, prev); };
 }
 
-function addWriter(name: string, writer: Omit<Writer, 'name'> & { name?: string }, source: string): () => void {
+function addWriter(name: string, writer: Omit<Writer, 'name'> & { name?: string }, source: string, override = false): () => void {
   checkName('writer', name, source);
   if (!writer || typeof writer.write !== 'function') throw new FirmflowError('registry.writer', `writer '${name}' from ${source} has no write() function`);
   const key = name.toLowerCase();
   const prev = writers.get(key);
-  if (prev) throw new FirmflowError('registry.duplicate', `writer '${name}' from ${source} is already registered by ${prev.source} (as '${prev.value.name}')`);
+  if (prev && !override) throw new FirmflowError('registry.duplicate', `writer '${name}' from ${source} is already registered by ${prev.source} (as '${prev.value.name}')`);
   const entry = { value: (writer.name === name ? writer : { ...writer, name }) as Writer, source };
   writers.set(key, entry);
-  return () => { if (writers.get(key) === entry) writers.delete(key); };
+  return () => { if (writers.get(key) === entry) restore(writers, key, prev); };
+}
+
+/** Undoes a registration: the entry it overrode comes back, or the name is free again. */
+function restore<T>(map: Map<string, Entry<T>>, key: string, prev: Entry<T> | undefined): void {
+  if (prev) map.set(key, prev);
+  else map.delete(key);
 }
 
 function addFlowChecked(flow: Flow, source: string): () => void {
@@ -157,8 +163,8 @@ export function createPluginSession(source: string): PluginSession {
     if (closed) throw new FirmflowError('registry.late', `${source} called ${what} after its register function finished`);
   };
   const api: PluginAPI = {
-    registerBackend: (name, backend) => { guard('registerBackend'); undos.push(addBackend(name, backend, source)); },
-    registerWriter: (name, writer) => { guard('registerWriter'); undos.push(addWriter(name, writer, source)); },
+    registerBackend: (name, backend, opts) => { guard('registerBackend'); undos.push(addBackend(name, backend, source, opts?.override === true)); },
+    registerWriter: (name, writer, opts) => { guard('registerWriter'); undos.push(addWriter(name, writer, source, opts?.override === true)); },
     registerPass: (pass, options) => { guard('registerPass'); undos.push(addPassChecked(pass, options, source)); },
     registerFlow: (flow) => { guard('registerFlow'); undos.push(addFlowChecked(flow, source)); },
     registerOpHandler: (handler) => {
@@ -197,6 +203,10 @@ export function backendSource(name: string): string | undefined {
 
 export function getWriter(name: string): Writer | undefined {
   return writers.get(name.toLowerCase())?.value;
+}
+
+export function writerSource(name: string): string | undefined {
+  return writers.get(name.toLowerCase())?.source;
 }
 
 export function registeredBackends(): BackendInfo[] {

@@ -169,10 +169,18 @@ export interface RegisterPassOptions {
   after?: string;
 }
 
+/**
+ * A name already registered is an error naming both sources; a plugin that means to replace a backend or writer
+ * of another says so with `override: true` (its replacement is taken back with it, restoring the previous one).
+ */
+export interface RegisterNameOptions {
+  override?: boolean;
+}
+
 /** The API a plugin's register function receives (bound to the plugin, so conflicts can name it). */
 export interface PluginAPI {
-  registerBackend(name: string, backend: Omit<Backend, 'name'> & { name?: string }): void;
-  registerWriter(name: string, writer: Omit<Writer, 'name'> & { name?: string }): void;
+  registerBackend(name: string, backend: Omit<Backend, 'name'> & { name?: string }, options?: RegisterNameOptions): void;
+  registerWriter(name: string, writer: Omit<Writer, 'name'> & { name?: string }, options?: RegisterNameOptions): void;
   registerPass(pass: Pass, options: RegisterPassOptions): void;
   registerFlow(flow: Flow): void;
   registerOpHandler(handler: OpHandler): void;

@@ -119,19 +119,16 @@ describe('firmflow convert', () => {
     expect(readdirSync(proj.root).filter((n) => n.includes('firmflow-tmp') || n.includes('firmflow-old'))).toEqual([]);
   });
 
-  it('a writer failure is an internal error (exit 2) that leaves nothing behind', () => {
+  it("a plugin writer's failure is that plugin's error (exit 1, naming it) and leaves nothing behind", () => {
     const cfg = join(proj.root, 'fail.yaml');
     writeFileSync(cfg, 'backend: Basic\nfail-write: true\n');
     const out = join(proj.root, 'never');
     const r = cli(['convert', model, '--config', cfg, '-o', out]);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.errors).toMatch(/^internal error: the Basic writer failed on purpose\n/);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.errors).toBe("error: writer 'Basic' from plugin package 'firmflow-plugin-basic@1.0.0' failed: the Basic writer failed on purpose\n");
     expect(r.stderr).not.toMatch(NO_STACK);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(proj.root).filter((n) => n.includes('never'))).toEqual([]);
-    const v = cli(['convert', model, '--config', cfg, '-o', out, '--verbose']);
-    expect(v.code, v.stderr).toBe(2);
-    expect(v.stderr).toMatch(NO_STACK);
   });
 
   it('bad input exits 1 with a short message and no stack trace', () => {

@@ -44,8 +44,8 @@ export function registerConstantHandlers(): void {
       const dims = ctx.constantValues(n.inputs[0], 'shape');
       if (dims.some((d) => !Number.isInteger(d) || d < 0)) ctx.fail(`shape [${dims.join(', ')}] is invalid`);
       const count = dims.reduce((p, d) => p * d, 1);
-      if (count > 2 ** 28) ctx.fail(`shape [${dims.join(', ')}] is too large to fill as a constant`);
       const v = n.tensorAttrs['value'];
+      ctx.checkFoldSize(count, v?.dtype ?? 'float32');
       if (v && v.data.length !== 1) ctx.fail('value must hold exactly one element');
       ctx.defineConstant(n.outputs[0], dims, filled(v ? v.data : new Float32Array(1), count), v?.dtype ?? 'float32');
     },
@@ -62,8 +62,8 @@ export function registerConstantHandlers(): void {
       if ([start, limit, delta].some((v) => v.length !== 1)) ctx.fail('start, limit and delta must be scalars');
       if (delta[0] === 0) ctx.fail('delta is 0');
       const count = Math.max(Math.ceil((limit[0] - start[0]) / delta[0]), 0);
-      if (count > 2 ** 28) ctx.fail(`would produce ${count} elements`);
       const like = ctx.constant(n.inputs[0])!;
+      ctx.checkFoldSize(count, dtypeOfData(like));
       const values = new Float64Array(count);
       for (let i = 0; i < count; i++) values[i] = start[0] + i * delta[0];
       const C = like.constructor as unknown as { from(a: ArrayLike<number>, f?: (v: number) => unknown): TensorData };

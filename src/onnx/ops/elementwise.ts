@@ -1,3 +1,4 @@
+import { quoted } from '../../errors.js';
 import { registerOpHandler, type LowerContext, type OnnxNode, type OpHandler } from '../handlers.js';
 import { hasInput, inputName } from './common.js';
 
@@ -126,7 +127,7 @@ export function registerElementwiseHandlers(): void {
     opsets: [20, 23],
     inputs: [{ name: 'X' }],
     attributes: { approximate: { type: 'string', default: 'none' } },
-    validate: (n) => (['none', 'tanh'].includes(n.attrs['approximate'] as string) ? [] : [`approximate '${String(n.attrs['approximate'])}' is neither 'none' nor 'tanh'`]),
+    validate: (n) => (['none', 'tanh'].includes(n.attrs['approximate'] as string) ? [] : [`approximate ${quoted(String(n.attrs['approximate']))} is neither 'none' nor 'tanh'`]),
     lower(ctx) {
       lowerUnary('Gelu', { approximate: ctx.node.attrs['approximate'] })(ctx);
     },

@@ -7,6 +7,7 @@
  * still give such a weight its exact precision, the folded tensor keeps a `meta.quantizer` note
  * (QuantizerNote below).
  */
+import { quoted } from '../../errors.js';
 import type { Tensor } from '../../ir/graph.js';
 import { normAxis } from '../../ir/shape.js';
 import type { DType } from '../../ir/types.js';
@@ -53,7 +54,7 @@ function noteFolded(ctx: LowerContext, onnxOut: string, note: QuantizerNote): vo
 
 function requireConstant(ctx: LowerContext, onnxName: string, what: string): Tensor {
   const t = ctx.tensor(onnxName);
-  if (!t.data) ctx.fail(`${what} ('${onnxName}') must be a constant (an initializer or computable from initializers); runtime quantization parameters are not supported`);
+  if (!t.data) ctx.fail(`${what} (${quoted(onnxName)}) must be a constant (an initializer or computable from initializers); runtime quantization parameters are not supported`);
   return t;
 }
 
@@ -151,7 +152,7 @@ const DEQUANTIZE_LINEAR: OpHandler = {
   lower(ctx) {
     const node = ctx.node;
     const x = ctx.tensor(node.inputs[0]);
-    if (!INT_RANGES[x.dtype]) ctx.fail(`input '${node.inputs[0]}' has type ${x.dtype}; only int8, uint8, int16, uint16 and int32 can be dequantized`);
+    if (!INT_RANGES[x.dtype]) ctx.fail(`input ${quoted(node.inputs[0])} has type ${x.dtype}; only int8, uint8, int16, uint16 and int32 can be dequantized`);
     const { scale, zp, axis, perAxis } = qdqCommon(ctx, node.inputs[0]);
     if (scale.dtype !== 'float32') ctx.fail(`scale has type ${scale.dtype}; only float32 scales are supported`);
     const inputs = [x.name, scale.name, ...(zp ? [zp.name] : [])];
@@ -184,7 +185,7 @@ const QUANT: OpHandler = {
   validate(node) {
     const problems: string[] = [];
     if (!roundingMode(node.attrs['rounding_mode'])) {
-      problems.push(`rounding_mode '${String(node.attrs['rounding_mode'])}' is not supported (${QONNX_ROUNDING_MODES.join(', ')})`);
+      problems.push(`rounding_mode ${quoted(String(node.attrs['rounding_mode']))} is not supported (${QONNX_ROUNDING_MODES.join(', ')})`);
     }
     for (const k of ['signed', 'narrow']) if (node.attrs[k] !== 0 && node.attrs[k] !== 1) problems.push(`${k} ${String(node.attrs[k])} must be 0 or 1`);
     return problems;

@@ -1,3 +1,4 @@
+import { quoted } from '../../errors.js';
 import { sliceRange } from '../../ir/defs/shape.js';
 import { broadcastShapes } from '../../ir/shape.js';
 import type { Dim, DType, Shape } from '../../ir/types.js';
@@ -72,7 +73,7 @@ export function registerShapeHandlers(): void {
     lower(ctx) {
       const n = ctx.node;
       const spec = ctx.symbolic(n.inputs[1]);
-      if (!spec) ctx.fail(`shape ('${n.inputs[1]}') must be a constant or computed from static shapes and the batch size`);
+      if (!spec) ctx.fail(`shape (${quoted(n.inputs[1])}) must be a constant or computed from static shapes and the batch size`);
       const x = ctx.tensor(n.inputs[0]);
       const shape = attempt(ctx, () => resolveReshape(x.shape, spec!, n.attrs['allowzero'] === 1));
       ctx.emit('Reshape', [x.name], [n.outputs[0]], { shape });
@@ -288,7 +289,7 @@ export function registerShapeHandlers(): void {
           ctx.alias(outs[0], x.name);
           return;
         }
-        ctx.fail(`splits the dynamic axis ${axis} ('${d}') of ${formatShape(x.shape)}; the parts of a run-time size cannot be fixed (give the axis a static size with inputShapes)`);
+        ctx.fail(`splits the dynamic axis ${axis} (${quoted(d)}) of ${formatShape(x.shape)}; the parts of a run-time size cannot be fixed (give the axis a static size with inputShapes)`);
       }
       const dim = d as number;
       if (sizes) {
@@ -364,7 +365,7 @@ export function registerShapeHandlers(): void {
     lower(ctx) {
       const n = ctx.node;
       const spec = ctx.symbolic(n.inputs[1]);
-      if (!spec) ctx.fail(`shape ('${n.inputs[1]}') must be a constant or computed from static shapes and the batch size`);
+      if (!spec) ctx.fail(`shape (${quoted(n.inputs[1])}) must be a constant or computed from static shapes and the batch size`);
       const x = ctx.tensor(n.inputs[0]);
       const shape = attempt(ctx, () => broadcastShapes(x.shape, spec!));
       ctx.emit('Expand', [x.name], [n.outputs[0]], { shape });

@@ -2,6 +2,7 @@
  * ONNX handlers for convolution, pooling, padding and resizing, plus the qonnx.custom_op.channels_last Conv,
  * MaxPool and AveragePool (the same ops on channels-last data; qonnx's Conv stores its weight [M, k..., C/group]). What the IR ops mean is documented in src/ir/defs/spatial.ts.
  */
+import { quoted } from '../../errors.js';
 import type { Tensor } from '../../ir/graph.js';
 import { normAxis } from '../../ir/shape.js';
 import type { Attrs, Dim, TensorData } from '../../ir/types.js';
@@ -35,7 +36,7 @@ function ints(node: OnnxNode, key: string): number[] | undefined {
 function validateWindow(node: OnnxNode): string[] {
   const problems: string[] = [];
   const autoPad = String(node.attrs['auto_pad'] ?? 'NOTSET');
-  if (!AUTO_PADS.includes(autoPad)) problems.push(`auto_pad '${autoPad}' is not one of ${AUTO_PADS.join(', ')}`);
+  if (!AUTO_PADS.includes(autoPad)) problems.push(`auto_pad ${quoted(autoPad)} is not one of ${AUTO_PADS.join(', ')}`);
   const k = ints(node, 'kernel_shape');
   const r = k?.length;
   if (r !== undefined && r !== 1 && r !== 2) problems.push(`kernel_shape [${k!.join(', ')}] is ${r}-D; only 1-D and 2-D windows are supported (3-D convolution/pooling is not)`);
@@ -50,7 +51,7 @@ function validateWindow(node: OnnxNode): string[] {
   }
   const p = ints(node, 'pads');
   if (p?.some((e) => e < 0)) problems.push(`pads [${p.join(', ')}] must not be negative`);
-  if (p && autoPad !== 'NOTSET' && p.some((e) => e !== 0)) problems.push(`pads and auto_pad '${autoPad}' are both given`);
+  if (p && autoPad !== 'NOTSET' && p.some((e) => e !== 0)) problems.push(`pads and auto_pad ${quoted(autoPad)} are both given`);
   return problems;
 }
 
@@ -70,10 +71,10 @@ function resolveWindow(ctx: LowerContext, spatial: number[], kernel: number[]): 
 
 function dataShape(ctx: LowerContext, x: Tensor, layout: Layout): { n: Dim; c: number; spatial: number[] } {
   try {
-    return splitDataShape(x.shape, layout, `input '${ctx.node.inputs[0]}'`);
+    return splitDataShape(x.shape, layout, `input ${quoted(ctx.node.inputs[0])}`);
   } catch (e) {
     const rank = x.shape.length;
-    if (rank === 5) return ctx.fail(`input '${ctx.node.inputs[0]}' ${formatShape(x.shape)} is 3-D spatial data; only 1-D and 2-D ${ctx.node.op} is supported`);
+    if (rank === 5) return ctx.fail(`input ${quoted(ctx.node.inputs[0])} ${formatShape(x.shape)} is 3-D spatial data; only 1-D and 2-D ${ctx.node.op} is supported`);
     return ctx.fail((e as Error).message);
   }
 }
@@ -123,10 +124,10 @@ function convHandler(layout: Layout): OpHandler {
       const [xn, wn, bn] = ctx.node.inputs;
       const x = ctx.tensor(xn);
       const wt = ctx.tensor(wn);
-      if (!wt.data) ctx.fail(`weight input W ('${wn}') is not a constant; only convolutions with constant weights are supported`);
+      if (!wt.data) ctx.fail(`weight input W (${quoted(wn)}) is not a constant; only convolutions with constant weights are supported`);
       const r = wt.shape.length - 2;
-      if (r === 3) ctx.fail(`weight '${wn}' ${formatShape(wt.shape)} is a 3-D kernel; only 1-D and 2-D convolution is supported`);
-      if (r !== 1 && r !== 2) ctx.fail(`weight '${wn}' ${formatShape(wt.shape)} must have rank 3 (1-D) or 4 (2-D)`);
+      if (r === 3) ctx.fail(`weight ${quoted(wn)} ${formatShape(wt.shape)} is a 3-D kernel; only 1-D and 2-D convolution is supported`);
+      if (r !== 1 && r !== 2) ctx.fail(`weight ${quoted(wn)} ${formatShape(wt.shape)} must have rank 3 (1-D) or 4 (2-D)`);
       const ws = wt.shape as number[];
       const xs = dataShape(ctx, x, layout);
       if (xs.spatial.length !== r) ctx.fail(`input ${formatShape(x.shape)} and weight ${formatShape(ws)} disagree on the number of spatial axes`);
@@ -134,13 +135,13 @@ function convHandler(layout: Layout): OpHandler {
       const kernelOfW = channelsLast ? ws.slice(1, r + 1) : ws.slice(2);
       const kernel = ints(ctx.node, 'kernel_shape') ?? kernelOfW;
       if (kernel.length !== r || kernel.some((k, i) => k !== kernelOfW[i])) {
-        ctx.fail(`kernel_shape [${kernel.join(', ')}] does not match weight '${wn}' ${formatShape(ws)}`);
+        ctx.fail(`kernel_shape [${kernel.join(', ')}] does not match weight ${quoted(wn)} ${formatShape(ws)}`);
       }
       const win = resolveWindow(ctx, xs.spatial, kernel);
       const group = ctx.node.attrs['group'] as number;
       const M = ws[0];
       const Cg = channelsLast ? ws[r + 1] : ws[1];
-      if (Cg * group !== xs.c) ctx.fail(`weight '${wn}' ${formatShape(ws)} with group ${group} expects ${Cg * group} input channels, input '${xn}' ${formatShape(x.shape)} has ${xs.c}`);
+      if (Cg * group !== xs.c) ctx.fail(`weight ${quoted(wn)} ${formatShape(ws)} with group ${group} expects ${Cg * group} input channels, input ${quoted(xn)} ${formatShape(x.shape)} has ${xs.c}`);
       if (M % group !== 0) ctx.fail(`group ${group} does not divide the ${M} output channels`);
       let wIr = wt.name;
       if (channelsLast) {
@@ -155,8 +156,8 @@ function convHandler(layout: Layout): OpHandler {
       const inputs = [x.name, wIr];
       if (bn) {
         const b = ctx.tensor(bn);
-        if (!b.data) ctx.fail(`bias input B ('${bn}') is not a constant; only constant biases are supported`);
-        if (b.shape.length !== 1 || b.shape[0] !== M) ctx.fail(`bias '${bn}' ${formatShape(b.shape)} must be [${M}]`);
+        if (!b.data) ctx.fail(`bias input B (${quoted(bn)}) is not a constant; only constant biases are supported`);
+        if (b.shape.length !== 1 || b.shape[0] !== M) ctx.fail(`bias ${quoted(bn)} ${formatShape(b.shape)} must be [${M}]`);
         inputs.push(b.name);
       }
       ctx.emit('Conv', inputs, [ctx.node.outputs[0]], {
@@ -250,7 +251,7 @@ const PAD_HANDLER: OpHandler = {
   validate(node) {
     const mode = String(node.attrs['mode']);
     const problems: string[] = [];
-    if (mode !== 'constant') problems.push(`mode '${mode}' is not supported (only 'constant' padding)`);
+    if (mode !== 'constant') problems.push(`mode ${quoted(mode)} is not supported (only 'constant' padding)`);
     if (node.opset < 11 && !ints(node, 'pads')) problems.push(`required attribute 'pads' is missing`);
     if (node.opset >= 11 && (node.inputs[1] ?? '') === '') problems.push(`input 'pads' is missing`);
     return problems;
@@ -300,7 +301,7 @@ const RESIZE_MODES_REFUSED: Record<string, string> = {
 function validateNearest(node: OnnxNode, modeKey = 'mode'): string[] {
   const problems: string[] = [];
   const mode = String(node.attrs[modeKey] ?? 'nearest');
-  if (mode !== 'nearest') problems.push(RESIZE_MODES_REFUSED[mode] ?? `mode '${mode}' is not supported (only 'nearest')`);
+  if (mode !== 'nearest') problems.push(RESIZE_MODES_REFUSED[mode] ?? `mode ${quoted(mode)} is not supported (only 'nearest')`);
   return problems;
 }
 
@@ -323,7 +324,7 @@ function resizeGeometry(ctx: LowerContext, x: Tensor, kind: 'scales' | 'sizes', 
     } else {
       if (a === 0) {
         if (typeof d !== 'number' && typeof v === 'number') {
-          ctx.fail(`sizes[${i}] = ${v} fixes the batch axis, which is symbolic ('${d}'); give the batch size with inputShapes (--input-shape)`);
+          ctx.fail(`sizes[${i}] = ${v} fixes the batch axis, which is symbolic (${quoted(d)}); give the batch size with inputShapes (--input-shape)`);
         }
         if (v !== d) ctx.fail(`resizing the batch axis (size ${String(v)} for batch ${String(d)}) is not supported`);
         return;
@@ -358,12 +359,12 @@ const RESIZE_HANDLER: OpHandler = {
     if (node.opset >= 11) {
       const ctm = String(node.attrs['coordinate_transformation_mode']);
       if (ctm === 'tf_crop_and_resize') problems.push(`coordinate_transformation_mode 'tf_crop_and_resize' is not supported (it needs a region of interest)`);
-      else if (!(COORDINATE_MODES as readonly string[]).includes(ctm)) problems.push(`coordinate_transformation_mode '${ctm}' is not supported (${COORDINATE_MODES.join(', ')})`);
+      else if (!(COORDINATE_MODES as readonly string[]).includes(ctm)) problems.push(`coordinate_transformation_mode ${quoted(ctm)} is not supported (${COORDINATE_MODES.join(', ')})`);
       const nm = String(node.attrs['nearest_mode']);
-      if (nm === 'simple' || !(NEAREST_MODES as readonly string[]).includes(nm)) problems.push(`nearest_mode '${nm}' is not supported (round_prefer_floor, round_prefer_ceil, floor, ceil)`);
+      if (nm === 'simple' || !(NEAREST_MODES as readonly string[]).includes(nm)) problems.push(`nearest_mode ${quoted(nm)} is not supported (round_prefer_floor, round_prefer_ceil, floor, ceil)`);
     }
     const kar = String(node.attrs['keep_aspect_ratio_policy']);
-    if (kar !== 'stretch' && kar !== 'not_larger' && kar !== 'not_smaller') problems.push(`keep_aspect_ratio_policy '${kar}' is unknown`);
+    if (kar !== 'stretch' && kar !== 'not_larger' && kar !== 'not_smaller') problems.push(`keep_aspect_ratio_policy ${quoted(kar)} is unknown`);
     return problems;
   },
   lower(ctx) {
@@ -381,13 +382,13 @@ const RESIZE_HANDLER: OpHandler = {
     let sizesV: Dim[] = [];
     if (sizesName !== '') {
       const s = ctx.symbolic(sizesName);
-      if (!s) ctx.fail(`input sizes ('${sizesName}') must be a constant (or computable from static shapes)`);
+      if (!s) ctx.fail(`input sizes (${quoted(sizesName)}) must be a constant (or computable from static shapes)`);
       sizesV = s!;
     }
     if (scalesV.length > 0 && sizesV.length > 0) ctx.fail('both scales and sizes are given; exactly one may be');
     if (scalesV.length === 0 && sizesV.length === 0) ctx.fail('neither scales nor sizes is given');
     if (sizesV.length > 0 && String(node.attrs['keep_aspect_ratio_policy']) !== 'stretch') {
-      ctx.fail(`keep_aspect_ratio_policy '${String(node.attrs['keep_aspect_ratio_policy'])}' is not supported (only 'stretch')`);
+      ctx.fail(`keep_aspect_ratio_policy ${quoted(String(node.attrs['keep_aspect_ratio_policy']))} is not supported (only 'stretch')`);
     }
     const geo = scalesV.length > 0 ? resizeGeometry(ctx, x, 'scales', scalesV, axes) : resizeGeometry(ctx, x, 'sizes', sizesV, axes);
     const ctm = node.opset === 10 ? 'asymmetric' : String(node.attrs['coordinate_transformation_mode']);
