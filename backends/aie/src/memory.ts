@@ -9,7 +9,7 @@
  * neighbours). Capacity (bytes, ping-pong copies included) and channel counts (S2MM per writer stream, MM2S per
  * reader stream) are checked per memory tile; PLIO counts per interface column.
  */
-import { FirmflowError, type Graph, type IRNode } from 'firmflow';
+import { FirmflowError, sizeOf, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from './devices.js';
 import type { AieDataType, AieGmio, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
 import { bytesOf } from './perf.js';
@@ -43,7 +43,6 @@ interface BufferReq {
   readers: Access[];
 }
 
-const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
 const sanitize = (s: string): string => {
   const t = s.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(t) ? t : `t_${t}`;
@@ -51,7 +50,7 @@ const sanitize = (s: string): string => {
 
 /** Root dims viewed as [cols, rows] (rows = all leading axes). */
 function dims2(shape: number[]): [number, number] {
-  return [shape[shape.length - 1] ?? 1, prod(shape.slice(0, -1))];
+  return [shape[shape.length - 1] ?? 1, sizeOf(shape.slice(0, -1))];
 }
 
 function pad(offset: number[], extent: number[], dims: number[]): { before: number; after: number }[] | undefined {
@@ -101,57 +100,16 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
   for (const n of nodes) {
     const l = layers.get(n.name)!;
     if (l.kernel !== 'view') continue;
-    const out = l.outputs[0];
-    if (n.op === 'Concat') {
-      const shape = shapeOf(out);
-      const axis = Number(l.attrs['axis']);
-      const rank = shape.length;
-      let acc = 0;
-      for (const i of l.inputs) {
-        const s = shapeOf(i);
-        if (axis === rank - 1) alias.set(i, { root: out, colOff: acc, rowOff: 0 });
-        else {
-          if (prod(shape.slice(0, axis)) !== 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Concat): along axis ${axis} of ${JSON.stringify(shape)} its inputs interleave; only the last axis or the outermost non-unit axis is a view`);
-          alias.set(i, { root: out, colOff: 0, rowOff: acc * prod(s.slice(axis + 1, -1)) });
-        }
-        acc += s[axis];
-      }
-    } else if (n.op === 'Slice') {
-      const inS = shapeOf(l.inputs[0]);
-      const axes = l.attrs['axes'] as number[], starts = l.attrs['starts'] as number[];
-      const outS = shapeOf(out);
-      const cut = axes.map((a, i) => ({ a: a < 0 ? a + inS.length : a, s: starts[i] })).filter((x) => outS[x.a] !== inS[x.a]);
-      if (cut.length > 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Slice): slices ${cut.length} axes; a view slices one`);
-      let colOff = 0, rowOff = 0;
-      if (cut.length === 1) {
-        const { a } = cut[0];
-        const st = Math.min(Math.max(cut[0].s < 0 ? cut[0].s + inS[a] : cut[0].s, 0), inS[a]);
-        if (a === inS.length - 1) colOff = st;
-        else if (prod(inS.slice(0, a)) === 1) rowOff = st * prod(inS.slice(a + 1, -1));
-        else throw new FirmflowError('aie.memory', `node '${n.name}' (Slice): a slice of axis ${a} of ${JSON.stringify(inS)} is not contiguous; only the last axis or the outermost non-unit axis is a view`);
-      }
-      alias.set(out, { root: l.inputs[0], colOff, rowOff });
-    } else if (n.op === 'Split') {
-      // Every part is a region of the input: a block of its columns (last axis) or rows (outermost non-unit axis).
-      const inS = shapeOf(l.inputs[0]);
-      const r = inS.length;
-      const axis = ((Number(l.attrs['axis']) % r) + r) % r;
-      const sizes = l.attrs['split'] as number[];
-      if (axis !== r - 1 && prod(inS.slice(0, axis)) !== 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Split): along axis ${axis} of ${JSON.stringify(inS)} its parts interleave; only the last axis or the outermost non-unit axis is a view`);
-      let acc = 0;
-      n.outputs.forEach((t, i) => {
-        const at = acc;
-        acc += sizes[i];
-        if (t !== '') alias.set(t, axis === r - 1 ? { root: l.inputs[0], colOff: at, rowOff: 0 } : { root: l.inputs[0], colOff: 0, rowOff: at * prod(inS.slice(axis + 1, -1)) });
-      });
-    } else {
+    const regions = l.regions ?? [];
+    if (!regions.length) throw new FirmflowError('aie.memory', `node '${n.name}' (${n.op}): has no view regions (legalize the graph for backend AIE first)`);
+    if (n.op !== 'Concat' && n.op !== 'Slice' && n.op !== 'Split') {
       // Reshape / Flatten / Squeeze / Unsqueeze keep the bytes in place.
-      const inS = shapeOf(l.inputs[0]), outS = shapeOf(out);
+      const inS = shapeOf(l.inputs[0]), outS = shapeOf(l.outputs[0]);
       if (inS[inS.length - 1] !== outS[outS.length - 1] && (alias.has(l.inputs[0]) && resolve(l.inputs[0]).colOff !== 0)) {
         throw new FirmflowError('aie.memory', `node '${n.name}' (${n.op}): reshapes a column slice of another tensor`);
       }
-      alias.set(out, { root: l.inputs[0], colOff: 0, rowOff: 0 });
     }
+    for (const r of regions) alias.set(r.tensor, { root: r.src, colOff: r.colOff, rowOff: r.rowOff });
   }
   // ---- buffers, their writers and readers
   const reqs = new Map<string, BufferReq>();
@@ -168,7 +126,7 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
     if (!r) {
       const dt = dtypeOfTensor.get(root) ?? dtypeOfTensor.get(tensor) ?? 'int8';
       const kind: AieSharedBuffer['kind'] = g.isGraphInput(root) ? 'input' : g.isGraphOutput(root) ? 'output' : 'activation';
-      r = { name: `mt_${sanitize(g.tensor(root).id)}`, tensor: root, kind, dtype: dt, bytes: prod(shapeOf(root)) * bytesOf(dt), copies: 2, writers: [], readers: [] };
+      r = { name: `mt_${sanitize(g.tensor(root).id)}`, tensor: root, kind, dtype: dt, bytes: sizeOf(shapeOf(root)) * bytesOf(dt), copies: 2, writers: [], readers: [] };
       reqs.set(root, r);
     }
     return r;
@@ -412,7 +370,7 @@ function assign(d: AieDevice, reqs: BufferReq[], plioWanted: { name: string; por
     plioUse[col][p.direction]++;
     const shape = shapeOf(p.tensor);
     const dt = buf?.dtype ?? 'int8';
-    plio.push({ name: p.name, port: p.port, tensor: p.tensor, direction: p.direction, widthBits: d.plio.widthBits, column: col, bytes: prod(shape) * bytesOf(dt), rows: prod(shape.slice(0, -1)) });
+    plio.push({ name: p.name, port: p.port, tensor: p.tensor, direction: p.direction, widthBits: d.plio.widthBits, column: col, bytes: sizeOf(shape) * bytesOf(dt), rows: sizeOf(shape.slice(0, -1)) });
   }
   void g;
   return { sharedBuffers: out, plio, columns: used };

@@ -19,7 +19,8 @@ function makeProject(): string {
   const nm = join(proj, 'node_modules');
   const core = join(nm, 'firmflow');
   mkdirSync(core, { recursive: true });
-  for (const f of ['package.json', 'bin', 'dist', 'templates']) cpSync(join(ROOT, f), join(core, f), { recursive: true, filter: (src) => !src.includes(`${join('dist', 'backends', 'aie')}`) });
+  // What the core package ships (package.json files), without the AIE backend's build.
+  for (const f of ['package.json', 'bin', 'dist', 'backends/vitis/templates', 'backends/vitis/parts.json']) cpSync(join(ROOT, f), join(core, f), { recursive: true, filter: (src) => !src.includes(`${join('dist', 'backends', 'aie')}`) });
   if (existsSync(join(ROOT, 'src/onnx/onnx.proto'))) cpSync(join(ROOT, 'src/onnx/onnx.proto'), join(core, 'src/onnx/onnx.proto'));
   for (const e of readdirSync(join(ROOT, 'node_modules'))) {
     if (e === 'firmflow' || e.startsWith('firmflow-') || e === '.bin' || e.startsWith('.')) continue;

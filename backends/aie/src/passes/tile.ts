@@ -1,11 +1,10 @@
 import { FirmflowError, type FixedType, type Graph, type GraphPass } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
-import { layerNormRsqrtTable } from '../emulate.js';
-import { activationTableBytes } from '../activation.js';
+import { kernelOf } from '../kernels/index.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
 import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
-import { codeType } from '../quantize.js';
+import { codeType } from '../legalize/context.js';
 import { layersOf, stateOf, timed } from './state.js';
 
 const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
@@ -30,12 +29,8 @@ export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   const width = transpose ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
   let constBytes = 0;
   if (l.weightsCodes) constBytes += l.weightsCodes.length * bytesOf(l.dtype.w ?? l.dtype.a);
-  if (l.kernel === 'layernorm' && l.dtype.a === 'bf16') constBytes += width * 8; // fp32 gamma and beta (beta 0 without a bias)
-  // int LayerNorm: what the writer emits — int16 gamma and int32 beta (zeros without a bias) per column, and the
-  // reciprocal square root table.
-  else if (l.kernel === 'layernorm') constBytes += width * (2 + 4) + layerNormRsqrtTable().byteLength;
-  // Sigmoid / Tanh: the lookup table the writer emits (activation.ts), kept in the tile.
-  if (l.kernel === 'activation') constBytes += activationTableBytes(l);
+  // Tables and constants the writer emits for the kernel (LayerNorm's gamma/beta/rsqrt, Sigmoid/Tanh's table).
+  constBytes += kernelOf(l.kernel).perf.tableBytes?.(l, width) ?? 0;
   return { name, kind: l.kernel as VectorProblem['kind'], dtype: l.dtype.a, out: l.dtype.out, rows, width, inputs: l.inputs.length, constBytes };
 }
 
