@@ -59,7 +59,7 @@
  * graph's float constants, or for a reopened project (whose manifest holds only the integer codes) the dequantized
  * codes, so constants' quantization is then not part of the comparison.
  */
-import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike } from 'firmflow';
+import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike, sizeOf } from 'firmflow';
 import { bf16FromBits, emulateGraph, intRange, type AieInputs, type EmuValue } from './emulate.js';
 import { kernelOf } from './kernels/index.js';
 import { biasValues } from './kernels/product.js';
@@ -115,7 +115,6 @@ function layerOf(node: IRNode): AieLayer {
   return l;
 }
 
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 function realOf(v: EmuValue): Float64Array {
   if (v.dtype === 'bf16') return Float64Array.from(v.data);
@@ -207,7 +206,7 @@ function floatValues(lowered: Graph, reference: Graph | undefined, feeds: FeedDa
     const feed: Record<string, { shape: number[]; data: Float64Array }> = {};
     for (const f of feeds) {
       if (!ref.inputs.some((p) => p.name === f.name)) continue;
-      const n = prod(f.perSample);
+      const n = sizeOf(f.perSample);
       feed[f.name] = { shape: [b, ...f.perSample], data: f.data.slice(first * n, (first + b) * n) };
     }
     const record = (name: string, data: Float64Array): void => {

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { ensureSharedFlows, loadModel, runFlows, type Graph } from 'firmflow';
 
 export const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
 
@@ -17,4 +18,12 @@ export function scratchDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** The float model of ONNX bytes as the trace compares against it: the optimized IR, before any AIE lowering. */
+export function referenceOf(bytes: Uint8Array): Graph {
+  const g = loadModel(bytes);
+  ensureSharedFlows();
+  runFlows(g, ['optimize']);
+  return g;
 }

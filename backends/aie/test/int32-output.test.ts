@@ -19,6 +19,7 @@ import { convert, interpret, loadModel, runFlows } from 'firmflow';
 import { ModelBuilder } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
+import { minstd as rng } from './random.js';
 import { traceGraph } from '../src/trace.js';
 
 const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
@@ -32,10 +33,6 @@ type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: Arr
 type Feed = Record<string, { shape: number[]; data: Float32Array }>;
 
 /** Park-Miller generator in [0, 1): fixed-seed constants and inputs. */
-function rng(seed: number): () => number {
-  let s = seed % 2147483647 || 1;
-  return () => (s = (s * 48271) % 2147483647) / 2147483647;
-}
 
 const layersOf = (g: { nodes: Map<string, { name: string; meta: Record<string, unknown> }> }): Map<string, AieLayer> =>
   new Map([...g.nodes.values()].filter((n) => n.meta['aie']).map((n) => [n.name, n.meta['aie'] as AieLayer]));

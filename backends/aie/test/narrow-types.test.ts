@@ -15,6 +15,7 @@ import { convert, interpret, loadModel, runFlows, type Graph } from 'firmflow';
 import { decodeModel, encodeModel, ModelBuilder } from 'firmflow';
 import { compileHost, emulateGraph, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
+import { minstd as rng } from './random.js';
 
 const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
 const SHARED = join(import.meta.dirname, '../../../../shared/models');
@@ -26,10 +27,6 @@ const QONNX = 'qonnx.custom_op.general';
 type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: ArrayLike<number> }>;
 
 /** Park-Miller generator in [0, 1): fixed-seed model constants and inputs. */
-function rng(seed: number): () => number {
-  let s = seed % 2147483647 || 1;
-  return () => (s = (s * 48271) % 2147483647) / 2147483647;
-}
 
 function quant(m: ModelBuilder, x: string, y: string, scale: number, bits: number, signed: 0 | 1, narrow: 0 | 1): void {
   m.initializer(`${y}_s`, new Float32Array([scale]), []);

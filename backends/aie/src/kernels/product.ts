@@ -62,7 +62,7 @@ function legalizeProduct(ctx: LegalizeContext, n: IRNode): AieLayer | undefined 
     if (bb.length > bs.length || bb.some((d, i) => d !== bs[bs.length - bb.length + i])) {
       return ctx.refuse.fail(n, `batch axes of ${JSON.stringify(xs)} x ${JSON.stringify(ws)} do not match; AIE MatMul needs equal leading axes (no broadcasting of the first operand)`);
     }
-    lay.attrs['batch'] = bs.reduce((a, b) => a * b, 1);
+    lay.attrs['batch'] = sizeOf(bs);
   }
   if (ctx.opts.mode === 'bf16') {
     const lw: AieLayer = { ...lay, dtype: { a: 'bf16', w: 'bf16', out: 'bf16', acc: 'accfloat' }, frac: { a: 0, w: 0, out: 0 }, shift: 0, rounding: 'conv_even', saturate: false };

@@ -1,4 +1,4 @@
-import { FirmflowError, type FixedType, type Graph, type GraphPass } from 'firmflow';
+import { FirmflowError, type FixedType, type Graph, type GraphPass, sizeOf } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
 import { kernelOf } from '../kernels/index.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
@@ -7,14 +7,13 @@ import { paretoFront, productCandidates, selectTilings, vectorCandidates, type L
 import { codeType } from '../legalize/context.js';
 import { layersOf, stateOf, timed } from './state.js';
 
-const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
 
 export function productProblem(name: string, l: AieLayer): ProductProblem {
   const xs = l.shapes.inputs[0];
   const out = l.shapes.output;
   const K = xs[xs.length - 1], N = out[out.length - 1];
   const batch = l.kernel === 'matmul' ? Number(l.attrs['batch'] ?? 1) : 1;
-  const M = l.kernel === 'matmul' ? (xs.length >= 2 ? xs[xs.length - 2] : 1) : prod(xs.slice(0, -1));
+  const M = l.kernel === 'matmul' ? (xs.length >= 2 ? xs[xs.length - 2] : 1) : sizeOf(xs.slice(0, -1));
   return {
     name, kind: l.kernel as 'dense' | 'matmul', M, K, N, batch,
     a: l.dtype.a, w: l.dtype.w ?? l.dtype.a, out: l.dtype.out, acc: l.dtype.acc, runtimeB: l.kernel === 'matmul',
@@ -25,7 +24,7 @@ export function productProblem(name: string, l: AieLayer): ProductProblem {
 export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   const s = l.shapes.output;
   const transpose = l.kernel === 'transpose';
-  const rows = transpose ? prod(s.slice(0, -2)) : prod(s.slice(0, -1));
+  const rows = transpose ? sizeOf(s.slice(0, -2)) : sizeOf(s.slice(0, -1));
   const width = transpose ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
   let constBytes = 0;
   if (l.weightsCodes) constBytes += l.weightsCodes.length * bytesOf(l.dtype.w ?? l.dtype.a);
@@ -61,7 +60,7 @@ export function ioFloor(g: Graph, d: AieDevice, opts: AieOptions): number {
   const ports = [...g.inputs, ...g.outputs];
   for (const p of ports) {
     const t = g.tensor(p.tensor);
-    const n = prod(t.shape.map((x) => (typeof x === 'number' ? x : opts.batch)));
+    const n = sizeOf(t.shape.map((x) => (typeof x === 'number' ? x : opts.batch)));
     floor = Math.max(floor, Math.ceil((n * bytesOf(opts.mode === 'bf16' ? 'bf16' : codeDtype(t.precision))) / pb));
   }
   return floor;
@@ -71,7 +70,7 @@ function rowsPerIteration(g: Graph, opts: AieOptions): number {
   let rows = 1;
   for (const p of g.inputs) {
     const s = g.tensor(p.tensor).shape.map((x) => (typeof x === 'number' ? x : opts.batch));
-    rows = Math.max(rows, prod(s.slice(0, -1)));
+    rows = Math.max(rows, sizeOf(s.slice(0, -1)));
   }
   return rows;
 }
