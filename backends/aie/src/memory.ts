@@ -11,7 +11,7 @@
  */
 import { FirmflowError, sizeOf, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from './devices.js';
-import type { AieDataType, AieGmio, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
+import type { AieDataType, AieGmio, AieGraphMeta, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
 import { bytesOf } from './perf.js';
 import { broadcastWindows, rowBroadcast } from './broadcast.js';
 
@@ -81,7 +81,9 @@ export interface MemoryPlan {
 }
 
 /** Plans the memory-tile buffers of a placed graph (node.meta.aie with tiling and placement). */
-export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
+export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
+  // Symbolic axes take the samples per iteration the graph was planned for.
+  const batch = (g.meta['aie'] as AieGraphMeta).batch;
   const layers = new Map<string, AieLayer>();
   const nodes: IRNode[] = [];
   for (const n of g.topoOrder()) {

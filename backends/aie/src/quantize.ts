@@ -8,7 +8,7 @@ import { FirmflowError, type FixedType, type Graph, type IRNode } from 'firmflow
 import type { AieDevice } from './devices.js';
 import { kernelForOp, SUPPORTED_OPS } from './kernels/index.js';
 import { finalOutput, isPow2, numbers, Refusals, type FusionPlan, type LegalizeContext } from './legalize/context.js';
-import type { AieLayer, AieOptions } from './lowered.js';
+import type { AieGraphMeta, AieLayer, AieOptions } from './lowered.js';
 
 export { SUPPORTED_OPS } from './kernels/index.js';
 export { codeType, finalOutput, numbers, resolveShape, type ActType, type FusionPlan } from './legalize/context.js';
@@ -85,7 +85,8 @@ function describeRescale(g: Graph, n: IRNode): string {
  */
 export function analyseGraph(g: Graph, opts: AieOptions, device: AieDevice, plan: FusionPlan): Map<string, AieLayer> {
   const refuse = new Refusals();
-  const ctx: LegalizeContext = { g, opts, device, plan, refuse, kindOf: (op) => SUPPORTED_OPS[op] };
+  const meta = g.meta['aie'] as AieGraphMeta | undefined;
+  const ctx: LegalizeContext = { g, opts, device, plan, refuse, batch: meta?.batch ?? opts.batch, kindOf: (op) => SUPPORTED_OPS[op] };
   const layers = new Map<string, AieLayer>();
   for (const n of g.topoOrder()) {
     if (plan.absorbed.has(n.name)) continue;

@@ -54,17 +54,17 @@ function prepare(ctx: LegalizeContext, n: IRNode, lay: LayerDraft): boolean {
   const g = ctx.g;
   if (n.inputs.every((i) => g.isConstant(i))) return !!ctx.refuse.fail(n, 'both operands are constants');
   const cst = n.inputs.find((i) => g.isConstant(i));
-  const shapes = n.inputs.map((i) => resolveShape(g.tensor(i).shape, ctx.opts.batch).join('x'));
+  const shapes = n.inputs.map((i) => resolveShape(g.tensor(i).shape, ctx.batch).join('x'));
   if (!cst && shapes[0] !== shapes[1]) {
     // One runtime operand may broadcast to the other's (the output's) shape, in the row patterns of broadcast.ts.
-    const outS = resolveShape(g.tensor(lay.outputs[0]).shape, ctx.opts.batch);
+    const outS = resolveShape(g.tensor(lay.outputs[0]).shape, ctx.batch);
     const side = shapes.findIndex((s) => s !== outS.join('x'));
     if (shapes.every((s) => s !== outS.join('x'))) return !!ctx.refuse.fail(n, `operands ${shapes.join(' and ')} both broadcast to the output ${outS.join('x')}; the AIE Add broadcasts one runtime operand against another of the output's shape`);
-    const b = rowBroadcast(outS, resolveShape(g.tensor(n.inputs[side]).shape, ctx.opts.batch));
+    const b = rowBroadcast(outS, resolveShape(g.tensor(n.inputs[side]).shape, ctx.batch));
     if (typeof b === 'string') return !!ctx.refuse.fail(n, `operand '${n.inputs[side]}' ${b}`);
     lay.attrs['broadcastSide'] = side;
   }
-  if (cst) lay.attrs['constShape'] = resolveShape(g.tensor(cst).shape, ctx.opts.batch);
+  if (cst) lay.attrs['constShape'] = resolveShape(g.tensor(cst).shape, ctx.batch);
   return true;
 }
 

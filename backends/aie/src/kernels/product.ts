@@ -50,7 +50,7 @@ function legalizeProduct(ctx: LegalizeContext, n: IRNode): AieLayer | undefined 
   } else if (!g.isConstant(wName)) {
     return ctx.refuse.fail(n, `weights '${wName}' are not a constant`);
   }
-  const xs = resolveShape(g.tensor(xName).shape, ctx.opts.batch), ws = resolveShape(g.tensor(wName).shape, ctx.opts.batch);
+  const xs = resolveShape(g.tensor(xName).shape, ctx.batch), ws = resolveShape(g.tensor(wName).shape, ctx.batch);
   if (xs.length < 1 || ws.length < 2) return ctx.refuse.fail(n, `operands ${JSON.stringify(xs)} x ${JSON.stringify(ws)}: AIE products need a matrix second operand`);
   const K = xs[xs.length - 1], N = ws[ws.length - 1];
   const lay = base(isDense ? 'dense' : 'matmul', n, ctx, isDense ? [xName] : [xName, wName], out);

@@ -40,7 +40,7 @@ function prepare(ctx: LegalizeContext, n: IRNode, lay: LayerDraft): boolean {
   if (n.op === 'Split') {
     // Every part is a region of the input's buffer: a block of columns (last axis) or of rows (the outermost
     // non-unit axis). Along any other axis the parts interleave in memory and would need copies.
-    const inS = resolveShape(g.tensor(xName).shape, ctx.opts.batch);
+    const inS = resolveShape(g.tensor(xName).shape, ctx.batch);
     const rank = inS.length;
     const axis = Number(n.attrs['axis']);
     const sizes = (n.attrs['split'] as number[] | undefined) ?? [];

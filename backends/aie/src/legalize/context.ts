@@ -90,6 +90,8 @@ export interface LegalizeContext {
   device: AieDevice;
   plan: FusionPlan;
   refuse: Refusals;
+  /** Samples per graph iteration: the value a symbolic batch axis takes (graph.meta.aie.batch). */
+  batch: number;
   /** The layer kind an IR op becomes (undefined: not implemented): views pass their input's type through. */
   kindOf(op: string): AieKernelKind | undefined;
 }
@@ -235,7 +237,7 @@ export function inType(ctx: LegalizeContext, n: IRNode, name: string): ActType |
 }
 
 export function base(kernel: AieKernelKind, n: IRNode, ctx: LegalizeContext, inputs: string[], out: string): Omit<AieLayer, 'dtype' | 'frac' | 'shift' | 'rounding' | 'saturate'> {
-  const b = ctx.opts.batch;
+  const b = ctx.batch;
   return {
     kernel,
     fusedRelu: ctx.plan.relu.has(n.name) || n.meta['aieFusedRelu'] === true,

@@ -5,7 +5,7 @@ import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
 import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
 import { codeType } from '../legalize/context.js';
-import { layersOf, stateOf, timed } from './state.js';
+import { inputRowsPerIteration, layersOf, stateOf, timed } from './state.js';
 
 
 export function productProblem(name: string, l: AieLayer): ProductProblem {
@@ -56,23 +56,15 @@ function codeDtype(p: FixedType | undefined): 'int8' | 'int16' {
 /** Cycles per iteration the graph's PLIO streams need anyway: no layer has to be faster. */
 export function ioFloor(g: Graph, d: AieDevice, opts: AieOptions): number {
   const pb = plioBytesPerCycle(d);
+  const { batch } = stateOf(g).meta;
   let floor = 0;
   const ports = [...g.inputs, ...g.outputs];
   for (const p of ports) {
     const t = g.tensor(p.tensor);
-    const n = sizeOf(t.shape.map((x) => (typeof x === 'number' ? x : opts.batch)));
+    const n = sizeOf(t.shape.map((x) => (typeof x === 'number' ? x : batch)));
     floor = Math.max(floor, Math.ceil((n * bytesOf(opts.mode === 'bf16' ? 'bf16' : codeDtype(t.precision))) / pb));
   }
   return floor;
-}
-
-function rowsPerIteration(g: Graph, opts: AieOptions): number {
-  let rows = 1;
-  for (const p of g.inputs) {
-    const s = g.tensor(p.tensor).shape.map((x) => (typeof x === 'number' ? x : opts.batch));
-    rows = Math.max(rows, sizeOf(s.slice(0, -1)));
-  }
-  return rows;
 }
 
 /**
@@ -165,7 +157,7 @@ export const aieTile: GraphPass = {
       const floor = ioFloor(g, device, opts);
       let target: number | undefined;
       if (opts.objective === 'tiles') {
-        target = Math.floor((device.clockMHz * 1e6 * rowsPerIteration(g, opts)) / opts.throughputTarget!);
+        target = Math.floor((device.clockMHz * 1e6 * inputRowsPerIteration(g)) / opts.throughputTarget!);
         if (target < floor) {
           throw new FirmflowError('aie.throughput', `the throughput target of ${opts.throughputTarget} samples/s needs an iteration every ${target} cycles, but the graph's PLIO streams alone take ${floor} cycles per iteration on ${device.name}`);
         }
