@@ -1,6 +1,8 @@
 /*
  * What the AI Engine computes, in TypeScript: the integer arithmetic of the AIE kernels on a lowered graph
- * (node.meta.aie), so `project.emulate(inputs)` returns the codes the generated kernels produce.
+ * (node.meta.aie), so `project.emulate(inputs)` returns the codes the generated kernels produce. This module feeds
+ * the graph inputs (quantized as the host does) and runs each layer's kernel module (kernels/<kind>.ts `emulate`);
+ * the arithmetic they share is in numerics/.
  *
  * Numbers (docs/design/aie-backend.md, "Numerics"):
  * - Tensors are int8/int16 codes with a power-of-two scale, real = code * 2^-frac.
@@ -12,9 +14,10 @@
  *   after srs (the same as before it: srs is monotonic and srs(0) = 0); a narrow output type (int4, uint6, ...
  *   held in int8/int16 codes) is then clamped to its own range (`epilogue`).
  * - Add aligns both operands to the finer scale by left shifts (exact), adds, then srs to the output scale.
- * - int8 Softmax and LayerNorm: the integer algorithms below (softmaxTables, layerNormConstants); their tables are
- *   computed here once and emitted by the writer as constants, never recomputed in C++.
- * - Sigmoid / Tanh: a table lookup (activation.ts), int8 codes -> output codes or bf16 -> bf16, exact by construction.
+ * - int8 Softmax and LayerNorm: the integer algorithms of numerics/softmax.ts and numerics/layernorm.ts; their
+ *   tables are computed there once and emitted by the writer as constants, never recomputed in C++.
+ * - Sigmoid / Tanh: a table lookup (numerics/activation.ts), int8 codes -> output codes or bf16 -> bf16, exact by
+ *   construction.
  * - bf16 Softmax and LayerNorm: fp32 algorithms with every rounding fixed (softmaxRowBf16, layerNormRowBf16), bit
  *   exact against the kernels.
  * - bf16 mode: inputs and weights rounded to bf16 (nearest even), fp32 accumulation in ascending k, output rounded

@@ -7,7 +7,7 @@ export type AieIntType = 'int8' | 'int16';
 /** int32: the exact accumulator of a final Dense/MatMul whose float graph output has no quantizer (quantize.ts). */
 export type AieDataType = AieIntType | 'int32' | 'bf16';
 export type AieAcc = 'acc32' | 'acc64' | 'accfloat';
-/** 'activation': Sigmoid / Tanh by table lookup (attrs.fn; activation.ts). */
+/** 'activation': Sigmoid / Tanh by table lookup (attrs.fn; kernels/activation.ts). */
 export type AieKernelKind = 'dense' | 'matmul' | 'add' | 'relu' | 'activation' | 'softmax' | 'layernorm' | 'transpose' | 'view';
 
 /** aie::rounding_mode values the kernels and the emulator implement. */

@@ -14,12 +14,12 @@ export { SUPPORTED_OPS } from './kernels/index.js';
 export { codeType, finalOutput, numbers, resolveShape, type ActType, type FusionPlan } from './legalize/context.js';
 export { toBf16Bits } from './numerics/bf16.js';
 
-/** Which Relu / constant-Add nodes fold into the products before them. */
 const sole = (g: Graph, t: string): IRNode | undefined => {
   const c = g.consumers(t);
   return c.length === 1 && !g.isGraphOutput(t) ? c[0] : undefined;
 };
 
+/** Which Relu nodes fold into the products before them. */
 export function planFusions(g: Graph): FusionPlan {
   const plan: FusionPlan = { relu: new Map(), absorbed: new Set() };
   for (const n of g.topoOrder()) {

@@ -31,7 +31,7 @@
  * - Add: L = 1 per operand; own = rho + max |c_q - c_f| for a constant operand.
  * - ReLU, Transpose, views (Reshape, Flatten, Squeeze, Unsqueeze, Slice, Split): L = 1; Concat: the largest of its
  *   operands' errors; own = rho when the kernel requantizes to a coarser scale, else 0.
- * - Sigmoid / Tanh (table lookups, activation.ts): L = 1/4 (Sigmoid), 1 (Tanh); own = the entry's single rounding
+ * - Sigmoid / Tanh (table lookups, numerics/activation.ts): L = 1/4 (Sigmoid), 1 (Tanh); own = the entry's single rounding
  *   of the exact value (srsStep of the output grid; bf16: u |y|).
  * - Softmax (int8): L = 1/2 (the Jacobian diag(p) - p p^T has max-norm 2 p_i (1 - p_i) <= 1/2); own = rho + 2^-13
  *   + (1 + n) * 2^-15 for a row of n. Proof sketch: int8 input codes differ by at most 255, so the table is never
