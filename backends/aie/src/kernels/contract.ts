@@ -10,7 +10,7 @@ import type { LegalizeContext } from '../legalize/context.js';
 import type { AieDataType, AieKernelKind, AieLayer } from '../lowered.js';
 import type { TraceContext } from '../numerics/error.js';
 import type { EmuValue } from '../numerics/values.js';
-import type { EmitContext, LayerModel } from '../writer/types.js';
+import type { EmitContext, LayerModel, RtpModel } from '../writer/types.js';
 
 export type { EmuValue, TraceContext };
 
@@ -59,5 +59,10 @@ export interface AieKernel {
   traceBound(ctx: TraceContext): (sample: number) => number;
   /** The layer's part of the project model (config, arrays, kernels, buffer ends); undefined when it has no kernel. */
   emit(ctx: EmitContext): LayerModel | undefined;
+  /**
+   * The layer's runtime parameters for the `aie.rtp` kinds asked (kernels whose setting the application changes at
+   * run time); may change the classes of `model`'s kernels. None when absent.
+   */
+  runtimeParameters?(layer: AieLayer, model: LayerModel, kinds: string[]): RtpModel[];
   perf: KernelPerfModel;
 }

@@ -18,7 +18,7 @@ import { epilogue, int32Epilogue, roundHalfEven } from '../numerics/srs.js';
 import { broadcastIndex, broadcastShape, checkFrac, fracOf, shiftAt, type EmuValue } from '../numerics/values.js';
 import { CPP_TYPE, epilogueConfig } from '../writer/cpp.js';
 import { writeStreamedDense } from '../writer/streamed.js';
-import type { EmitContext, Endpoint, KernelModel, LayerModel } from '../writer/types.js';
+import type { EmitContext, Endpoint, KernelModel, LayerModel, RtpModel } from '../writer/types.js';
 import type { AieKernel, EmulateContext, TraceContext } from './contract.js';
 
 export const product: AieKernel = {
@@ -34,6 +34,7 @@ export const product: AieKernel = {
   },
   traceBound,
   emit,
+  runtimeParameters,
   // The tiling search (tiling.ts productCandidates) models the product itself (perf.ts productKernelPerf): its
   // cycles depend on the cascade grid, not on rows x width.
   perf: { programBytes: { dense: 2560, matmul: 2816 } },
@@ -640,4 +641,34 @@ function roleOf(pos: number, len: number): 'single' | 'first' | 'middle' | 'last
 
 function padTo(a: number[], n: number): number[] {
   return Array.from({ length: n }, (_, i) => a[i] ?? 0);
+}
+
+/** The kernel classes that can take their srs shift as a runtime parameter: the chain ends that apply srs. */
+const RTP_CLASS = /^firmflow::(Dense|MatMul)<(\w+), firmflow::Role::(single|last)>$/;
+
+/**
+ * Runtime parameters (`aie.rtp` 'shift'): the kernel that applies srs of an int Dense/MatMul layer with one scalar
+ * shift becomes DenseRtp/MatMulRtp (templates/kernels/dense_rtp.h), whose shift argument follows its buffers and
+ * cascade. Changes the layer's kernel classes in `L`. Layers with per-column shifts, bf16 layers, int32 outputs (no
+ * srs shift: the exact accumulator) and layers whose weights stream from memory tiles keep their constant shift.
+ */
+function runtimeParameters(layer: AieLayer, L: LayerModel, kinds: string[]): RtpModel[] {
+  const out: RtpModel[] = [];
+  if (!kinds.includes('shift') || typeof layer.shift !== 'number' || layer.dtype.acc === 'accfloat' || layer.upshift !== undefined) return out;
+  for (const k of L.kernels) {
+    const m = RTP_CLASS.exec(k.cls);
+    if (!m) continue;
+    const [, kind, cfg, role] = m;
+    k.cls = `firmflow::${kind}Rtp<${cfg}, firmflow::Role::${role}>`;
+    if (!L.instantiations.includes(k.cls)) L.instantiations.push(k.cls);
+    // Inputs before the scalar: A (and MatMul's B), then the cascade of a last kernel.
+    const index = (kind === 'Dense' ? 1 : 2) + (role === 'last' ? 1 : 0);
+    out.push({ port: `${k.id}_shift`, kernel: k.id, index, ctype: 'int32', kind: 'shift', value: layer.shift, node: L.node });
+  }
+  if (out.length) {
+    const used = new Set(L.kernels.map((k) => k.cls));
+    L.instantiations = L.instantiations.filter((i) => i.startsWith('void ') || used.has(i));
+    L.library = 'dense_rtp.h';
+  }
+  return out;
 }

@@ -144,6 +144,19 @@ export interface Region {
   rows: number;
 }
 
+/** One runtime parameter: a graph input_port bound to a kernel's scalar argument, with its initial value. */
+export interface RtpModel {
+  /** Graph member name (an adf::input_port). */
+  port: string;
+  kernel: string;
+  /** Kernel input port index of the scalar argument. */
+  index: number;
+  ctype: 'int32';
+  kind: 'shift';
+  /** Value app.cpp writes before graph.run (the lowered plan's shift). */
+  value: number;
+  node: string;
+}
 
 /** What `buildProjectModel` gives a kernel's `emit` (kernels/contract.ts) for one layer. */
 export interface EmitContext {
