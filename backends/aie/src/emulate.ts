@@ -109,8 +109,8 @@ function inputFormat(graph: Graph, tensor: string): { dtype: AieDataType; frac: 
     const l = c.meta['aie'] as AieLayer | undefined;
     if (!l) continue;
     const k = l.inputs.indexOf(tensor);
-    if (k === 1 && (l.kernel === 'matmul') && typeof l.frac.w === 'number') return { dtype: l.dtype.w ?? l.dtype.a, frac: l.frac.w };
-    if (k === 1 && l.kernel === 'add' && typeof l.frac.w === 'number') return { dtype: l.dtype.w ?? l.dtype.a, frac: l.frac.w };
+    // A second runtime operand (MatMul's B, Add's other input) has the layer's operand type.
+    if (k === 1 && typeof l.frac.w === 'number') return { dtype: l.dtype.w ?? l.dtype.a, frac: l.frac.w };
     return { dtype: l.dtype.a, frac: l.frac.a };
   }
   const p = graph.tensor(tensor).precision;

@@ -13,6 +13,7 @@ import { FirmflowError, sizeOf, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from './devices.js';
 import type { AieDataType, AieGmio, AieGraphMeta, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
 import { bytesOf } from './perf.js';
+import { layoutOf } from './kernels/index.js';
 import { broadcastWindows, rowBroadcast } from './broadcast.js';
 
 /** Where a tensor's elements live: a root tensor's buffer, at an offset in (last-axis columns, rows). */
@@ -101,7 +102,7 @@ export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
   };
   for (const n of nodes) {
     const l = layers.get(n.name)!;
-    if (l.kernel !== 'view') continue;
+    if (layoutOf(l.kernel) !== 'region') continue;
     const regions = l.regions ?? [];
     if (!regions.length) throw new FirmflowError('aie.memory', `node '${n.name}' (${n.op}): has no view regions (legalize the graph for backend AIE first)`);
     if (n.op !== 'Concat' && n.op !== 'Slice' && n.op !== 'Split') {
@@ -118,7 +119,7 @@ export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
   const dtypeOfTensor = new Map<string, AieDataType>();
   for (const n of nodes) {
     const l = layers.get(n.name)!;
-    if (l.kernel === 'view') continue;
+    if (layoutOf(l.kernel) === 'region') continue;
     l.inputs.forEach((t, i) => dtypeOfTensor.set(t, i === 0 ? l.dtype.a : l.dtype.w ?? l.dtype.a));
     dtypeOfTensor.set(l.outputs[0], l.dtype.out);
   }
@@ -137,7 +138,8 @@ export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
   const gmios: AieGmio[] = [];
   for (const n of nodes) {
     const l = layers.get(n.name)!;
-    if (l.kernel === 'view' || !l.tiling) continue;
+    if (layoutOf(l.kernel) === 'region' || !l.tiling) continue;
+    const cascade = layoutOf(l.kernel) === 'cascade';
     const t = l.tiling;
     const ks = kernelsOf(l);
     const at = (chain: number, pos: number): number[] => ks.filter((k) => k.chain === chain && k.pos === pos).map((k) => k.col);
@@ -152,7 +154,7 @@ export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
     const [m, , nn] = t.microtile;
     for (let c = 0; c < t.casNum; c++) {
       let access: AieTilingParameters;
-      if (l.kernel === 'dense' || l.kernel === 'matmul') {
+      if (cascade) {
         const colOff = wa.colOff + (t.split === 'N' ? c * t.tileN : 0);
         const rowOff = wa.rowOff + (t.split === 'M' ? c * t.tileM : 0);
         const cols = t.split === 'N' ? Math.min(t.tileN, t.N - c * t.tileN) : t.N;
@@ -171,7 +173,7 @@ export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
       const ra = resolve(tensor);
       const rr = req(tensor);
       const rs = dims2(shapeOf(ra.root));
-      if (l.kernel === 'dense' || l.kernel === 'matmul') {
+      if (cascade) {
         const [mm, k, n2] = t.microtile;
         const isB = idx === 1;
         for (let p = 0; p < t.casLength; p++) {

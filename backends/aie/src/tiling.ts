@@ -15,7 +15,7 @@ import { FirmflowError } from 'firmflow';
 import { bankCapacities, operandPair, type AieDevice } from './devices.js';
 import type { AieDataType, AieKernelKind, AieKernelPerf, AieLayerOptions, AieTiling } from './lowered.js';
 import { bytesOf, productKernelPerf, rowKernelPerf, type ProductShape } from './perf.js';
-import { kernelOf } from './kernels/index.js';
+import { kernelOf, layoutOf } from './kernels/index.js';
 
 export interface ProductProblem extends ProductShape {
   name: string;
@@ -136,7 +136,7 @@ export function packBanks(caps: number[], bufs: BufferSpec[]): number[] | undefi
 /** Program memory estimate (bytes) of a kernel: loop nest, cascade and srs epilogue code, per-feature extras. */
 export function programBytes(kind: AieKernelKind, t: AieTiling | undefined, opts: { perChannel?: boolean; fusedRelu?: boolean } = {}): number {
   let b = kernelOf(kind).perf.programBytes[kind] ?? 0;
-  if (t && (kind === 'dense' || kind === 'matmul')) {
+  if (t && layoutOf(kind) === 'cascade') {
     if (t.casLength > 1) b += 768;
     if (t.weights === 'memtile') b += 1024;
     if (t.batch > 1) b += 256;

@@ -23,6 +23,7 @@ const CYCLES_PER_ELEMENT = { int: 1, bf16: 3 };
 export const activation: AieKernel = {
   name: 'activation',
   ops: { Sigmoid: 'activation', Tanh: 'activation' },
+  layout: 'rows',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, {
     prepare: (_c, node, lay) => {
       lay.attrs['fn'] = ACTIVATION_OPS[node.op];

@@ -22,6 +22,7 @@ import type { AieKernel, EmulateContext, TraceContext } from './contract.js';
 export const add: AieKernel = {
   name: 'add',
   ops: { Add: 'add' },
+  layout: 'rows',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, {
     inputs: (c, node) => node.inputs.filter((i) => !c.g.isConstant(i)),
     prepare,

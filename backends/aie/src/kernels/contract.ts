@@ -41,11 +41,21 @@ export interface KernelPerfModel {
   vectorCycles?(d: AieDevice, dtype: AieDataType, rows: number, width: number): number;
 }
 
+export type KernelLayout = 'cascade' | 'rows' | 'region';
+
 export interface AieKernel {
   /** The module's name (its file under kernels/). */
   name: string;
   /** IR op -> the layer kind it becomes (AieLayer.kernel). */
   ops: Readonly<Record<string, AieKernelKind>>;
+  /**
+   * How its layers are planned: 'cascade', a grid of mmul kernels along cascades with blocked buffers (the tiling
+   * search's products); 'rows', row-parallel kernels on row-major buffers; 'region', no kernel at all (its tensors
+   * are regions of another tensor's buffer).
+   */
+  layout: KernelLayout;
+  /** What a unit of a row split is: a row (default), or a whole matrix of the last two axes (Transpose). */
+  unit?: 'row' | 'matrix';
   /** The layer for `node` in the context's mode (int codes or bf16), or undefined after recording a refusal. */
   legalize(ctx: LegalizeContext, node: IRNode, kind: AieKernelKind): AieLayer | undefined;
   /** The codes (or bf16 values) the generated kernel writes, bit exact (bf16 products: close, see emulate.ts). */

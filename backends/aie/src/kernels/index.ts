@@ -5,7 +5,7 @@
 import type { AieKernelKind } from '../lowered.js';
 import { activation } from './activation.js';
 import { add } from './add.js';
-import type { AieKernel } from './contract.js';
+import type { AieKernel, KernelLayout } from './contract.js';
 import { layernorm } from './layernorm.js';
 import { product } from './product.js';
 import { relu } from './relu.js';
@@ -13,7 +13,7 @@ import { softmax } from './softmax.js';
 import { transpose } from './transpose.js';
 import { view } from './view.js';
 
-export type { AieKernel } from './contract.js';
+export type { AieKernel, KernelLayout } from './contract.js';
 
 export const KERNELS: readonly AieKernel[] = [product, add, relu, activation, softmax, layernorm, transpose, view];
 
@@ -28,6 +28,11 @@ export function kernelOf(kind: AieKernelKind): AieKernel {
   const k = BY_KIND.get(kind);
   if (!k) throw new Error(`no AIE kernel module for layer kind '${kind as string}'`);
   return k;
+}
+
+/** How layers of a kind are planned (kernels/contract.ts KernelLayout). */
+export function layoutOf(kind: AieKernelKind): KernelLayout {
+  return kernelOf(kind).layout;
 }
 
 /** The kernel module implementing an IR op, if any. */

@@ -22,6 +22,7 @@ const BF16_ROW_CYCLES = 120;
 export const layernorm: AieKernel = {
   name: 'layernorm',
   ops: { LayerNormalization: 'layernorm' },
+  layout: 'rows',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, { prepare, checkTypes: int8InOut, fullRangeOutput: true }),
   floatConstants: (_g, node, l) => [
     { tensor: node.inputs[1], values: l.params?.gamma ? Float64Array.from(l.params.gamma) : undefined },

@@ -24,6 +24,7 @@ import type { AieKernel, EmulateContext, TraceContext } from './contract.js';
 export const product: AieKernel = {
   name: 'product',
   ops: { Dense: 'dense', MatMul: 'matmul' },
+  layout: 'cascade',
   legalize: (ctx, n) => legalizeProduct(ctx, n),
   emulate,
   floatConstants: (g, node, l) => {

@@ -13,8 +13,10 @@ import type { AieKernel, EmulateContext } from './contract.js';
 export const relu: AieKernel = {
   name: 'relu',
   ops: { Relu: 'relu' },
+  layout: 'rows',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, {
     keepsUnquantizedType: true,
+    clipsAtZero: true,
     shift: (_c, _n, _lay, ins, o) => ({ shift: ins[0].frac - o.frac }),
   }),
   emulate,

@@ -21,6 +21,7 @@ const LUT_BYTES_BF16 = SOFTMAX_BF16_TABLE * 4;
 export const softmax: AieKernel = {
   name: 'softmax',
   ops: { Softmax: 'softmax' },
+  layout: 'rows',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, { prepare: lastAxisOnly, checkTypes: int8InOut, fullRangeOutput: true }),
   emulate,
   traceBound,

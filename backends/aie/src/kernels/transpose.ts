@@ -14,6 +14,8 @@ import type { AieKernel, EmulateContext } from './contract.js';
 export const transpose: AieKernel = {
   name: 'transpose',
   ops: { Transpose: 'transpose' },
+  layout: 'rows',
+  unit: 'matrix',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, { prepare, passThrough: true }),
   emulate,
   traceBound: movementBound,

@@ -14,10 +14,12 @@ import type { AieKernel, EmulateContext } from './contract.js';
 export const view: AieKernel = {
   name: 'view',
   ops: { Concat: 'view', Slice: 'view', Split: 'view', Reshape: 'view', Flatten: 'view', Squeeze: 'view', Unsqueeze: 'view' },
+  layout: 'region',
   legalize: (ctx, n, kind) => legalizeElementwise(ctx, n, kind, {
     inputs: (_c, node) => node.inputs.filter((i) => i !== ''),
     prepare,
     passThrough: true,
+    uniformInputs: true,
   }),
   emulate,
   traceBound: movementBound,

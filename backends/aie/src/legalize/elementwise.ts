@@ -25,6 +25,10 @@ export interface ElementwiseRules {
   passThrough?: boolean;
   /** The output takes the input's type when it has no quantizer of its own (ReLU). */
   keepsUnquantizedType?: boolean;
+  /** Every input must have one type (a view cannot rescale). */
+  uniformInputs?: boolean;
+  /** The kernel is a ReLU: its epilogue clips at 0 (fusedRelu). */
+  clipsAtZero?: boolean;
   /** The layer has a second operand type (Add): `dtype.w` in bf16 mode too. */
   secondOperand?: boolean;
   /** bf16 mode: constants of the layer (Add's constant operand). */
@@ -62,7 +66,7 @@ export function legalizeElementwise(ctx: LegalizeContext, n: IRNode, kernel: Aie
   }
   const a = ins[0];
   const passThrough = !!rules.passThrough;
-  if (kernel === 'view' && ins.some((t) => t.dtype !== a.dtype || t.frac !== a.frac)) {
+  if (rules.uniformInputs && ins.some((t) => t.dtype !== a.dtype || t.frac !== a.frac)) {
     return ctx.refuse.fail(n, `inputs have different types (${ins.map((t, i) => `'${inputs[i]}' ${t.dtype} 2^-${t.frac}`).join(', ')}); a view cannot rescale`);
   }
   const o = outputType(ctx, n, lay, a, out, rules);
@@ -94,7 +98,7 @@ export function legalizeElementwise(ctx: LegalizeContext, n: IRNode, kernel: Aie
     shift,
     rounding,
     saturate,
-    fusedRelu: kernel === 'relu' ? true : lay.fusedRelu,
+    fusedRelu: rules.clipsAtZero ? true : lay.fusedRelu,
     ...(clamp ? { clamp } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { FirmflowError, type FixedType, type Graph, type GraphPass, sizeOf } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
-import { kernelOf } from '../kernels/index.js';
+import { kernelOf, layoutOf } from '../kernels/index.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
 import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
@@ -23,9 +23,9 @@ export function productProblem(name: string, l: AieLayer): ProductProblem {
 
 export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   const s = l.shapes.output;
-  const transpose = l.kernel === 'transpose';
-  const rows = transpose ? sizeOf(s.slice(0, -2)) : sizeOf(s.slice(0, -1));
-  const width = transpose ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
+  const matrices = kernelOf(l.kernel).unit === 'matrix';
+  const rows = matrices ? sizeOf(s.slice(0, -2)) : sizeOf(s.slice(0, -1));
+  const width = matrices ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
   let constBytes = 0;
   if (l.weightsCodes) constBytes += l.weightsCodes.length * bytesOf(l.dtype.w ?? l.dtype.a);
   // Tables and constants the writer emits for the kernel (LayerNorm's gamma/beta/rsqrt, Sigmoid/Tanh's table).
@@ -130,7 +130,7 @@ export const aieTile: GraphPass = {
   transform(g) {
     const { device, opts } = stateOf(g);
     return timed(g, 'tiling', () => {
-      const layers = layersOf(g).filter((x) => x.layer.kernel !== 'view');
+      const layers = layersOf(g).filter((x) => layoutOf(x.layer.kernel) !== 'region');
       const known = new Set(layersOf(g).map((x) => x.node.name));
       for (const name of Object.keys(opts.layers)) {
         if (!known.has(name)) {
@@ -146,7 +146,7 @@ export const aieTile: GraphPass = {
       const byName = new Map<string, AieLayer>();
       for (const { node, layer } of layers) {
         const user = opts.layers[node.name] ?? {};
-        const cands = layer.kernel === 'dense' || layer.kernel === 'matmul'
+        const cands = layoutOf(layer.kernel) === 'cascade'
           ? productCandidates(device, productProblem(node.name, layer), limits, user)
           : vectorCandidates(device, vectorProblem(node.name, layer), limits, user);
         fronts.push({ name: node.name, front: paretoFront(cands) });

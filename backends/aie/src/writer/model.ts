@@ -6,7 +6,7 @@
  */
 import { sizeOf, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from '../devices.js';
-import { kernelOf } from '../kernels/index.js';
+import { kernelOf, layoutOf } from '../kernels/index.js';
 import type { AieGraphMeta, AieLayer, AieTilingParameters } from '../lowered.js';
 import { CPP_TYPE } from './cpp.js';
 import { failWrite as fail } from './errors.js';
@@ -290,7 +290,7 @@ function collectViews(graph: Graph): { views: Map<string, ViewStep>; copies: Map
   };
   for (const node of graph.topoOrder()) {
     const l = node.meta['aie'] as AieLayer | undefined;
-    if (l?.kernel !== 'view') continue;
+    if (!l || layoutOf(l.kernel) !== 'region') continue;
     const regions = l.regions ?? fail(node, 'has no view regions (legalize the graph for backend AIE first)');
     for (const r of regions) {
       const v: ViewStep = { src: r.src, colOff: r.colOff, rowOff: r.rowOff };
@@ -299,7 +299,8 @@ function collectViews(graph: Graph): { views: Map<string, ViewStep>; copies: Map
       if (views.has(t)) fail(node, `operand '${t}' is already a region of '${views.get(t)!.src}' (a Slice, a Reshape, or a repeated operand); a Concat operand must be a kernel's output or a graph input`);
       if (graph.isGraphInput(t) || graph.isGraphOutput(t) || graph.consumers(t).length > 1) {
         const p = graph.producer(t);
-        if (p && (p.meta['aie'] as AieLayer | undefined)?.kernel === 'view') fail(node, `operand '${t}' is a view (${p.op}) that other layers read too; the writer copies only kernel outputs and graph inputs into a Concat`);
+        const pl = p?.meta['aie'] as AieLayer | undefined;
+        if (p && pl && layoutOf(pl.kernel) === 'region') fail(node, `operand '${t}' is a view (${p.op}) that other layers read too; the writer copies only kernel outputs and graph inputs into a Concat`);
         if (!copies.has(t)) copies.set(t, []);
         copies.get(t)!.push(v);
       } else set(node, t, v);
