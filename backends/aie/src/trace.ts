@@ -60,7 +60,7 @@
  * codes, so constants' quantization is then not part of the comparison.
  */
 import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike, sizeOf } from 'firmflow';
-import { bf16FromBits, emulateGraph, intRange, type AieInputs, type EmuValue } from './emulate.js';
+import { emulateGraph, intRange, type AieInputs, type EmuValue } from './emulate.js';
 import { kernelOf } from './kernels/index.js';
 import { biasValues } from './kernels/product.js';
 import type { AieLayer } from './lowered.js';

@@ -47,7 +47,6 @@ export interface ElementwiseRules {
 }
 
 export function legalizeElementwise(ctx: LegalizeContext, n: IRNode, kernel: AieKernelKind, rules: ElementwiseRules): AieLayer | undefined {
-  const g = ctx.g;
   // (A Split may leave its first output unnamed.)
   const out = n.outputs.find((o) => o !== '') ?? n.outputs[0];
   const inputs = rules.inputs ? rules.inputs(ctx, n) : [n.inputs[0]];
