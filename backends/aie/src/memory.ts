@@ -207,9 +207,9 @@ export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
       } else {
         const w = l.shapes.inputs[idx][l.shapes.inputs[idx].length - 1];
         const perRow = t.K / l.shapes.output[l.shapes.output.length - 1];
-        const bSide = l.kernel === 'add' && l.inputs.length > 1 ? (l.attrs['broadcastSide'] as number | undefined) : undefined;
+        const bSide = l.inputs.length > 1 ? (l.attrs['broadcastSide'] as number | undefined) : undefined;
         if (bSide !== undefined) {
-          // Add of a broadcast runtime operand (writer: model.ts): it feeds in[1], each kernel its window of rows.
+          // Add of a broadcast runtime operand (marked by kernels/add.ts): it feeds in[1], each kernel its window of rows.
           const bc = rowBroadcast(l.shapes.output, l.shapes.inputs[bSide]);
           if (typeof bc === 'string') throw new FirmflowError('aie.memory', `node '${n.name}' (Add): operand '${tensor}' ${bc}`);
           const win = broadcastWindows(bc, t.tileM, t.casNum);
