@@ -28,7 +28,7 @@ export const transpose: AieKernel = {
     L.instantiations.push(`void firmflow::transpose<${cfg}>(adf::input_buffer<${cfg}::a_t>&, adf::output_buffer<${cfg}::out_t>&)`);
     L.summary = `transpose ${s.join('x')}`;
     return { cls: `fn:firmflow::transpose<${cfg}>` };
-  }, true),
+  }, transpose.unit === 'matrix'),
   perf: {
     programBytes: { transpose: 1536 },
     // A strided read and a store per vector.

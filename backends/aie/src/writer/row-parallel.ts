@@ -40,7 +40,8 @@ export interface RowKernels {
 
 /**
  * Emits a row-parallel layer: `configure` fills the layer model's library, config lines, arrays, instantiations and
- * summary and names the kernel class; `matrices` makes a unit a whole matrix (Transpose) instead of a row.
+ * summary and names the kernel class; `matrices` makes a unit a whole matrix (the kernel's `unit`, Transpose) instead
+ * of a row.
  */
 export function emitRowParallel(ctx: EmitContext, configure: (g: RowGeometry) => RowKernels, matrices = false): LayerModel {
   const { layer, model: L } = ctx;
