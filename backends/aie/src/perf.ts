@@ -23,6 +23,20 @@ export interface ProductShape {
   runtimeB: boolean;
 }
 
+/** A Dense/MatMul layer as the tiling search sees it (kernels/product.ts productProblem). */
+export interface ProductProblem extends ProductShape {
+  name: string;
+  kind: 'dense' | 'matmul';
+  /** Rows per matrix (leading axes except MatMul's batch), K, N, and independent products per iteration. */
+  M: number;
+  K: number;
+  N: number;
+  batch: number;
+  perChannel: boolean;
+  hasBias: boolean;
+  fusedRelu: boolean;
+}
+
 /**
  * Cycles of the slowest kernel of a tiled product for one iteration, with the term that bounds it. Kernels of one
  * layer differ only in their ragged last slices, so the full-size kernel (and the last chain position, which also

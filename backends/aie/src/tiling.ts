@@ -14,21 +14,10 @@
 import { FirmflowError } from 'firmflow';
 import { bankCapacities, operandPair, type AieDevice } from './devices.js';
 import type { AieDataType, AieKernelKind, AieKernelPerf, AieLayerOptions, AieTiling } from './lowered.js';
-import { bytesOf, productKernelPerf, rowKernelPerf, type ProductShape } from './perf.js';
+import { bytesOf, productKernelPerf, rowKernelPerf, type ProductProblem } from './perf.js';
 import { kernelOf, layoutOf } from './kernels/index.js';
 
-export interface ProductProblem extends ProductShape {
-  name: string;
-  kind: 'dense' | 'matmul';
-  /** Rows per matrix (leading axes except MatMul's batch), K, N, and independent products per iteration. */
-  M: number;
-  K: number;
-  N: number;
-  batch: number;
-  perChannel: boolean;
-  hasBias: boolean;
-  fusedRelu: boolean;
-}
+export type { ProductProblem } from './perf.js';
 
 export interface VectorProblem {
   name: string;

@@ -15,6 +15,7 @@ import { biasPosition, type AieIntType, type AieLayer, type AieRounding } from '
 import { bf16FromBits, bf16Round, toBf16Bits } from '../numerics/bf16.js';
 import { gammaF32, maxAbs, maxAbsDiff, U_BF16 } from '../numerics/error.js';
 import { epilogue, int32Epilogue, roundHalfEven } from '../numerics/srs.js';
+import type { ProductProblem } from '../perf.js';
 import { broadcastIndex, broadcastShape, checkFrac, fracOf, shiftAt, type EmuValue } from '../numerics/values.js';
 import { CPP_TYPE, epilogueConfig } from '../writer/cpp.js';
 import { writeStreamedDense } from '../writer/streamed.js';
@@ -672,4 +673,18 @@ function runtimeParameters(layer: AieLayer, L: LayerModel, kinds: string[]): Rtp
     L.library = 'dense_rtp.h';
   }
   return out;
+}
+
+/** What the tiling search (tiling.ts productCandidates) needs of a Dense/MatMul layer. */
+export function productProblem(name: string, l: AieLayer): ProductProblem {
+  const xs = l.shapes.inputs[0];
+  const out = l.shapes.output;
+  const K = xs[xs.length - 1], N = out[out.length - 1];
+  const batch = l.kernel === 'matmul' ? Number(l.attrs['batch'] ?? 1) : 1;
+  const M = l.kernel === 'matmul' ? (xs.length >= 2 ? xs[xs.length - 2] : 1) : sizeOf(xs.slice(0, -1));
+  return {
+    name, kind: l.kernel as 'dense' | 'matmul', M, K, N, batch,
+    a: l.dtype.a, w: l.dtype.w ?? l.dtype.a, out: l.dtype.out, acc: l.dtype.acc, runtimeB: l.kernel === 'matmul',
+    perChannel: Array.isArray(l.shift), hasBias: !!(l.biasCodes || l.biasFloat), fusedRelu: l.fusedRelu,
+  };
 }

@@ -5,7 +5,8 @@ import type { AieBuffer, AieLayer } from '../lowered.js';
 import { placeGroups, type PlacementGroup } from '../placement.js';
 import { packBanks, productBuffers, vectorBuffers, type BufferSpec } from '../tiling.js';
 import { layersOf, stateOf, timed } from './state.js';
-import { productProblem, vectorProblem } from './tile.js';
+import { productProblem } from '../kernels/product.js';
+import { vectorProblem } from './tile.js';
 
 const cid = (s: string): string => {
   const t = s.replace(/[^A-Za-z0-9_]/g, '_');

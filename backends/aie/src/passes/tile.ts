@@ -1,25 +1,12 @@
 import { FirmflowError, type FixedType, type Graph, type GraphPass, sizeOf } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
 import { kernelOf, layoutOf } from '../kernels/index.js';
+import { productProblem } from '../kernels/product.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
-import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
+import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type SearchLimits, type VectorProblem } from '../tiling.js';
 import { codeType } from '../legalize/context.js';
 import { inputRowsPerIteration, layersOf, stateOf, timed } from './state.js';
-
-
-export function productProblem(name: string, l: AieLayer): ProductProblem {
-  const xs = l.shapes.inputs[0];
-  const out = l.shapes.output;
-  const K = xs[xs.length - 1], N = out[out.length - 1];
-  const batch = l.kernel === 'matmul' ? Number(l.attrs['batch'] ?? 1) : 1;
-  const M = l.kernel === 'matmul' ? (xs.length >= 2 ? xs[xs.length - 2] : 1) : sizeOf(xs.slice(0, -1));
-  return {
-    name, kind: l.kernel as 'dense' | 'matmul', M, K, N, batch,
-    a: l.dtype.a, w: l.dtype.w ?? l.dtype.a, out: l.dtype.out, acc: l.dtype.acc, runtimeB: l.kernel === 'matmul',
-    perChannel: Array.isArray(l.shift), hasBias: !!(l.biasCodes || l.biasFloat), fusedRelu: l.fusedRelu,
-  };
-}
 
 export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   const s = l.shapes.output;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Graph } from 'firmflow';
-import { blockWeights, denseCodes, product } from '../../src/kernels/product.js';
-import { productProblem } from '../../src/passes/tile.js';
+import { blockWeights, denseCodes, product, productProblem } from '../../src/kernels/product.js';
 import { productKernelPerf } from '../../src/perf.js';
 import { AIE_ML, emitted, emulate, fx, layer, lower, onGrid, reference, refusal, traceRow } from './kit.js';
 import { codes, denseChain } from '../planning/helpers.js';
