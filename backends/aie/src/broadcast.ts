@@ -9,7 +9,7 @@
  * (period 3, repeated over N). A broadcast axis between kept axes ([N, 1, 5, C] of [N, 2, 5, C]) is not one of them.
  * quantize.ts refuses the rest by these rules, the writer and the memory plan take the kernels' windows from here.
  */
-const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
+import { sizeOf } from 'firmflow';
 
 export interface RowBroadcast {
   /** Output rows (leading axes flattened) and row length C. */
@@ -45,7 +45,7 @@ export function rowBroadcast(outShape: number[], bShape: number[]): RowBroadcast
   if (i < lead.length) {
     return `of shape ${JSON.stringify(bShape)} broadcasts to ${JSON.stringify(outShape)} along a leading axis between axes it keeps; the AIE Add broadcasts a runtime operand over the outer leading axes, the inner leading axes and the last axis only (its rows repeat, or each serves consecutive output rows)`;
   }
-  return { rows: prod(outShape.slice(0, -1)), cols, group, period, repeat, bCols };
+  return { rows: sizeOf(outShape.slice(0, -1)), cols, group, period, repeat, bCols };
 }
 
 /**

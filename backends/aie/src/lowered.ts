@@ -7,7 +7,7 @@ export type AieIntType = 'int8' | 'int16';
 /** int32: the exact accumulator of a final Dense/MatMul whose float graph output has no quantizer (quantize.ts). */
 export type AieDataType = AieIntType | 'int32' | 'bf16';
 export type AieAcc = 'acc32' | 'acc64' | 'accfloat';
-/** 'activation': Sigmoid / Tanh by table lookup (attrs.fn; activation.ts). */
+/** 'activation': Sigmoid / Tanh by table lookup (attrs.fn; kernels/activation.ts). */
 export type AieKernelKind = 'dense' | 'matmul' | 'add' | 'relu' | 'activation' | 'softmax' | 'layernorm' | 'transpose' | 'view';
 
 /** aie::rounding_mode values the kernels and the emulator implement. */
@@ -116,6 +116,11 @@ export interface AieLayer {
   shapes: { inputs: number[][]; output: number[] };
   /** Op-specific parameters: softmax/layernorm axis and epsilon, concat axis, slice offsets ... */
   attrs: Record<string, number | number[] | string>;
+  /**
+   * Views only: where each tensor the view makes lives in its root's buffer (computed once at legalization, read by
+   * the memory plan and the writer; not kept in the project manifest, which the emulator reads).
+   */
+  regions?: AieViewRegion[];
   /** LayerNorm scale and bias as real numbers (the integer kernel's constants are derived from them). */
   params?: { gamma?: Float64Array; beta?: Float64Array };
   /** Nodes fused into this one (their names), for messages and reports. */
@@ -124,6 +129,14 @@ export interface AieLayer {
   placement?: { kernels: AieKernelPlacement[] };
   buffers?: AieBuffer[];
   perf?: AieKernelPerf;
+}
+
+/** A tensor that lives in another tensor's row-major buffer: its block at (column, row) offsets, rows flattened. */
+export interface AieViewRegion {
+  tensor: string;
+  src: string;
+  colOff: number;
+  rowOff: number;
 }
 
 export interface AieKernelPerf {

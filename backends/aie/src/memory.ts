@@ -9,10 +9,11 @@
  * neighbours). Capacity (bytes, ping-pong copies included) and channel counts (S2MM per writer stream, MM2S per
  * reader stream) are checked per memory tile; PLIO counts per interface column.
  */
-import { FirmflowError, type Graph, type IRNode } from 'firmflow';
+import { FirmflowError, sizeOf, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from './devices.js';
-import type { AieDataType, AieGmio, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
+import type { AieDataType, AieGmio, AieGraphMeta, AieLayer, AiePlio, AieSharedBuffer, AieTilingParameters, AieKernelPlacement } from './lowered.js';
 import { bytesOf } from './perf.js';
+import { layoutOf } from './kernels/index.js';
 import { broadcastWindows, rowBroadcast } from './broadcast.js';
 
 /** Where a tensor's elements live: a root tensor's buffer, at an offset in (last-axis columns, rows). */
@@ -43,7 +44,6 @@ interface BufferReq {
   readers: Access[];
 }
 
-const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
 const sanitize = (s: string): string => {
   const t = s.replace(/[^A-Za-z0-9_]/g, '_');
   return /^[A-Za-z_]/.test(t) ? t : `t_${t}`;
@@ -51,7 +51,7 @@ const sanitize = (s: string): string => {
 
 /** Root dims viewed as [cols, rows] (rows = all leading axes). */
 function dims2(shape: number[]): [number, number] {
-  return [shape[shape.length - 1] ?? 1, prod(shape.slice(0, -1))];
+  return [shape[shape.length - 1] ?? 1, sizeOf(shape.slice(0, -1))];
 }
 
 function pad(offset: number[], extent: number[], dims: number[]): { before: number; after: number }[] | undefined {
@@ -82,7 +82,9 @@ export interface MemoryPlan {
 }
 
 /** Plans the memory-tile buffers of a placed graph (node.meta.aie with tiling and placement). */
-export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
+export function planMemory(g: Graph, d: AieDevice): MemoryPlan {
+  // Symbolic axes take the samples per iteration the graph was planned for.
+  const batch = (g.meta['aie'] as AieGraphMeta).batch;
   const layers = new Map<string, AieLayer>();
   const nodes: IRNode[] = [];
   for (const n of g.topoOrder()) {
@@ -100,65 +102,24 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
   };
   for (const n of nodes) {
     const l = layers.get(n.name)!;
-    if (l.kernel !== 'view') continue;
-    const out = l.outputs[0];
-    if (n.op === 'Concat') {
-      const shape = shapeOf(out);
-      const axis = Number(l.attrs['axis']);
-      const rank = shape.length;
-      let acc = 0;
-      for (const i of l.inputs) {
-        const s = shapeOf(i);
-        if (axis === rank - 1) alias.set(i, { root: out, colOff: acc, rowOff: 0 });
-        else {
-          if (prod(shape.slice(0, axis)) !== 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Concat): along axis ${axis} of ${JSON.stringify(shape)} its inputs interleave; only the last axis or the outermost non-unit axis is a view`);
-          alias.set(i, { root: out, colOff: 0, rowOff: acc * prod(s.slice(axis + 1, -1)) });
-        }
-        acc += s[axis];
-      }
-    } else if (n.op === 'Slice') {
-      const inS = shapeOf(l.inputs[0]);
-      const axes = l.attrs['axes'] as number[], starts = l.attrs['starts'] as number[];
-      const outS = shapeOf(out);
-      const cut = axes.map((a, i) => ({ a: a < 0 ? a + inS.length : a, s: starts[i] })).filter((x) => outS[x.a] !== inS[x.a]);
-      if (cut.length > 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Slice): slices ${cut.length} axes; a view slices one`);
-      let colOff = 0, rowOff = 0;
-      if (cut.length === 1) {
-        const { a } = cut[0];
-        const st = Math.min(Math.max(cut[0].s < 0 ? cut[0].s + inS[a] : cut[0].s, 0), inS[a]);
-        if (a === inS.length - 1) colOff = st;
-        else if (prod(inS.slice(0, a)) === 1) rowOff = st * prod(inS.slice(a + 1, -1));
-        else throw new FirmflowError('aie.memory', `node '${n.name}' (Slice): a slice of axis ${a} of ${JSON.stringify(inS)} is not contiguous; only the last axis or the outermost non-unit axis is a view`);
-      }
-      alias.set(out, { root: l.inputs[0], colOff, rowOff });
-    } else if (n.op === 'Split') {
-      // Every part is a region of the input: a block of its columns (last axis) or rows (outermost non-unit axis).
-      const inS = shapeOf(l.inputs[0]);
-      const r = inS.length;
-      const axis = ((Number(l.attrs['axis']) % r) + r) % r;
-      const sizes = l.attrs['split'] as number[];
-      if (axis !== r - 1 && prod(inS.slice(0, axis)) !== 1) throw new FirmflowError('aie.memory', `node '${n.name}' (Split): along axis ${axis} of ${JSON.stringify(inS)} its parts interleave; only the last axis or the outermost non-unit axis is a view`);
-      let acc = 0;
-      n.outputs.forEach((t, i) => {
-        const at = acc;
-        acc += sizes[i];
-        if (t !== '') alias.set(t, axis === r - 1 ? { root: l.inputs[0], colOff: at, rowOff: 0 } : { root: l.inputs[0], colOff: 0, rowOff: at * prod(inS.slice(axis + 1, -1)) });
-      });
-    } else {
+    if (layoutOf(l.kernel) !== 'region') continue;
+    const regions = l.regions ?? [];
+    if (!regions.length) throw new FirmflowError('aie.memory', `node '${n.name}' (${n.op}): has no view regions (legalize the graph for backend AIE first)`);
+    if (n.op !== 'Concat' && n.op !== 'Slice' && n.op !== 'Split') {
       // Reshape / Flatten / Squeeze / Unsqueeze keep the bytes in place.
-      const inS = shapeOf(l.inputs[0]), outS = shapeOf(out);
+      const inS = shapeOf(l.inputs[0]), outS = shapeOf(l.outputs[0]);
       if (inS[inS.length - 1] !== outS[outS.length - 1] && (alias.has(l.inputs[0]) && resolve(l.inputs[0]).colOff !== 0)) {
         throw new FirmflowError('aie.memory', `node '${n.name}' (${n.op}): reshapes a column slice of another tensor`);
       }
-      alias.set(out, { root: l.inputs[0], colOff: 0, rowOff: 0 });
     }
+    for (const r of regions) alias.set(r.tensor, { root: r.src, colOff: r.colOff, rowOff: r.rowOff });
   }
   // ---- buffers, their writers and readers
   const reqs = new Map<string, BufferReq>();
   const dtypeOfTensor = new Map<string, AieDataType>();
   for (const n of nodes) {
     const l = layers.get(n.name)!;
-    if (l.kernel === 'view') continue;
+    if (layoutOf(l.kernel) === 'region') continue;
     l.inputs.forEach((t, i) => dtypeOfTensor.set(t, i === 0 ? l.dtype.a : l.dtype.w ?? l.dtype.a));
     dtypeOfTensor.set(l.outputs[0], l.dtype.out);
   }
@@ -168,7 +129,7 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
     if (!r) {
       const dt = dtypeOfTensor.get(root) ?? dtypeOfTensor.get(tensor) ?? 'int8';
       const kind: AieSharedBuffer['kind'] = g.isGraphInput(root) ? 'input' : g.isGraphOutput(root) ? 'output' : 'activation';
-      r = { name: `mt_${sanitize(g.tensor(root).id)}`, tensor: root, kind, dtype: dt, bytes: prod(shapeOf(root)) * bytesOf(dt), copies: 2, writers: [], readers: [] };
+      r = { name: `mt_${sanitize(g.tensor(root).id)}`, tensor: root, kind, dtype: dt, bytes: sizeOf(shapeOf(root)) * bytesOf(dt), copies: 2, writers: [], readers: [] };
       reqs.set(root, r);
     }
     return r;
@@ -177,7 +138,8 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
   const gmios: AieGmio[] = [];
   for (const n of nodes) {
     const l = layers.get(n.name)!;
-    if (l.kernel === 'view' || !l.tiling) continue;
+    if (layoutOf(l.kernel) === 'region' || !l.tiling) continue;
+    const cascade = layoutOf(l.kernel) === 'cascade';
     const t = l.tiling;
     const ks = kernelsOf(l);
     const at = (chain: number, pos: number): number[] => ks.filter((k) => k.chain === chain && k.pos === pos).map((k) => k.col);
@@ -192,7 +154,7 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
     const [m, , nn] = t.microtile;
     for (let c = 0; c < t.casNum; c++) {
       let access: AieTilingParameters;
-      if (l.kernel === 'dense' || l.kernel === 'matmul') {
+      if (cascade) {
         const colOff = wa.colOff + (t.split === 'N' ? c * t.tileN : 0);
         const rowOff = wa.rowOff + (t.split === 'M' ? c * t.tileM : 0);
         const cols = t.split === 'N' ? Math.min(t.tileN, t.N - c * t.tileN) : t.N;
@@ -211,7 +173,7 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
       const ra = resolve(tensor);
       const rr = req(tensor);
       const rs = dims2(shapeOf(ra.root));
-      if (l.kernel === 'dense' || l.kernel === 'matmul') {
+      if (cascade) {
         const [mm, k, n2] = t.microtile;
         const isB = idx === 1;
         for (let p = 0; p < t.casLength; p++) {
@@ -245,9 +207,9 @@ export function planMemory(g: Graph, d: AieDevice, batch: number): MemoryPlan {
       } else {
         const w = l.shapes.inputs[idx][l.shapes.inputs[idx].length - 1];
         const perRow = t.K / l.shapes.output[l.shapes.output.length - 1];
-        const bSide = l.kernel === 'add' && l.inputs.length > 1 ? (l.attrs['broadcastSide'] as number | undefined) : undefined;
+        const bSide = l.inputs.length > 1 ? (l.attrs['broadcastSide'] as number | undefined) : undefined;
         if (bSide !== undefined) {
-          // Add of a broadcast runtime operand (writer: model.ts): it feeds in[1], each kernel its window of rows.
+          // Add of a broadcast runtime operand (marked by kernels/add.ts): it feeds in[1], each kernel its window of rows.
           const bc = rowBroadcast(l.shapes.output, l.shapes.inputs[bSide]);
           if (typeof bc === 'string') throw new FirmflowError('aie.memory', `node '${n.name}' (Add): operand '${tensor}' ${bc}`);
           const win = broadcastWindows(bc, t.tileM, t.casNum);
@@ -412,7 +374,7 @@ function assign(d: AieDevice, reqs: BufferReq[], plioWanted: { name: string; por
     plioUse[col][p.direction]++;
     const shape = shapeOf(p.tensor);
     const dt = buf?.dtype ?? 'int8';
-    plio.push({ name: p.name, port: p.port, tensor: p.tensor, direction: p.direction, widthBits: d.plio.widthBits, column: col, bytes: prod(shape) * bytesOf(dt), rows: prod(shape.slice(0, -1)) });
+    plio.push({ name: p.name, port: p.port, tensor: p.tensor, direction: p.direction, widthBits: d.plio.widthBits, column: col, bytes: sizeOf(shape) * bytesOf(dt), rows: sizeOf(shape.slice(0, -1)) });
   }
   void g;
   return { sharedBuffers: out, plio, columns: used };

@@ -8,7 +8,7 @@
  */
 import type { Graph } from 'firmflow';
 import { bankCapacities, gmioBytesPerCycle, operandPair, plioBytesPerCycle, streamBytesPerCycle, tilesOf, type AieDevice } from './devices.js';
-import type { AieDataType, AieGraphMeta, AieGraphPerf, AieKernelKind, AieKernelPerf, AieLayer, AieTiling } from './lowered.js';
+import type { AieDataType, AieGraphMeta, AieGraphPerf, AieKernelPerf, AieLayer, AieTiling } from './lowered.js';
 
 export const bytesOf = (t: AieDataType | 'int32' | 'float'): number => (t === 'int8' ? 1 : t === 'int16' || t === 'bf16' ? 2 : 4);
 const accBits = (acc: string): number => (acc === 'acc64' ? 64 : 32);
@@ -21,6 +21,20 @@ export interface ProductShape {
   acc: 'acc32' | 'acc64' | 'accfloat';
   /** Dense keeps constant weights; MatMul receives its second operand every iteration. */
   runtimeB: boolean;
+}
+
+/** A Dense/MatMul layer as the tiling search sees it (kernels/product.ts productProblem). */
+export interface ProductProblem extends ProductShape {
+  name: string;
+  kind: 'dense' | 'matmul';
+  /** Rows per matrix (leading axes except MatMul's batch), K, N, and independent products per iteration. */
+  M: number;
+  K: number;
+  N: number;
+  batch: number;
+  perChannel: boolean;
+  hasBias: boolean;
+  fusedRelu: boolean;
 }
 
 /**
@@ -62,31 +76,22 @@ export function productKernelPerf(d: AieDevice, p: ProductShape, t: AieTiling): 
   };
 }
 
-/** Vector passes over the data per element-wise kernel kind (load/compute/store slots per 512-bit vector). */
-const VECTOR_PASSES: Record<string, number> = { add: 2, relu: 1, transpose: 2, softmax: 4, layernorm: 4 };
-/** Per-row scalar work: softmax's reciprocal of the sum, layernorm's reciprocal square root. */
-const ROW_CYCLES: Record<string, number> = { softmax: 40, layernorm: 48 };
-/** bf16 LayerNorm's per-row scalar fp32 work: the mean and variance divisions, the square root and its reciprocal. */
-const LAYERNORM_BF16_ROW_CYCLES = 120;
-/** Softmax's exponential comes from a lookup table: lookups per cycle. */
-const LUT_PER_CYCLE = 8;
+/**
+ * Compute cycles of a row-parallel kernel that makes `passes` vector passes (load/compute/store slots per vector of
+ * the device's width) over rows x width elements, plus `rowCycles` of scalar work per row and the call overhead.
+ * Each kernel module states its own figures (kernels/*.ts perf.vectorCycles).
+ */
+export function vectorPassCycles(d: AieDevice, dtype: AieDataType, rows: number, width: number, passes: number, rowCycles = 0): number {
+  const lanes = d.vectorBits / (8 * bytesOf(dtype));
+  return Math.ceil((rows * width) / lanes) * passes + rows * rowCycles + d.overheads.kernelCallCycles;
+}
 
 /**
- * Sigmoid / Tanh look every element up in a table with scalar loads (no vector gather): a software-pipelined loop of
- * load, indexed load and store per element (int8); the bf16 kernel adds the exponent tests and selects.
+ * The figures of one row-parallel kernel handling `rows` rows of `width` elements in `compute` cycles: the interval
+ * is the largest of compute, input and output streaming.
  */
-const ACTIVATION_CYCLES: Record<string, number> = { int: 1, bf16: 3 };
-
-/** Cycles of one row-parallel kernel handling `rows` rows of `width` elements. */
-export function vectorKernelPerf(d: AieDevice, kind: AieKernelKind, dtype: AieDataType, outType: AieDataType, rows: number, width: number, inputs: number, kernels: number): AieKernelPerf {
-  const lanes = d.vectorBits / (8 * bytesOf(dtype));
+export function rowKernelPerf(d: AieDevice, compute: number, dtype: AieDataType, outType: AieDataType, rows: number, width: number, inputs: number, kernels: number): AieKernelPerf {
   const elems = rows * width;
-  let compute = Math.ceil(elems / lanes) * (VECTOR_PASSES[kind] ?? 2) + rows * (ROW_CYCLES[kind] ?? 0) + d.overheads.kernelCallCycles;
-  // bf16 LayerNorm computes in fp32 lanes: 9 vector operations per element over three passes (sum; subtract, square,
-  // add; subtract, two multiplies, add and the bf16 conversion) and per row two divisions and a square root.
-  if (kind === 'layernorm' && dtype === 'bf16') compute = Math.ceil(elems / (d.vectorBits / 32)) * 9 + rows * LAYERNORM_BF16_ROW_CYCLES + d.overheads.kernelCallCycles;
-  if (kind === 'softmax' && dtype !== 'bf16') compute += Math.ceil(elems / LUT_PER_CYCLE);
-  if (kind === 'activation') compute = elems * ACTIVATION_CYCLES[dtype === 'bf16' ? 'bf16' : 'int'] + d.overheads.kernelCallCycles;
   const sb = streamBytesPerCycle(d);
   const terms: Record<string, number> = {
     compute,

@@ -6,6 +6,7 @@
  * (the project's estimate(), report.ts).
  */
 import { FirmflowError, positiveAxisValue, type BackendSweep, type Graph, type SweepAxis, type SweepContext, type SweepValue } from 'firmflow';
+import { layoutOf } from './kernels/index.js';
 import { AIE_ROUNDING_MODES, type AieLayer, type AieRounding } from './lowered.js';
 import type { AieEstimate, AieReport } from './report.js';
 
@@ -58,7 +59,7 @@ export async function aieSweepAxes(ctx: SweepContext): Promise<SweepAxis[]> {
   const roundings = new Set<string>();
   for (const n of graph.topoOrder()) {
     const l = n.meta['aie'] as AieLayer | undefined;
-    if (l && l.kernel !== 'view' && l.dtype.out !== 'bf16') roundings.add(l.rounding);
+    if (l && layoutOf(l.kernel) !== 'region' && l.dtype.out !== 'bf16') roundings.add(l.rounding);
   }
   const budgetSet = resolvedAie['tileBudget'] !== undefined;
   const saturation = budgetSet ? deviceTiles : estimate.total.resources.tiles;

@@ -14,21 +14,10 @@
 import { FirmflowError } from 'firmflow';
 import { bankCapacities, operandPair, type AieDevice } from './devices.js';
 import type { AieDataType, AieKernelKind, AieKernelPerf, AieLayerOptions, AieTiling } from './lowered.js';
-import { bytesOf, productKernelPerf, vectorKernelPerf, type ProductShape } from './perf.js';
-import { SOFTMAX_BF16_TABLE } from './emulate.js';
+import { bytesOf, productKernelPerf, rowKernelPerf, type ProductProblem } from './perf.js';
+import { kernelOf, layoutOf } from './kernels/index.js';
 
-export interface ProductProblem extends ProductShape {
-  name: string;
-  kind: 'dense' | 'matmul';
-  /** Rows per matrix (leading axes except MatMul's batch), K, N, and independent products per iteration. */
-  M: number;
-  K: number;
-  N: number;
-  batch: number;
-  perChannel: boolean;
-  hasBias: boolean;
-  fusedRelu: boolean;
-}
+export type { ProductProblem } from './perf.js';
 
 export interface VectorProblem {
   name: string;
@@ -96,11 +85,6 @@ export function productBuffers(p: ProductProblem, t: AieTiling, pos: number): Bu
   return b.filter((x) => x.bytes > 0);
 }
 
-/** Softmax's exponential table (int8 mode): 256 entries of int32. */
-const SOFTMAX_LUT_BYTES = 1024;
-/** bf16 softmax: the fp32 exp table (emulate.ts softmaxBf16Table) and the row's fp32 exponentials (at most 4 KiB). */
-const SOFTMAX_BF16_LUT_BYTES = SOFTMAX_BF16_TABLE * 4;
-
 export function vectorBuffers(v: VectorProblem, t: AieTiling): BufferSpec[] {
   const b: BufferSpec[] = [];
   const inB = t.tileM * v.width * bytesOf(v.dtype);
@@ -108,7 +92,9 @@ export function vectorBuffers(v: VectorProblem, t: AieTiling): BufferSpec[] {
   const ob = t.tileM * v.width * bytesOf(v.out);
   b.push({ name: 'out_ping', bytes: ob, pair: 'out' }, { name: 'out_pong', bytes: ob, pair: 'out' });
   if (v.constBytes > 0) b.push({ name: 'const', bytes: v.constBytes });
-  if (v.kind === 'softmax') b.push({ name: 'lut', bytes: v.dtype === 'bf16' ? SOFTMAX_BF16_LUT_BYTES : SOFTMAX_LUT_BYTES });
+  // A table the kernel reads while it runs (Softmax's exponentials) gets a bank of its own.
+  const lut = kernelOf(v.kind).perf.lutBytes?.(v.dtype);
+  if (lut) b.push({ name: 'lut', bytes: lut });
   return b;
 }
 
@@ -138,8 +124,8 @@ export function packBanks(caps: number[], bufs: BufferSpec[]): number[] | undefi
 
 /** Program memory estimate (bytes) of a kernel: loop nest, cascade and srs epilogue code, per-feature extras. */
 export function programBytes(kind: AieKernelKind, t: AieTiling | undefined, opts: { perChannel?: boolean; fusedRelu?: boolean } = {}): number {
-  let b = { dense: 2560, matmul: 2816, add: 1024, relu: 768, activation: 768, softmax: 3072, layernorm: 3584, transpose: 1536, view: 0 }[kind];
-  if (t && (kind === 'dense' || kind === 'matmul')) {
+  let b = kernelOf(kind).perf.programBytes[kind] ?? 0;
+  if (t && layoutOf(kind) === 'cascade') {
     if (t.casLength > 1) b += 768;
     if (t.weights === 'memtile') b += 1024;
     if (t.batch > 1) b += 256;
@@ -310,6 +296,13 @@ export function productCandidates(d: AieDevice, p: ProductProblem, limits: Searc
     throw new FirmflowError('aie.tiling', `layer '${p.name}' (${p.M}x${p.K} @ ${p.K}x${p.N}, batch ${p.batch}) has no tiling that fits ${d.name} within ${limits.maxTiles} tiles: an input slice of ${p.M} rows does not fit a ${maxBank}-byte bank (reduce the rows per iteration: aie.batch for a symbolic batch axis, inputShapes for a literal one)`);
   }
   return out;
+}
+
+/** The figures of one row-parallel kernel of `kind` on `rows` rows of `width` (its compute model: kernels/<kind>.ts). */
+export function vectorKernelPerf(d: AieDevice, kind: AieKernelKind, dtype: AieDataType, outType: AieDataType, rows: number, width: number, inputs: number, kernels: number): AieKernelPerf {
+  const cycles = kernelOf(kind).perf.vectorCycles;
+  if (!cycles) throw new Error(`AIE kernel '${kind}' has no row-parallel performance model`);
+  return rowKernelPerf(d, cycles(d, dtype, rows, width), dtype, outType, rows, width, inputs, kernels);
 }
 
 /** Row splits of a row-parallel kernel. */

@@ -31,7 +31,7 @@
  * - Add: L = 1 per operand; own = rho + max |c_q - c_f| for a constant operand.
  * - ReLU, Transpose, views (Reshape, Flatten, Squeeze, Unsqueeze, Slice, Split): L = 1; Concat: the largest of its
  *   operands' errors; own = rho when the kernel requantizes to a coarser scale, else 0.
- * - Sigmoid / Tanh (table lookups, activation.ts): L = 1/4 (Sigmoid), 1 (Tanh); own = the entry's single rounding
+ * - Sigmoid / Tanh (table lookups, numerics/activation.ts): L = 1/4 (Sigmoid), 1 (Tanh); own = the entry's single rounding
  *   of the exact value (srsStep of the output grid; bf16: u |y|).
  * - Softmax (int8): L = 1/2 (the Jacobian diag(p) - p p^T has max-norm 2 p_i (1 - p_i) <= 1/2); own = rho + 2^-13
  *   + (1 + n) * 2^-15 for a row of n. Proof sketch: int8 input codes differ by at most 255, so the table is never
@@ -59,13 +59,15 @@
  * graph's float constants, or for a reopened project (whose manifest holds only the integer codes) the dequantized
  * codes, so constants' quantization is then not part of the comparison.
  */
-import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike } from 'firmflow';
-import {
-  LAYERNORM_NORM_FRAC, LAYERNORM_RSQ_BITS, bf16FromBits, emulateGraph, intRange, layerNormBf16Constants, layerNormConstants, layerNormRsqrtTable,
-  type AieInputs, type EmuValue,
-} from './emulate.js';
-import type { AieLayer, AieRounding } from './lowered.js';
-import { ACTIVATION_LIPSCHITZ, type ActivationFn } from './activation.js';
+import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike, sizeOf } from 'firmflow';
+import { emulateGraph, intRange, type AieInputs, type EmuValue } from './emulate.js';
+import { kernelOf } from './kernels/index.js';
+import { biasValues } from './kernels/product.js';
+import type { AieLayer } from './lowered.js';
+import { maxAbs, srsStep, TINY, U_BF16 } from './numerics/error.js';
+
+export { srsStep } from './numerics/error.js';
+export { layerNormRsqrtError } from './numerics/layernorm.js';
 
 export interface AieTraceOptions {
   /**
@@ -101,45 +103,10 @@ export interface AieTraceReport extends TraceReportLike<AieTraceLayer> {
   text: string;
 }
 
-const U_BF16 = 2 ** -8;
-const U_F32 = 2 ** -24;
-const TINY = 2 ** -126;
-
-/** srs rounding step at 2^-frac: a whole LSB for floor/ceil, half for the round-to-nearest modes. */
-export function srsStep(mode: AieRounding, frac: number): number {
-  const lsb = 2 ** -frac;
-  return mode === 'floor' || mode === 'ceil' ? lsb : lsb / 2;
-}
-
 /** Rounding step of a model quantizer (a FixedType): a whole LSB for truncation, half for rounding modes. */
 function quantizerStep(t: FixedType): number {
   const lsb = 2 ** -fracBits(t);
   return t.rounding === 'TRN' || t.rounding === 'TRN_ZERO' ? lsb : lsb / 2;
-}
-
-/** fp32 accumulation error factor for m terms (Higham's gamma_m). */
-function gammaF32(m: number): number {
-  return (m * U_F32) / (1 - m * U_F32);
-}
-
-let rsqDelta: number | undefined;
-/**
- * Largest relative error of the LayerNorm reciprocal square root: RSQ[i] * 2^-21 * sqrt(v) - 1 over every v the
- * bucket serves, v in [16 (i + 512), 16 (i + 512) + 16) (Vn in the bucket, plus the bits of V below 2^s that the
- * truncation V -> Vn drops). The function is monotone in v, so the bucket's ends bound it.
- */
-export function layerNormRsqrtError(): number {
-  if (rsqDelta === undefined) {
-    const t = layerNormRsqrtTable();
-    let d = 0;
-    for (let i = 0; i < t.length; i++) {
-      const r = t[i] * 2 ** -LAYERNORM_RSQ_BITS;
-      const lo = 16 * (i + 512);
-      d = Math.max(d, Math.abs(r * Math.sqrt(lo) - 1), Math.abs(r * Math.sqrt(lo + 16) - 1));
-    }
-    rsqDelta = d * (1 + 1e-12);
-  }
-  return rsqDelta;
 }
 
 function layerOf(node: IRNode): AieLayer {
@@ -148,7 +115,6 @@ function layerOf(node: IRNode): AieLayer {
   return l;
 }
 
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 function realOf(v: EmuValue): Float64Array {
   if (v.dtype === 'bf16') return Float64Array.from(v.data);
@@ -156,119 +122,9 @@ function realOf(v: EmuValue): Float64Array {
   return Float64Array.from(v.data, (c) => c * s);
 }
 
-/** Real values of a layer's integer weights [K][N] (per-column scales), or bf16 patterns. */
-function weightValues(layer: AieLayer, N: number): Float64Array {
-  const c = layer.weightsCodes!;
-  if (layer.dtype.out === 'bf16' || layer.dtype.w === 'bf16') return Float64Array.from(c, bf16FromBits);
-  const fw = layer.frac.w ?? 0;
-  return Float64Array.from(c, (v, i) => v * 2 ** -(typeof fw === 'number' ? fw : fw[i % N]));
-}
-
-function biasValues(layer: AieLayer, N: number): Float64Array | undefined {
-  if (layer.dtype.out === 'bf16') return layer.biasFloat ? Float64Array.from(layer.biasFloat) : undefined;
-  if (!layer.biasCodes) return undefined;
-  const fa = layer.frac.a, fw = layer.frac.w ?? 0, fb = layer.frac.b;
-  const at = (n: number): number => {
-    if (typeof fb === 'number') return fb;
-    if (Array.isArray(fb)) return fb[n];
-    return fa + (typeof fw === 'number' ? fw : fw[n]);
-  };
-  return Float64Array.from(layer.biasCodes, (v, n) => v * 2 ** -at(n % N));
-}
-
-/** max_n sum_k |a[k][n]| over the K x N matrices stored back to back in `a`. */
-function maxColAbsSum(a: ArrayLike<number>, K: number, N: number, from = 0, to = a.length): number {
-  let m = 0;
-  const col = new Float64Array(N);
-  for (let base = from; base + K * N <= to; base += K * N) {
-    col.fill(0);
-    for (let k = 0; k < K; k++) for (let n = 0; n < N; n++) col[n] += Math.abs(a[base + k * N + n]);
-    for (let n = 0; n < N; n++) if (col[n] > m) m = col[n];
-  }
-  return m;
-}
-
-/**
- * max_{m,n} |sum_k w[k][n] (xq[m][k] - xf[m][k])|: the float layer's linear map applied to the actual input error,
- * which never exceeds L * e = max_n sum_k |w[k][n]| * max |xq - xf| and is exact where L * e is a worst case.
- */
-function propagated(w: ArrayLike<number>, K: number, N: number, xq: ArrayLike<number>, xf: ArrayLike<number>): number {
-  let m = 0;
-  const acc = new Float64Array(N);
-  for (let r = 0; r + K <= xq.length; r += K) {
-    acc.fill(0);
-    for (let k = 0; k < K; k++) {
-      const d = xq[r + k] - xf[r + k];
-      if (d === 0) continue;
-      for (let n = 0; n < N; n++) acc[n] += w[k * N + n] * d;
-    }
-    for (let n = 0; n < N; n++) { const v = Math.abs(acc[n]); if (v > m) m = v; }
-  }
-  // Float64 rounding of the sums (K terms): relative K * 2^-53 of sum |w| |d| <= L * e.
-  return m * (1 + K * 2 ** -52);
-}
-
-/**
- * max |(A_q - A_f) B_q + A_f (B_q - B_f)| over the elements of matrix pairs stored back to back: A_q B_q - A_f B_f
- * exactly, the float product's response to the actual operand errors (<= e_A max colsum |B_q| + e_B max rowsum |A_f|).
- */
-function propagatedProduct(aq: ArrayLike<number>, af: ArrayLike<number>, bq: ArrayLike<number>, bf: ArrayLike<number>, M: number, K: number, N: number): number {
-  let m = 0;
-  const acc = new Float64Array(N);
-  let scale = 0;
-  for (let t = 0; (t + 1) * M * K <= aq.length; t++) {
-    const ao = t * M * K, bo = t * K * N;
-    for (let i = 0; i < M; i++) {
-      acc.fill(0);
-      for (let k = 0; k < K; k++) {
-        const da = aq[ao + i * K + k] - af[ao + i * K + k], a = af[ao + i * K + k];
-        for (let n = 0; n < N; n++) {
-          const term = da * bq[bo + k * N + n] + a * (bq[bo + k * N + n] - bf[bo + k * N + n]);
-          acc[n] += term;
-          scale = Math.max(scale, Math.abs(term));
-        }
-      }
-      for (let n = 0; n < N; n++) { const v = Math.abs(acc[n]); if (v > m) m = v; }
-    }
-  }
-  // Float64 rounding of the 2K-term sums.
-  return m + 2 * K * K * scale * 2 ** -52;
-}
-
-/** max_m sum_k |a[m][k]| over rows of K. */
-function maxRowAbsSum(a: ArrayLike<number>, K: number, from = 0, to = a.length): number {
-  let m = 0;
-  for (let r = from; r + K <= to; r += K) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.abs(a[r + k]);
-    if (s > m) m = s;
-  }
-  return m;
-}
-
-function maxAbs(a: ArrayLike<number>, from = 0, to = a.length): number {
-  let m = 0;
-  for (let i = from; i < to; i++) { const v = Math.abs(a[i]); if (v > m) m = v; }
-  return m;
-}
-
-/** max |a - b| (0 when b is absent: the constant is compared with itself). */
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number> | undefined): number {
-  if (!b) return 0;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
 function toF64(d: ArrayLike<number | bigint> | undefined): Float64Array | undefined {
   if (!d) return undefined;
   return Float64Array.from({ length: d.length }, (_, i) => Number(d[i]));
-}
-
-/** The weight and bias tensors of a dense layer: Dense (x, W, b), or a MatMul with a constant operand (no bias). */
-function denseConstants(g: Graph, node: IRNode): { weights?: string; bias?: string } {
-  if (node.op === 'Dense') return { weights: node.inputs[1], bias: node.inputs[2] || undefined };
-  return { weights: node.inputs.find((t) => t !== '' && g.isConstant(t)) };
 }
 
 type FeedData = { name: string; tensor: string; data: Float64Array; perSample: number[] };
@@ -300,19 +156,8 @@ function floatGraph(g: Graph): Graph {
   for (const node of g.topoOrder()) {
     const l = node.meta['aie'] as AieLayer | undefined;
     if (!l) continue;
-    const N = Number(l.shapes?.output?.at(-1) ?? g.tensor(node.outputs[0]).shape.at(-1));
-    const put = (name: string | undefined, v: Float64Array | undefined): void => {
+    for (const { tensor: name, values: v } of kernelOf(l.kernel).floatConstants?.(g, node, l) ?? []) {
       if (name && v && g.hasTensor(name) && g.isConstant(name) && !(g.tensor(name).data?.length)) filled.set(name, v);
-    };
-    if (l.kernel === 'dense' && l.weightsCodes) {
-      const c = denseConstants(g, node);
-      put(c.weights, weightValues(l, N));
-      put(c.bias, biasValues(l, N));
-    } else if (node.op === 'Add' && l.weightsCodes) {
-      put(node.inputs.find((t) => t !== '' && g.isConstant(t)), l.dtype.out === 'bf16' ? Float64Array.from(l.weightsCodes, bf16FromBits) : Float64Array.from(l.weightsCodes, (c) => c * 2 ** -Number(l.frac.w ?? 0)));
-    } else if (node.op === 'LayerNormalization') {
-      put(node.inputs[1], l.params?.gamma ? Float64Array.from(l.params.gamma) : undefined);
-      put(node.inputs[2], l.params?.beta ? Float64Array.from(l.params.beta) : undefined);
     }
   }
   for (const t of g.tensors.values()) {
@@ -361,7 +206,7 @@ function floatValues(lowered: Graph, reference: Graph | undefined, feeds: FeedDa
     const feed: Record<string, { shape: number[]; data: Float64Array }> = {};
     for (const f of feeds) {
       if (!ref.inputs.some((p) => p.name === f.name)) continue;
-      const n = prod(f.perSample);
+      const n = sizeOf(f.perSample);
       feed[f.name] = { shape: [b, ...f.perSample], data: f.data.slice(first * n, (first + b) * n) };
     }
     const record = (name: string, data: Float64Array): void => {
@@ -527,109 +372,12 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
     const rho = (shifts: boolean): number => (bf || !shifts ? 0 : srsStep(layer.rounding, fo));
     const rr = rhoRef(outs);
     const bfOut = (s: number, u: number): number => (bf ? (u / (1 - U_BF16)) * maxAbs(slice(outs[0], s, fixed)!) + TINY : 0);
-    let bound: (s: number) => number;
-    switch (layer.kernel) {
-      case 'dense': {
-        const N = out.shape[out.shape.length - 1];
-        const wq = weightValues(layer, N);
-        const K = wq.length / N;
-        const bq = biasValues(layer, N);
-        const names = denseConstants(graph, node);
-        const wf = refConst(names.weights, wq.length);
-        const bfl = bq ? refConst(names.bias, bq.length) : undefined;
-        const L = maxColAbsSum(wq, K, N);
-        const dW = wf ? maxColAbsSum(Float64Array.from(wq, (v, i) => v - wf[i]), K, N) : 0;
-        const dB = bq ? maxAbsDiff(bq, bfl) : 0;
-        const bmax = bq ? maxAbs(bq) : 0;
-        const x = ins[0];
-        const shifts = typeof layer.shift === 'number' ? layer.shift > 0 : layer.shift.some((v) => v > 0);
-        bound = (s) => {
-          const xq = slice(x, s, fixed)!, xf = slice(x, s, float);
-          const e = err(x, s);
-          let own = rho(shifts) + rr + dB + (dW ? dW * (xf ? maxAbs(xf) : Infinity) : 0);
-          if (bf) own += bfOut(s, U_BF16) + gammaF32(K + 1) * (L * maxAbs(xq) + bmax);
-          return (e === 0 ? 0 : xf ? propagated(wq, K, N, xq, xf) : Infinity) + own;
-        };
-        break;
-      }
-      case 'matmul': {
-        const [a, b] = ins;
-        const av = inV[0], bv = inV[1];
-        const K = av.shape[av.shape.length - 1], N = bv.shape[bv.shape.length - 1];
-        const perSample = (v: EmuValue): boolean => v.shape[0] === samples && v.shape.length === out.shape.length;
-        const part = (t: string, v: EmuValue, s: number, map: Map<string, Float64Array>): Float64Array | undefined => (perSample(v) ? slice(t, s, map) : map.get(t));
-        const shifts = typeof layer.shift === 'number' ? layer.shift > 0 : layer.shift.some((v) => v > 0);
-        // Operands with the same batch axes pair matrix for matrix: the exact propagation applies.
-        const paired = perSample(av) && perSample(bv) && av.shape.slice(0, -2).join() === bv.shape.slice(0, -2).join();
-        const M = av.shape[av.shape.length - 2];
-        bound = (s) => {
-          const aq = part(a, av, s, fixed)!, bq = part(b, bv, s, fixed)!, af = part(a, av, s, float), bfl = part(b, bv, s, float);
-          const eA = err(a, s), eB = err(b, s);
-          let own = rho(shifts) + rr;
-          if (bf) own += bfOut(s, U_BF16) + gammaF32(K + 1) * maxRowAbsSum(aq, K) * maxAbs(bq);
-          if (eA === 0 && eB === 0) return own;
-          if (paired && af && bfl) return propagatedProduct(aq, af, bq, bfl, M, K, N) + own;
-          const LA = maxColAbsSum(bq, K, N);
-          const LB = af ? maxRowAbsSum(af, K) : Infinity;
-          return (eA === 0 ? 0 : LA * eA) + (eB === 0 ? 0 : LB * eB) + own;
-        };
-        break;
-      }
-      case 'add': {
-        let dC = 0;
-        if (ins.length < 2 && layer.weightsCodes) {
-          const cname = node.inputs.find((t) => t !== '' && graph.isConstant(t));
-          const cq = bf ? Float64Array.from(layer.weightsCodes, bf16FromBits) : Float64Array.from(layer.weightsCodes, (c) => c * 2 ** -Number(layer.frac.w ?? 0));
-          dC = maxAbsDiff(cq, refConst(cname, cq.length));
-        }
-        const F = Math.max(...inV.map((v) => v.frac), bf ? 0 : Number(layer.frac.w ?? -Infinity));
-        bound = (s) => ins.reduce((t, i) => { const e = err(i, s); return t + (e === 0 ? 0 : e); }, 0) + dC + rho(F > fo) + rr + bfOut(s, U_BF16 + 2 * U_F32);
-        break;
-      }
-      case 'softmax': {
-        const n = inV[0].shape[inV[0].shape.length - 1];
-        if (bf) {
-          // bf16 (softmaxRowBf16): each e_j is off by at most 2^-9 + 2^-24 (d rounded to bf16: e^d |d| 2^-8 e^{|d| 2^-8}
-          // <= 0.42 * 2^-8 for |d| < 32; 1 for |d| < 2^-9; the table's fp32 rounding), and the sum S >= 1 holds the
-          // exact 1 of the maximum, so |e_j/S - ê_j/Ŝ| <= (1 + n)(2^-9 + 2^-24); the fp32 sum, reciprocal and product
-          // add gamma_{n+2}; the bf16 output rounding u |y|. Softmax is 1/2-Lipschitz in the max norm.
-          const own = (1 + n) * (2 ** -9 + U_F32) + gammaF32(n + 2);
-          bound = (s) => { const e = err(ins[0], s); return (e === 0 ? 0 : 0.5 * e) + own + bfOut(s, U_BF16) + rr; };
-          break;
-        }
-        const own = srsStep(layer.rounding, fo) + 2 ** -13 + (1 + n) * 2 ** -15;
-        bound = (s) => { const e = err(ins[0], s); return (e === 0 ? 0 : 0.5 * e) + own + rr; };
-        break;
-      }
-      case 'layernorm':
-        if (bf) {
-          bound = layerNormBf16Bound(layer, node, inV[0], ins[0], (t, s) => slice(t, s, fixed), (t, s) => slice(t, s, float), err, refConst, (s) => bfOut(s, U_BF16) + rr);
-          break;
-        }
-        bound = layerNormBound(layer, node, inV[0], ins[0], (t, s) => slice(t, s, fixed), (t, s) => slice(t, s, float), err, refConst, rr);
-        break;
-      case 'activation': {
-        // Sigmoid / Tanh: |f(a) - f(b)| <= L |a - b| (L = max |f'| = 1/4, 1); own = the table entry's one rounding of
-        // the exact f (half an output LSB, or the rounding mode's step; bf16: u |y|), the entries being computed
-        // in double (activation.ts).
-        const L = ACTIVATION_LIPSCHITZ[layer.attrs['fn'] as ActivationFn];
-        const own = bf ? 0 : srsStep(layer.rounding, fo);
-        bound = (s) => { const e = err(ins[0], s); return (e === 0 ? 0 : L * e) + own + bfOut(s, U_BF16) + rr; };
-        break;
-      }
-      case 'relu': case 'transpose': case 'view': {
-        const requant = inV.some((v) => !bf && v.frac > fo);
-        const concat = node.op === 'Concat';
-        bound = (s) => {
-          const es = ins.map((i) => err(i, s));
-          const e = concat ? Math.max(...es) : es.reduce((a, b) => a + b, 0);
-          return (e === 0 ? 0 : e) + rho(requant) + rr;
-        };
-        break;
-      }
-      default:
-        throw new FirmflowError('aie.trace', `node '${node.name}': no error bound for AIE kernel '${(layer as AieLayer).kernel}'`, { node: node.name });
-    }
+    const bound = kernelOf(layer.kernel).traceBound({
+      graph, node, layer, samples, ins, inV, out, bf, fo, err, rr,
+      fixedOf: (t, s) => (s === undefined ? fixed.get(t) : slice(t, s, fixed)),
+      floatOf: (t, s) => (s === undefined ? float.get(t) : slice(t, s, float)),
+      refConst, rho, bfOut,
+    });
     const guarded = (s: number): number => { const b = bound(s); return Number.isNaN(b) ? Infinity : b; };
     const stats = compare(outs, guarded);
     const over = overflows.get(node.name) ?? 0;
@@ -658,150 +406,6 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
     reference: reference ? 'model' : 'lowered graph (float)',
   };
   return { ...report, text: formatAieTrace(report) };
-}
-
-/**
- * LayerNorm's bound per sample: the largest row bound (propagation through the exact normalization, plus the
- * integer algorithm's own error; see the file comment).
- */
-function layerNormBound(
-  layer: AieLayer, node: IRNode, inV: EmuValue, x: string,
-  fixedOf: (t: string, s: number) => Float64Array | undefined, floatOf: (t: string, s: number) => Float64Array | undefined,
-  err: (t: string, s: number) => number, refConst: (t: string | undefined, n: number) => Float64Array | undefined, rr: number,
-): (s: number) => number {
-  const L = inV.shape[inV.shape.length - 1];
-  const c = layerNormConstants(layer, L);
-  const eps = Number(layer.attrs['epsilon'] ?? 1e-5);
-  const gamma = refConst(node.inputs[1], L) ?? (layer.params?.gamma ? Float64Array.from(layer.params.gamma) : new Float64Array(L).fill(1));
-  const beta = refConst(node.inputs[2], L) ?? (layer.params?.beta ? Float64Array.from(layer.params.beta) : new Float64Array(L));
-  const gq = Float64Array.from(c.gammaQ, (v) => v * 2 ** -c.gammaFrac);
-  const bq = Float64Array.from(c.betaQ, (v) => v * 2 ** -(LAYERNORM_NORM_FRAC + c.gammaFrac));
-  const delta = layerNormRsqrtError();
-  const fa = layer.frac.a, fo = layer.frac.out;
-  const rhoN = srsStep(layer.rounding, LAYERNORM_NORM_FRAC);
-  const oShift = LAYERNORM_NORM_FRAC + c.gammaFrac - fo;
-  const rhoOut = oShift > 0 ? srsStep(layer.rounding, fo) : 0;
-  const epsExact = eps * L * L * 2 ** (2 * fa);
-  return (s) => {
-    const xq = fixedOf(x, s)!, xf = floatOf(x, s);
-    const e = err(x, s);
-    let worst = 0;
-    for (let r = 0; r + L <= xq.length; r += L) {
-      // Codes of the row (exact integers) and the kernel's V against the model's epsilon.
-      let sum = 0, sq = 0;
-      for (let j = 0; j < L; j++) { const v = Math.round(xq[r + j] * 2 ** fa); sum += v; sq += v * v; }
-      const V0 = L * sq - sum * sum;
-      const V = V0 + c.epsV, Ve = V0 + epsExact;
-      const iV = 1 / Math.sqrt(V), iVe = 1 / Math.sqrt(Ve);
-      let own = 0, lip = 0;
-      for (let j = 0; j < L; j++) {
-        const cj = L * Math.round(xq[r + j] * 2 ** fa) - sum;
-        const nV = Math.abs(cj) * iV, nE = Math.abs(cj) * iVe;
-        const dn = nV * delta + Math.abs(cj) * Math.abs(iV - iVe) + rhoN;
-        own = Math.max(own, dn * Math.abs(gq[j]) + nE * Math.abs(gq[j] - gamma[j]) + Math.abs(bq[j] - beta[j]));
-        lip = Math.max(lip, Math.abs(gamma[j]) * (2 + nE));
-      }
-      worst = Math.max(worst, layerNormPropagation(lip, e, xf, r, L, eps) + own);
-    }
-    return worst + rhoOut + rr;
-  };
-}
-
-/**
- * How much of an input error e a LayerNorm row passes on: lip e / sqrt(var(x_f) + eps), lip = max_j |gamma_j| (2 + |n_j|)
- * (the float row's spread is what the normalization divides by); Infinity when the float row is unknown.
- */
-function layerNormPropagation(lip: number, e: number, xf: Float64Array | undefined, r: number, L: number, eps: number): number {
-  if (e === 0) return 0;
-  if (!xf) return Infinity;
-  let m = 0, v2 = 0;
-  for (let j = 0; j < L; j++) m += xf[r + j];
-  m /= L;
-  for (let j = 0; j < L; j++) v2 += (xf[r + j] - m) ** 2;
-  return (lip * e) / Math.sqrt(v2 / L + eps);
-}
-
-/**
- * bf16 LayerNorm's bound per sample (the kernel is layerNormRowBf16): per row, with x the bf16 input (exact), mu, c_j
- * = x_j - mu, V = mean c^2, W = V + eps (the model's epsilon), R = W^-1/2 and n_j = c_j R all exact, u = 2^-24
- * and gamma_m = m u / (1 - m u), the kernel's fp32 steps are bounded one by one (Higham's model, each operation
- * exact times (1 + delta), |delta| <= u):
- *   sum:       |S - sum x| <= A = gamma_{L-1} sum |x|;       mean: |mu^ - mu| <= Em = A/L + u (|mu| + A/L)
- *   centred:   |d^_j - c_j| <= Ed_j = Em + u (|c_j| + Em)
- *   squares:   |Q^ - sum c^2| <= EQ = sum Ed_j (2 |c_j| + Ed_j) + gamma_L sum (|c_j| + Ed_j)^2 + L 2^-149 (underflow)
- *   variance:  |v^ - V| <= Ev = EQ/L + u (V + EQ/L);   |w^ - W| <= Ew = Ev + |eps32 - eps| + u (W + Ev + |eps32 - eps|)
- *   rsqrt:     r^ = R sqrt(W / w^) (1 + d2) / (1 + d1), so |r^/R - 1| <= rho (both sides of w^ in W -+ Ew; Ew < W)
- *   normalize: |n^_j - n_j| <= En_j = Ed_j R (1 + rho) + |c_j| R rho + u (|c_j| + Ed_j) R (1 + rho)
- *   scale:     Et_j = En_j |g_j| + u |g_j| (|n_j| + En_j);   shift: Ez_j = Et_j + u (|n_j g_j + b_j| + Et_j)
- * plus the fp32 constants against the model's (|n_j| |g32_j - gamma_j| + |b32_j - beta_j|), the bf16 output rounding
- * (u_bf16 |y|) and the propagation of the row's own input error D = x_q - x_f: with D'_j = D_j - mean D (the centred
- * error) and sigma_f = sqrt(var(x_f) + eps), n(x_q) - n(x_f) = D'/sigma_f + n(x_q) (sigma_f - sigma_q) / sigma_f, and
- * |sigma_q - sigma_f| <= RMS(D') (the RMS of the centred row is a norm), so |gamma_j| (|D'_j| + |n_j| RMS(D')) /
- * sigma_f per element: 0 for an error that shifts the whole row (a constant row stays constant).
- */
-function layerNormBf16Bound(
-  layer: AieLayer, node: IRNode, inV: EmuValue, x: string,
-  fixedOf: (t: string, s: number) => Float64Array | undefined, floatOf: (t: string, s: number) => Float64Array | undefined,
-  err: (t: string, s: number) => number, refConst: (t: string | undefined, n: number) => Float64Array | undefined, outBound: (s: number) => number,
-): (s: number) => number {
-  const L = inV.shape[inV.shape.length - 1];
-  const c = layerNormBf16Constants(layer, L);
-  const eps = Number(layer.attrs['epsilon'] ?? 1e-5);
-  const gamma = refConst(node.inputs[1], L) ?? (layer.params?.gamma ? Float64Array.from(layer.params.gamma) : new Float64Array(L).fill(1));
-  const beta = refConst(node.inputs[2], L) ?? (layer.params?.beta ? Float64Array.from(layer.params.beta) : new Float64Array(L));
-  const u = U_F32;
-  const dEps = Math.abs(c.eps - eps);
-  return (s) => {
-    const xq = fixedOf(x, s)!, xf = floatOf(x, s);
-    const e = err(x, s);
-    let worst = 0;
-    for (let r = 0; r + L <= xq.length; r += L) {
-      let sum = 0, sumAbs = 0;
-      for (let j = 0; j < L; j++) { sum += xq[r + j]; sumAbs += Math.abs(xq[r + j]); }
-      const mu = sum / L;
-      let V = 0;
-      for (let j = 0; j < L; j++) V += (xq[r + j] - mu) ** 2;
-      V /= L;
-      const W = V + eps;
-      const A = gammaF32(L - 1) * sumAbs;
-      const Em = A / L + u * (Math.abs(mu) + A / L);
-      let EQ = L * 2 ** -149, sq = 0;
-      for (let j = 0; j < L; j++) {
-        const cj = Math.abs(xq[r + j] - mu), Ed = Em + u * (cj + Em);
-        EQ += Ed * (2 * cj + Ed);
-        sq += (cj + Ed) ** 2;
-      }
-      EQ += gammaF32(L) * sq;
-      const Ev = EQ / L + u * (V + EQ / L);
-      const Ew = Ev + dEps + u * (W + Ev + dEps);
-      if (!(Ew < W)) return Infinity;
-      const R = 1 / Math.sqrt(W);
-      const rho = Math.max(Math.sqrt(W / (W - Ew)) * (1 + u) / (1 - u) - 1, 1 - Math.sqrt(W / (W + Ew)) * (1 - u) / (1 + u));
-      // The row's input error, centred: D_j = (x_q - x_f)_j - mean, its RMS, and sigma of the float row.
-      let dMean = 0, rms = 0, sigmaF = 0;
-      if (e !== 0 && xf) {
-        let m = 0, v2 = 0;
-        for (let j = 0; j < L; j++) { dMean += xq[r + j] - xf[r + j]; m += xf[r + j]; }
-        dMean /= L;
-        m /= L;
-        for (let j = 0; j < L; j++) { rms += (xq[r + j] - xf[r + j] - dMean) ** 2; v2 += (xf[r + j] - m) ** 2; }
-        rms = Math.sqrt(rms / L);
-        sigmaF = Math.sqrt(v2 / L + eps);
-      }
-      let own = 0, prop = 0;
-      for (let j = 0; j < L; j++) {
-        const cj = Math.abs(xq[r + j] - mu), Ed = Em + u * (cj + Em);
-        const n = cj * R, g = Math.abs(c.gamma[j]);
-        const En = Ed * R * (1 + rho) + cj * R * rho + u * (cj + Ed) * R * (1 + rho);
-        const Et = En * g + u * g * (n + En);
-        const Ez = Et + u * (Math.abs(((xq[r + j] - mu) * R) * c.gamma[j] + c.beta[j]) + Et);
-        own = Math.max(own, Ez + n * Math.abs(c.gamma[j] - gamma[j]) + Math.abs(c.beta[j] - beta[j]));
-        if (e !== 0) prop = Math.max(prop, xf ? (Math.abs(gamma[j]) * (Math.abs(xq[r + j] - xf[r + j] - dMean) + n * rms)) / sigmaF : Infinity);
-      }
-      worst = Math.max(worst, prop + own);
-    }
-    return worst + outBound(s);
-  };
 }
 
 /** The trace as a fixed-width table (what `firmflow predict --trace` prints). */

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert, type FirmflowError, type Graph } from 'firmflow';
+import { convert, type FirmflowError, type Graph, sizeOf } from 'firmflow';
 import * as ort from 'onnxruntime-node';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
@@ -45,7 +45,6 @@ const PATTERNS: Pattern[] = [
 ];
 
 const concrete = (s: Dim[]): number[] => s.map((d) => (d === 'N' ? SAMPLES : d));
-const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 /**
  * y = Add(first, second) of graph inputs `full` and `b` (node `layer`); bFirst puts b first. int8: full at 2^-4,
@@ -68,8 +67,8 @@ function feedsFor(p: Pattern, int8: boolean, seed: number): Feeds {
   const r = lcg(seed);
   const draw = (n: number, amp: number, grid: number): Float32Array => Float32Array.from({ length: n }, () => (int8 ? Math.round((r() * 2 - 1) * amp) / grid : (r() * 2 - 1) * 4));
   return {
-    full: { shape: concrete(p.full), data: draw(prod(concrete(p.full)), 110, 16) },
-    b: { shape: concrete(p.bcast), data: draw(prod(concrete(p.bcast)), 120, 32) },
+    full: { shape: concrete(p.full), data: draw(sizeOf(concrete(p.full)), 110, 16) },
+    b: { shape: concrete(p.bcast), data: draw(sizeOf(concrete(p.bcast)), 120, 32) },
   };
 }
 

@@ -19,6 +19,7 @@ function makeProject(): string {
   const nm = join(proj, 'node_modules');
   const core = join(nm, 'firmflow');
   mkdirSync(core, { recursive: true });
+  // What the core package ships (package.json files), without the AIE backend's build.
   for (const f of ['package.json', 'bin', 'dist', 'backends/vitis/templates', 'backends/vitis/parts.json']) cpSync(join(ROOT, f), join(core, f), { recursive: true, filter: (src) => !src.includes(`${join('dist', 'backends', 'aie')}`) });
   if (existsSync(join(ROOT, 'src/onnx/onnx.proto'))) cpSync(join(ROOT, 'src/onnx/onnx.proto'), join(core, 'src/onnx/onnx.proto'));
   for (const e of readdirSync(join(ROOT, 'node_modules'))) {

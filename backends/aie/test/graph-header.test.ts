@@ -4,7 +4,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convert, type Graph } from 'firmflow';
+import { convert, type Graph, sizeOf } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import { bf16FromBits, bf16Round, emulateGraph } from '../src/emulate.js';
 import type { AieDevice } from '../src/devices.js';
@@ -49,7 +49,7 @@ describe('AIE graph header: location constraints', () => {
       const { dir, graph } = await write(model(), `loc_${label.replace(/\W/g, '_')}`);
       const h = readFileSync(join(dir, 'src/graph.h'), 'utf8');
       const meta = graph.meta['aie'] as AieGraphMeta;
-      const declared = new Map([...h.matchAll(/(\w+) = adf::shared_buffer<(\w+)>::create\(\{([\d, ]+)\}/g)].map((m) => [m[1], { ctype: m[2], elems: m[3].split(',').map(Number).reduce((a, b) => a * b, 1) }]));
+      const declared = new Map([...h.matchAll(/(\w+) = adf::shared_buffer<(\w+)>::create\(\{([\d, ]+)\}/g)].map((m) => [m[1], { ctype: m[2], elems: sizeOf(m[3].split(',').map(Number)) }]));
       const numBuffers = new Map([...h.matchAll(/adf::num_buffers\((\w+)\) = (\d+);/g)].map((m) => [m[1], Number(m[2])]));
       const located = new Map([...h.matchAll(/adf::location<adf::buffer>\((mt\w+)\) = \{([^}]*)\};/g)].map((m) => [m[1], [...m[2].matchAll(/adf::address\((\d+), (\d+), (\d+)\)/g)].map((a) => a.slice(1).map(Number))]));
       const planned = meta.sharedBuffers.filter((b) => declared.has(b.name));

@@ -10,54 +10,29 @@
  * (c) refusals: a hidden layer without a quantizer, a float output another layer reads, an accumulator past int32.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convert, interpret, loadModel, runFlows } from 'firmflow';
 import { ModelBuilder } from 'firmflow';
-import { compileHost, openProject } from '../src/index.js';
+import { openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
+import { hasCxx, hostEqualsEmulator, scratchDir, type HostOutputs } from './harness.js';
+import { minstd as rng } from './random.js';
 import { traceGraph } from '../src/trace.js';
 
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
 const SHARED = join(import.meta.dirname, '../../../../shared/models');
 const hasShared = existsSync(join(SHARED, 'qonnx_style_mlp.onnx'));
 if (!hasShared) console.warn(`[int32-output.test] ${SHARED}/qonnx_style_mlp.onnx is absent: the shared-model tests are skipped.`);
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-int32-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchDir('ff-aie-int32-');
 
-type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: ArrayLike<number>; frac: number; type: string }>;
 type Feed = Record<string, { shape: number[]; data: Float32Array }>;
 
 /** Park-Miller generator in [0, 1): fixed-seed constants and inputs. */
-function rng(seed: number): () => number {
-  let s = seed % 2147483647 || 1;
-  return () => (s = (s * 48271) % 2147483647) / 2147483647;
-}
 
 const layersOf = (g: { nodes: Map<string, { name: string; meta: Record<string, unknown> }> }): Map<string, AieLayer> =>
   new Map([...g.nodes.values()].filter((n) => n.meta['aie']).map((n) => [n.name, n.meta['aie'] as AieLayer]));
-
-/** Writes and compiles the project, runs the host model and the reopened project's emulator: equal codes. */
-async function hostEqualsEmulator(bytes: Uint8Array, name: string, feed: Feed, options: Record<string, unknown> = {}): Promise<Out> {
-  const dir = join(tmp, name);
-  const p = await convert(bytes, { backend: 'AIE', projectName: name, ...options } as never);
-  await p.write(dir);
-  const b = compileHost(dir);
-  expect(b.warnings).toBe('');
-  const opened = await openProject(dir);
-  const host = (await opened.predict(feed, {})) as unknown as Out;
-  const emu = (await opened.emulate!(feed, {})) as unknown as Out;
-  for (const k of Object.keys(emu)) {
-    expect(host[k].shape).toEqual(emu[k].shape);
-    expect(host[k].frac).toBe(emu[k].frac);
-    expect(Array.from(host[k].codes)).toEqual(Array.from(emu[k].codes));
-  }
-  // The project's PLIO golden output file holds int32 codes, 4 a line on the 128-bit PLIO (UG1076: width / 32).
-  return emu;
-}
 
 /** The optimized IR before the AIE lowering (the trace's float model, with the model's own quantizers). */
 function optimized(bytes: Uint8Array): ReturnType<typeof loadModel> {
@@ -92,7 +67,7 @@ describe.skipIf(!hasShared)('qonnx_style_mlp (../shared/models) as exported: flo
     expect(l3.frac.out).toBe(MEASURED_QONNX.frac);
     expect(l3.upshift).toBe(MEASURED_QONNX.frac - 11);
     expect(l3.shift).toBe(0);
-    const emu = p.emulate(feed()) as unknown as Out;
+    const emu = p.emulate(feed()) as unknown as HostOutputs;
     expect(emu['y'].type).toBe('int32');
     const want = outputs['y'].data;
     const { atol, rtol } = manifest.tolerance as { atol: number; rtol: number };
@@ -122,7 +97,7 @@ describe.skipIf(!hasShared)('qonnx_style_mlp (../shared/models) as exported: flo
   });
 
   it.skipIf(!hasCxx)('host model (g++) equals the emulator bit for bit', async () => {
-    await hostEqualsEmulator(bytes, 'qonnx32_host', feed());
+    await hostEqualsEmulator(join(tmp, 'qonnx32_host'), bytes, feed());
   }, 180_000);
 });
 
@@ -192,7 +167,7 @@ describe('int8 QDQ MLP with a float output: int32 codes on a 2 x 2 cascade, per-
 
   it('emulator equals the exact product and onnxruntime within float32 rounding', async () => {
     const p = await convert(bytes, { backend: 'AIE', projectName: 'qdq32', ...options } as never);
-    const emu = p.emulate(feed) as unknown as Out;
+    const emu = p.emulate(feed) as unknown as HostOutputs;
     const y = Array.from(emu['y'].data);
     // Exact: the float64 interpreter of the QDQ model.
     expect(y).toEqual(Array.from(exactReference(bytes, feed)));
@@ -222,7 +197,7 @@ describe('int8 QDQ MLP with a float output: int32 codes on a 2 x 2 cascade, per-
   });
 
   it.skipIf(!hasCxx)('host model (g++) equals the emulator bit for bit', async () => {
-    const emu = await hostEqualsEmulator(bytes, 'qdq32_host', feed, options);
+    const emu = await hostEqualsEmulator(join(tmp, 'qdq32_host'), bytes, feed, options);
     expect(emu['y'].frac).toBe(12);
   }, 180_000);
 

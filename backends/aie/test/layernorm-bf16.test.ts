@@ -8,13 +8,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { convert, ensureSharedFlows, loadModel, runFlows, type Graph } from 'firmflow';
+import { convert, loadModel, type Graph } from 'firmflow';
 import { ModelBuilder } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import { bf16Round, emulateGraph, layerNormBf16Constants, layerNormRowBf16, type EmuValue } from '../src/emulate.js';
 import type { AieGraphMeta, AieLayer } from '../src/lowered.js';
 import { traceGraph } from '../src/trace.js';
-import { hasCxx, scratchDir } from './harness.js';
+import { hasCxx, referenceOf, scratchDir } from './harness.js';
 import { lcg } from './random.js';
 
 const tmp = scratchDir('ff-aie-lnbf16-');
@@ -64,12 +64,6 @@ function lnOnly(): Uint8Array {
 }
 const LN_ONLY = lnOnly();
 
-function referenceOf(bytes: Uint8Array): Graph {
-  const g = loadModel(bytes);
-  ensureSharedFlows();
-  runFlows(g, ['optimize']);
-  return g;
-}
 
 const lnLayer = (p: Project): AieLayer => p.graph.topoOrder().find((n) => n.op === 'LayerNormalization')!.meta['aie'] as AieLayer;
 

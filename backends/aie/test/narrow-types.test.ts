@@ -6,30 +6,23 @@
  * reference outputs of ../shared/models/qonnx_style_mlp (with an int16 quantizer appended to its float output).
  * The host model (g++) must equal the emulator bit for bit.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { convert, interpret, loadModel, runFlows, type Graph } from 'firmflow';
 import { decodeModel, encodeModel, ModelBuilder } from 'firmflow';
-import { compileHost, emulateGraph, openProject } from '../src/index.js';
+import { emulateGraph } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
+import { hasCxx, hostEqualsEmulator, scratchDir, type HostOutputs } from './harness.js';
+import { minstd as rng } from './random.js';
 
-const hasCxx = spawnSync(process.env['CXX'] || 'g++', ['--version']).status === 0;
 const SHARED = join(import.meta.dirname, '../../../../shared/models');
 const hasShared = existsSync(join(SHARED, 'qonnx_style_mlp.onnx'));
-const tmp = mkdtempSync(join(tmpdir(), 'ff-aie-narrow-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const tmp = scratchDir('ff-aie-narrow-');
 
 const QONNX = 'qonnx.custom_op.general';
-type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: ArrayLike<number> }>;
 
 /** Park-Miller generator in [0, 1): fixed-seed model constants and inputs. */
-function rng(seed: number): () => number {
-  let s = seed % 2147483647 || 1;
-  return () => (s = (s * 48271) % 2147483647) / 2147483647;
-}
 
 function quant(m: ModelBuilder, x: string, y: string, scale: number, bits: number, signed: 0 | 1, narrow: 0 | 1): void {
   m.initializer(`${y}_s`, new Float32Array([scale]), []);
@@ -99,23 +92,6 @@ function saturations(graph: Graph, x: Float32Array, rows: number, cols: number):
   return counts;
 }
 
-async function hostEqualsEmulator(bytes: Uint8Array, name: string, x: Float32Array, rows: number, cols: number): Promise<Out> {
-  const dir = join(tmp, name);
-  const p = await convert(bytes, { backend: 'AIE', projectName: name });
-  await p.write(dir);
-  const b = compileHost(dir);
-  expect(b.warnings).toBe('');
-  const opened = await openProject(dir);
-  const feed = { x: { shape: [rows, cols], data: x } };
-  const host = (await opened.predict(feed, {})) as unknown as Out;
-  const emu = (await opened.emulate!(feed, {})) as unknown as Out;
-  for (const k of Object.keys(emu)) {
-    expect(host[k].shape).toEqual(emu[k].shape);
-    expect(Array.from(host[k].codes)).toEqual(Array.from(emu[k].codes));
-  }
-  return emu;
-}
-
 describe('narrow QONNX types on the integer AIE kernels (int4/int6 weights, uint4/uint6 activations)', () => {
   const bytes = narrowMlp();
   const rows = 64;
@@ -145,7 +121,7 @@ describe('narrow QONNX types on the integer AIE kernels (int4/int6 weights, uint
     expect(w2[0]).toBeGreaterThanOrEqual(-32);
     expect(w2[1]).toBeLessThanOrEqual(31);
 
-    const emu = p.emulate({ x: { shape: [rows, 16], data: x } }) as unknown as Out;
+    const emu = p.emulate({ x: { shape: [rows, 16], data: x } }) as unknown as HostOutputs;
     const codes = Array.from(emu['y'].codes);
     for (const float32 of [false, true]) {
       const ref = reference(bytes, x, rows, 16, float32);
@@ -160,7 +136,7 @@ describe('narrow QONNX types on the integer AIE kernels (int4/int6 weights, uint
   });
 
   it.skipIf(!hasCxx)('host model (g++) equals the emulator bit for bit', async () => {
-    await hostEqualsEmulator(bytes, 'narrow_host', x, rows, 16);
+    await hostEqualsEmulator(join(tmp, 'narrow_host'), bytes, { x: { shape: [rows, 16], data: x } });
   }, 120_000);
 
   it('refuses a narrow graph input, and an int6 WRAP output, by name', async () => {
@@ -194,7 +170,7 @@ describe.skipIf(!hasShared)('qonnx_style_mlp (../shared/models) with an int16 qu
     const [l1, l2, l3] = ['fc1_gemm', 'fc2_gemm', 'fc3_gemm'].map((n) => byName.get(n)!);
     expect([l1, l2, l3].map((l) => [l.dtype.a, l.dtype.w, l.dtype.out])).toEqual([['int8', 'int8', 'int8'], ['int8', 'int8', 'int16'], ['int16', 'int8', 'int16']]);
     expect([l1.clamp, l2.clamp, l3.clamp]).toEqual([{ min: 0, max: 63 }, { min: 0, max: 255 }, undefined]);
-    const emu = p.emulate({ x: { shape: [16, 16], data: x } }) as unknown as Out;
+    const emu = p.emulate({ x: { shape: [16, 16], data: x } }) as unknown as HostOutputs;
     // The manifest's float32 reference, quantized as the appended Quant does (x * 2^11, round half even, int16).
     const want = outputs['y'].data.map((v) => {
       const t = v * 2048, f = Math.floor(t), d = t - f;
@@ -209,7 +185,7 @@ describe.skipIf(!hasShared)('qonnx_style_mlp (../shared/models) with an int16 qu
 
   it.skipIf(!hasCxx)('host model (g++) equals the emulator bit for bit', async () => {
     const x = Float32Array.from(read('qonnx_style_mlp.inputs.json')['x'].data);
-    await hostEqualsEmulator(bytes, 'qonnx_host', x, 16, 16);
+    await hostEqualsEmulator(join(tmp, 'qonnx_host'), bytes, { x: { shape: [16, 16], data: x } });
   }, 120_000);
 });
 

@@ -3,6 +3,7 @@
  * Add of two runtime tensors, Add of a constant (broadcast along the leading axes), ReLU with a change of scale,
  * Softmax, LayerNorm and Transpose of the last two axes. The layer's node is named `layer`.
  */
+import { sizeOf } from 'firmflow';
 import { QdqModelBuilder } from './qdq-builder.js';
 
 export type RowKind = 'add' | 'addConst' | 'addConstRow' | 'relu' | 'softmax' | 'layernorm' | 'transpose';
@@ -28,7 +29,7 @@ export function rowLayerModel(kind: RowKind, sample: number[] = [5, 16], seed = 
     case 'addConstRow': {
       // A [rows, cols] table (a positional encoding) or one [cols] row, on the 2^-6 grid.
       const cShape = kind === 'addConst' ? sample : [cols];
-      const n = cShape.reduce((a, b) => a * b, 1);
+      const n = sizeOf(cShape);
       m.initializer('c_raw', m.onGrid(n, 120, 2 ** -6), cShape);
       const c = m.qdq('c_raw', 2 ** -6, 'c');
       m.node('Add', [x, c], ['h'], {}, named);

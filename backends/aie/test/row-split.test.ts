@@ -6,11 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert, type Graph } from 'firmflow';
+import { convert, type Graph, sizeOf } from 'firmflow';
 import * as ort from 'onnxruntime-node';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieGraphMeta, AieLayer } from '../src/lowered.js';
-import { buildProjectModel, constantWindows } from '../src/writer/model.js';
+import { buildProjectModel } from '../src/writer/model.js';
+import { constantWindows } from '../src/kernels/add.js';
 import { JET_TAGGER, qdqConcatSlice, qdqMlp, qdqViewsAtPorts } from './host-models.js';
 import { rowLayerModel, splitConcatModel, type RowKind } from './row-split-models.js';
 import { transformerBlock } from './transformer-model.js';
@@ -25,12 +26,11 @@ type Out = Record<string, { shape: number[]; codes: ArrayLike<number>; data: Arr
 type Project = Awaited<ReturnType<typeof convert>> & { graph: Graph; emulate: (i: unknown, o?: unknown) => Out };
 
 const SAMPLES = 11; // not a whole number of 8-row iterations
-const prod = (s: number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** Inputs on their quantization grids (x: 2^-4, x2: 2^-5), so the models' input quantizers are exact. */
 function feedsFor(kind: RowKind, sample: number[], seed = 5): Record<string, { shape: number[]; data: Float32Array }> {
   const r = lcg(seed);
-  const n = SAMPLES * prod(sample);
+  const n = SAMPLES * sizeOf(sample);
   const f: Record<string, { shape: number[]; data: Float32Array }> = { x: { shape: [SAMPLES, ...sample], data: Float32Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 110) / 16) } };
   if (kind === 'add') f['x2'] = { shape: [SAMPLES, ...sample], data: Float32Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 120) / 32) };
   return f;
@@ -104,7 +104,7 @@ describe('AIE writer: row-parallel layers split as planned', () => {
     const layer = layerOf(project);
     expect(layer.tiling!.casNum).toBe(c.casNum);
     const sample = c.sample ?? [5, 16];
-    const units = c.kind === 'transpose' ? 8 : 8 * prod(sample.slice(0, -1));
+    const units = c.kind === 'transpose' ? 8 : 8 * sizeOf(sample.slice(0, -1));
     const tileM = Math.ceil(units / c.casNum);
     expect(layer.tiling!.tileM).toBe(tileM);
     // Uneven splits: the last kernel reads zero padding past the real rows, and the buffers extend over it.

@@ -16,9 +16,9 @@ import * as ort from 'onnxruntime-node';
 import { convert, Graph, isFirmflowError, loadModel, ensureSharedFlows, runFlows, type FirmflowError } from 'firmflow';
 import { ModelBuilder } from 'firmflow';
 import {
-  activationValue, bf16ActivationExact, bf16ActivationLookup, bf16ActivationTable, bf16RoundExact, intActivationTable, type ActivationFn,
-} from '../src/activation.js';
-import { bf16FromBits, bf16Round } from '../src/emulate.js';
+  activationValue, bf16ActivationExact, bf16ActivationLookup, bf16ActivationTable, intActivationTable, type ActivationFn,
+} from '../src/numerics/activation.js';
+import { bf16FromBits, bf16Round, bf16RoundExact } from '../src/numerics/bf16.js';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieGraphMeta, AieLayer } from '../src/lowered.js';
 import { traceGraph } from '../src/trace.js';

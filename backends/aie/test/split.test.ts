@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { convert, type Graph } from 'firmflow';
+import { convert, type Graph, sizeOf } from 'firmflow';
 import { compileHost, openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
 import { CLI, hasCxx, scratchDir } from './harness.js';
@@ -78,7 +78,7 @@ type Emulate = (i: Record<string, { shape: number[]; data: ArrayLike<number> }>)
 /** Inputs on the 2^-4 grid within int8 range (what the quantizer keeps exactly). */
 function inputs(shape: number[], seed: number): Float32Array {
   const r = lcg(seed);
-  const n = shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(shape);
   return Float32Array.from({ length: n }, () => Math.round((r() * 2 - 1) * 100) / 16);
 }
 

@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert, ensureSharedFlows, loadModel, runFlows, type Graph } from 'firmflow';
+import { convert, type Graph } from 'firmflow';
 import { bench, ModelBuilder, runCli as run } from 'firmflow';
 import { capture } from '../../../test/bench/helpers.js';
 import { openProject } from '../src/index.js';
 import type { AieLayer } from '../src/lowered.js';
 import { layerNormRsqrtError, traceGraph, type AieTraceLayer, type AieTraceReport } from '../src/trace.js';
-import { scratchDir } from './harness.js';
+import { referenceOf, scratchDir } from './harness.js';
 import { JET_TAGGER, qdqMlp } from './host-models.js';
 import { lcg } from './random.js';
 import { DIM, SEQ, transformerBlock } from './transformer-model.js';
@@ -25,12 +25,6 @@ function uniform(n: number, lo: number, hi: number, seed: number): Float32Array 
   return Float32Array.from({ length: n }, () => lo + (hi - lo) * r());
 }
 
-function referenceOf(bytes: Uint8Array): Graph {
-  const g = loadModel(bytes);
-  ensureSharedFlows();
-  runFlows(g, ['optimize']);
-  return g;
-}
 
 async function lowered(bytes: Uint8Array, name: string, options: Record<string, unknown> = {}): Promise<{ graph: Graph; path: string; project: Record<string, unknown> }> {
   const path = join(tmp, `${name}.onnx`);

@@ -11,7 +11,7 @@ export const aieMemory: GraphPass = {
   description: 'memory-tile shared buffers, DMA tiling parameters, PLIO ports (capacity and channel checks)',
   transform(g) {
     const { device, meta } = stateOf(g);
-    const plan = timed(g, 'memory', () => planMemory(g, device, meta.batch));
+    const plan = timed(g, 'memory', () => planMemory(g, device));
     meta.sharedBuffers = plan.sharedBuffers;
     meta.plio = plan.plio;
     meta.gmio = plan.gmio;

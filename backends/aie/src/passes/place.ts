@@ -1,10 +1,12 @@
 import { FirmflowError, type Graph, type GraphPass, type IRNode } from 'firmflow';
+import { layoutOf } from '../kernels/index.js';
 import { bankCapacities, type AieDevice } from '../devices.js';
 import type { AieBuffer, AieLayer } from '../lowered.js';
 import { placeGroups, type PlacementGroup } from '../placement.js';
 import { packBanks, productBuffers, vectorBuffers, type BufferSpec } from '../tiling.js';
 import { layersOf, stateOf, timed } from './state.js';
-import { productProblem, vectorProblem } from './tile.js';
+import { productProblem } from '../kernels/product.js';
+import { vectorProblem } from './tile.js';
 
 const cid = (s: string): string => {
   const t = s.replace(/[^A-Za-z0-9_]/g, '_');
@@ -16,13 +18,13 @@ function producersOf(g: Graph, tensor: string, seen = 0): IRNode[] {
   const p = g.producer(tensor);
   if (!p || seen > 64) return [];
   const l = p.meta['aie'] as AieLayer | undefined;
-  if (l?.kernel === 'view') return l.inputs.flatMap((i) => producersOf(g, i, seen + 1));
+  if (l && layoutOf(l.kernel) === 'region') return l.inputs.flatMap((i) => producersOf(g, i, seen + 1));
   return l ? [p] : [];
 }
 
 /** Buffers of one kernel, by position along its chain. */
 export function kernelBuffers(name: string, l: AieLayer, pos: number): BufferSpec[] {
-  if (l.kernel === 'dense' || l.kernel === 'matmul') return productBuffers(productProblem(name, l), l.tiling!, pos);
+  if (layoutOf(l.kernel) === 'cascade') return productBuffers(productProblem(name, l), l.tiling!, pos);
   return vectorBuffers(vectorProblem(name, l), l.tiling!);
 }
 
@@ -78,7 +80,7 @@ export const aiePlace: GraphPass = {
   transform(g) {
     const { device, opts } = stateOf(g);
     return timed(g, 'placement', () => {
-      const layers = layersOf(g).filter((x) => x.layer.kernel !== 'view' && x.layer.tiling);
+      const layers = layersOf(g).filter((x) => layoutOf(x.layer.kernel) !== 'region' && x.layer.tiling);
       const groups: PlacementGroup[] = layers.map(({ node, layer }) => {
         const t = layer.tiling!;
         const inputs = layer.inputs.flatMap((i) => producersOf(g, i)).map((p) => ({ from: p.name, streams: t.casLength }));

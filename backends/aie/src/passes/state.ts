@@ -1,4 +1,4 @@
-import { FirmflowError, type Graph, type IRNode, type PassContext } from 'firmflow';
+import { FirmflowError, sizeOf, type Graph, type IRNode, type PassContext } from 'firmflow';
 import { loadDevice, type AieDevice } from '../devices.js';
 import type { AieGraphMeta, AieLayer, AieOptions } from '../lowered.js';
 import { parseAieOptions } from './options.js';
@@ -70,4 +70,15 @@ export function timed<T>(g: Graph, step: string, f: () => T): T {
     const m = g.meta['aie'] as AieGraphMeta | undefined;
     if (m?.planningMs) m.planningMs[step] = (m.planningMs[step] ?? 0) + (performance.now() - t0);
   }
+}
+
+/**
+ * Rows (all leading axes flattened, the batch included) of the widest graph input per iteration, its shapes resolved
+ * with the graph's samples per iteration (graph.meta.aie.batch, set once by `setup`).
+ */
+export function inputRowsPerIteration(g: Graph): number {
+  const { batch } = stateOf(g).meta;
+  let rows = 1;
+  for (const p of g.inputs) rows = Math.max(rows, sizeOf(g.tensor(p.tensor).shape.map((x) => (typeof x === 'number' ? x : batch)).slice(0, -1)));
+  return rows;
 }

@@ -1,41 +1,22 @@
-import { FirmflowError, type FixedType, type Graph, type GraphPass } from 'firmflow';
+import { FirmflowError, type FixedType, type Graph, type GraphPass, sizeOf } from 'firmflow';
 import { bankCapacities, plioBytesPerCycle, tilesOf, type AieDevice } from '../devices.js';
-import { layerNormRsqrtTable } from '../emulate.js';
-import { activationTableBytes } from '../activation.js';
+import { kernelOf, layoutOf } from '../kernels/index.js';
+import { productProblem } from '../kernels/product.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
 import { bytesOf } from '../perf.js';
-import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type ProductProblem, type SearchLimits, type VectorProblem } from '../tiling.js';
-import { codeType } from '../quantize.js';
-import { layersOf, stateOf, timed } from './state.js';
-
-const prod = (xs: number[]): number => xs.reduce((a, b) => a * b, 1);
-
-export function productProblem(name: string, l: AieLayer): ProductProblem {
-  const xs = l.shapes.inputs[0];
-  const out = l.shapes.output;
-  const K = xs[xs.length - 1], N = out[out.length - 1];
-  const batch = l.kernel === 'matmul' ? Number(l.attrs['batch'] ?? 1) : 1;
-  const M = l.kernel === 'matmul' ? (xs.length >= 2 ? xs[xs.length - 2] : 1) : prod(xs.slice(0, -1));
-  return {
-    name, kind: l.kernel as 'dense' | 'matmul', M, K, N, batch,
-    a: l.dtype.a, w: l.dtype.w ?? l.dtype.a, out: l.dtype.out, acc: l.dtype.acc, runtimeB: l.kernel === 'matmul',
-    perChannel: Array.isArray(l.shift), hasBias: !!(l.biasCodes || l.biasFloat), fusedRelu: l.fusedRelu,
-  };
-}
+import { paretoFront, productCandidates, selectTilings, vectorCandidates, type LayerFront, type SearchLimits, type VectorProblem } from '../tiling.js';
+import { codeType } from '../legalize/context.js';
+import { inputRowsPerIteration, layersOf, stateOf, timed } from './state.js';
 
 export function vectorProblem(name: string, l: AieLayer): VectorProblem {
   const s = l.shapes.output;
-  const transpose = l.kernel === 'transpose';
-  const rows = transpose ? prod(s.slice(0, -2)) : prod(s.slice(0, -1));
-  const width = transpose ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
+  const matrices = kernelOf(l.kernel).unit === 'matrix';
+  const rows = matrices ? sizeOf(s.slice(0, -2)) : sizeOf(s.slice(0, -1));
+  const width = matrices ? s[s.length - 1] * s[s.length - 2] : s[s.length - 1];
   let constBytes = 0;
   if (l.weightsCodes) constBytes += l.weightsCodes.length * bytesOf(l.dtype.w ?? l.dtype.a);
-  if (l.kernel === 'layernorm' && l.dtype.a === 'bf16') constBytes += width * 8; // fp32 gamma and beta (beta 0 without a bias)
-  // int LayerNorm: what the writer emits — int16 gamma and int32 beta (zeros without a bias) per column, and the
-  // reciprocal square root table.
-  else if (l.kernel === 'layernorm') constBytes += width * (2 + 4) + layerNormRsqrtTable().byteLength;
-  // Sigmoid / Tanh: the lookup table the writer emits (activation.ts), kept in the tile.
-  if (l.kernel === 'activation') constBytes += activationTableBytes(l);
+  // Tables and constants the writer emits for the kernel (LayerNorm's gamma/beta/rsqrt, Sigmoid/Tanh's table).
+  constBytes += kernelOf(l.kernel).perf.tableBytes?.(l, width) ?? 0;
   return { name, kind: l.kernel as VectorProblem['kind'], dtype: l.dtype.a, out: l.dtype.out, rows, width, inputs: l.inputs.length, constBytes };
 }
 
@@ -62,23 +43,15 @@ function codeDtype(p: FixedType | undefined): 'int8' | 'int16' {
 /** Cycles per iteration the graph's PLIO streams need anyway: no layer has to be faster. */
 export function ioFloor(g: Graph, d: AieDevice, opts: AieOptions): number {
   const pb = plioBytesPerCycle(d);
+  const { batch } = stateOf(g).meta;
   let floor = 0;
   const ports = [...g.inputs, ...g.outputs];
   for (const p of ports) {
     const t = g.tensor(p.tensor);
-    const n = prod(t.shape.map((x) => (typeof x === 'number' ? x : opts.batch)));
+    const n = sizeOf(t.shape.map((x) => (typeof x === 'number' ? x : batch)));
     floor = Math.max(floor, Math.ceil((n * bytesOf(opts.mode === 'bf16' ? 'bf16' : codeDtype(t.precision))) / pb));
   }
   return floor;
-}
-
-function rowsPerIteration(g: Graph, opts: AieOptions): number {
-  let rows = 1;
-  for (const p of g.inputs) {
-    const s = g.tensor(p.tensor).shape.map((x) => (typeof x === 'number' ? x : opts.batch));
-    rows = Math.max(rows, prod(s.slice(0, -1)));
-  }
-  return rows;
 }
 
 /**
@@ -144,7 +117,7 @@ export const aieTile: GraphPass = {
   transform(g) {
     const { device, opts } = stateOf(g);
     return timed(g, 'tiling', () => {
-      const layers = layersOf(g).filter((x) => x.layer.kernel !== 'view');
+      const layers = layersOf(g).filter((x) => layoutOf(x.layer.kernel) !== 'region');
       const known = new Set(layersOf(g).map((x) => x.node.name));
       for (const name of Object.keys(opts.layers)) {
         if (!known.has(name)) {
@@ -160,7 +133,7 @@ export const aieTile: GraphPass = {
       const byName = new Map<string, AieLayer>();
       for (const { node, layer } of layers) {
         const user = opts.layers[node.name] ?? {};
-        const cands = layer.kernel === 'dense' || layer.kernel === 'matmul'
+        const cands = layoutOf(layer.kernel) === 'cascade'
           ? productCandidates(device, productProblem(node.name, layer), limits, user)
           : vectorCandidates(device, vectorProblem(node.name, layer), limits, user);
         fronts.push({ name: node.name, front: paretoFront(cands) });
@@ -171,7 +144,7 @@ export const aieTile: GraphPass = {
       const floor = ioFloor(g, device, opts);
       let target: number | undefined;
       if (opts.objective === 'tiles') {
-        target = Math.floor((device.clockMHz * 1e6 * rowsPerIteration(g, opts)) / opts.throughputTarget!);
+        target = Math.floor((device.clockMHz * 1e6 * inputRowsPerIteration(g)) / opts.throughputTarget!);
         if (target < floor) {
           throw new FirmflowError('aie.throughput', `the throughput target of ${opts.throughputTarget} samples/s needs an iteration every ${target} cycles, but the graph's PLIO streams alone take ${floor} cycles per iteration on ${device.name}`);
         }

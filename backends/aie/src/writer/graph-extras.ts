@@ -12,21 +12,11 @@
 import { FirmflowError, type Graph } from 'firmflow';
 import type { AieDevice } from '../devices.js';
 import type { AieLayer, AieOptions } from '../lowered.js';
-import type { ProjectModel, SharedBufferModel } from './model.js';
+import { kernelOf } from '../kernels/index.js';
+import type { ProjectModel, RtpModel, SharedBufferModel } from './types.js';
 
-/** One runtime parameter: a graph input_port bound to a kernel's scalar argument, with its initial value. */
-export interface RtpModel {
-  /** Graph member name (an adf::input_port). */
-  port: string;
-  kernel: string;
-  /** Kernel input port index of the scalar argument. */
-  index: number;
-  ctype: 'int32';
-  kind: 'shift';
-  /** Value app.cpp writes before graph.run (the lowered plan's shift). */
-  value: number;
-  node: string;
-}
+export type { RtpModel } from './types.js';
+
 
 export interface GraphExtras {
   /** Location constraint statements (shared buffers in memory tiles, then kernel buffer ports). */
@@ -138,42 +128,17 @@ function kernelBufferLocations(graph: Graph, model: ProjectModel): string[] {
   return lines;
 }
 
-const RTP_CLASS = /^firmflow::(Dense|MatMul)<(\w+), firmflow::Role::(single|last)>$/;
-
 /**
- * Runtime parameters (`aie.rtp`): the kernel that applies srs of every int Dense/MatMul layer with one scalar shift
- * becomes DenseRtp/MatMulRtp (templates/kernels/dense_rtp.h), whose shift argument follows its buffers and cascade.
- * Changes the layers' kernel classes in `model`. Layers with per-column shifts, bf16 layers, int32 outputs (no srs
- * shift: the exact accumulator) and layers whose weights stream from memory tiles keep their constant shift.
+ * Runtime parameters (`aie.rtp`): each layer's kernel module says which of its kernels take a setting at run time
+ * (kernels/product.ts: the srs shift of a Dense/MatMul), changing their classes in `model`.
  */
 function runtimeParameters(graph: Graph, model: ProjectModel, kinds: string[]): RtpModel[] {
-  if (!kinds.includes('shift')) return [];
-  const out: RtpModel[] = [];
+  if (!kinds.length) return [];
   const byName = new Map(graph.topoOrder().map((n) => [n.name, n]));
-  for (const L of model.layers) {
-    const node = byName.get(L.node);
-    const layer = node?.meta['aie'] as AieLayer | undefined;
-    if (!layer || (layer.kernel !== 'dense' && layer.kernel !== 'matmul')) continue;
-    if (typeof layer.shift !== 'number' || layer.dtype.acc === 'accfloat' || layer.upshift !== undefined) continue;
-    let changed = false;
-    for (const k of L.kernels) {
-      const m = RTP_CLASS.exec(k.cls);
-      if (!m) continue;
-      const [, kind, cfg, role] = m;
-      k.cls = `firmflow::${kind}Rtp<${cfg}, firmflow::Role::${role}>`;
-      if (!L.instantiations.includes(k.cls)) L.instantiations.push(k.cls);
-      // Inputs before the scalar: A (and MatMul's B), then the cascade of a last kernel.
-      const index = (kind === 'Dense' ? 1 : 2) + (role === 'last' ? 1 : 0);
-      out.push({ port: `${k.id}_shift`, kernel: k.id, index, ctype: 'int32', kind: 'shift', value: layer.shift, node: L.node });
-      changed = true;
-    }
-    if (changed) {
-      const used = new Set(L.kernels.map((k) => k.cls));
-      L.instantiations = L.instantiations.filter((i) => i.startsWith('void ') || used.has(i));
-      L.library = 'dense_rtp.h';
-    }
-  }
-  return out;
+  return model.layers.flatMap((L) => {
+    const layer = byName.get(L.node)?.meta['aie'] as AieLayer | undefined;
+    return layer ? kernelOf(layer.kernel).runtimeParameters?.(layer, L, kinds) ?? [] : [];
+  });
 }
 
 /** Location constraints and runtime parameters of the project; the RTP kernels replace theirs in `model`. */

@@ -48,7 +48,7 @@ export function serializeLowered(g: Graph): Json {
   const used = new Set<string>();
   const nodes = g.topoOrder().map((n) => {
     for (const t of [...n.inputs, ...n.outputs]) if (t !== '') used.add(t);
-    return { name: n.name, op: n.op, attrs: enc(n.attrs) ?? {}, inputs: n.inputs, outputs: n.outputs, aie: enc(n.meta['aie']) ?? null };
+    return { name: n.name, op: n.op, attrs: enc(n.attrs) ?? {}, inputs: n.inputs, outputs: n.outputs, aie: enc(withoutPlanning(n.meta['aie'])) ?? null };
   });
   for (const p of [...g.inputs, ...g.outputs]) used.add(p.tensor);
   const tensors = [...used].sort().map((name) => {
@@ -56,6 +56,14 @@ export function serializeLowered(g: Graph): Json {
     return { name, shape: t.shape, dtype: t.dtype, constant: t.data !== undefined };
   });
   return { name: g.name, inputs: g.inputs.map((p) => ({ ...p })), outputs: g.outputs.map((p) => ({ ...p })), tensors, nodes, aie: enc(withoutTimings(g.meta['aie'])) ?? null } as unknown as Json;
+}
+
+/** A view's regions are planning facts (the memory plan and the writer read them); the emulator needs only attrs. */
+function withoutPlanning(layer: unknown): unknown {
+  if (!layer || typeof layer !== 'object') return layer;
+  const { regions: _r, ...rest } = layer as Record<string, unknown>;
+  void _r;
+  return rest;
 }
 
 function withoutTimings(m: unknown): unknown {

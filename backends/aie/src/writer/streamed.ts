@@ -15,32 +15,7 @@
 import { FirmflowError, type IRNode } from 'firmflow';
 import { gmioBytesPerCycle, type AieDevice } from '../devices.js';
 import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling } from '../lowered.js';
-import type { ConnectionModel, Endpoint, KernelModel, LayerModel, ProjectModel, SharedBufferModel } from './model.js';
-
-/** A GMIO input of the graph: its array (weights header) is sent to the store once per graph iteration. */
-export interface GmioModel {
-  id: string;
-  /** The shared buffer it writes. */
-  store: string;
-  /** Constant array (in the layer's weights header) with the store's contents in stream order. */
-  array: string;
-  ctype: string;
-  dtype: AieDataType;
-  /** The store's contents (the array's values), also written to data/weights/<id>.txt for the board harness. */
-  values: number[];
-  bytes: number;
-  /** adf::input_gmio::create arguments: burst length (bytes) and bandwidth (MB/s). */
-  burst: number;
-  bandwidthMBps: number;
-}
-
-/** What streamed layers add to the project model. */
-export interface StreamedWeights {
-  shared: SharedBufferModel[];
-  gmio: GmioModel[];
-  /** adf::async_repetition(port) = count. */
-  repetitions: { port: string; count: number }[];
-}
+import type { ConnectionModel, Endpoint, KernelModel, LayerModel, ProjectModel, StreamedWeights } from './types.js';
 
 export interface StreamedContext {
   node: IRNode;

@@ -4,11 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { isFirmflowError } from 'firmflow';
 import { bankCapacities, builtinDevices, loadDevice, plioBytesPerCycle, tilesOf, validateDevice } from '../../src/devices.js';
+import { errorOf } from './helpers.js';
 
-function errorOf(f: () => unknown): Error {
-  try { f(); } catch (e) { return e as Error; }
-  throw new Error('expected an error');
-}
 
 describe('built-in devices', () => {
   test('AIE-ML (VEK280) figures', () => {

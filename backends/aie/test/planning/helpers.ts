@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ensureBuiltinIROps, ensureSharedFlows, getFlow, Graph, registerFlow, registerPass, runFlows, type FixedType } from 'firmflow';
+import type { AieLayer } from '../../src/lowered.js';
 import { registerAiePasses, MEMORY_FLOW } from '../../src/passes/index.js';
 
 /** Registers the shared flows and the AIE flows once per test file. */
@@ -58,4 +59,13 @@ export function plan(g: Graph, options: Record<string, unknown> = {}, target = M
   setupFlows();
   runFlows(g, [target], { backend: 'AIE', options });
   return g;
+}
+
+/** The AIE layer of node `name` (node.meta.aie). */
+export const layerOf = (g: Graph, name: string): AieLayer => g.node(name).meta['aie'] as AieLayer;
+
+/** The error `f` throws (fails the test when it throws none). */
+export function errorOf(f: () => unknown): Error {
+  try { f(); } catch (e) { return e as Error; }
+  throw new Error('expected an error');
 }

@@ -2,10 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { Graph, isFirmflowError } from 'firmflow';
 import { loadDevice } from '../../src/devices.js';
 import type { AieGraphMeta, AieLayer } from '../../src/lowered.js';
-import { codes, fx, plan } from './helpers.js';
+import { codes, fx, plan, layerOf as layer } from './helpers.js';
 
 const meta = (g: Graph): AieGraphMeta => g.meta['aie'] as AieGraphMeta;
-const layer = (g: Graph, name: string): AieLayer => g.node(name).meta['aie'] as AieLayer;
 
 function dense(g: Graph, name: string, x: string, K: number, N: number, out: string, seed: number): void {
   g.addTensor({ name: `${name}_w`, shape: [K, N], data: codes(K * N, seed).map((v) => v / 64), precision: fx(8, 6) });

@@ -2,7 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { Graph } from 'firmflow';
 import { loadDevice } from '../../src/devices.js';
 import type { AieGraphMeta, AieLayer, AieTiling } from '../../src/lowered.js';
-import { productKernelPerf, vectorKernelPerf } from '../../src/perf.js';
+import { productKernelPerf } from '../../src/perf.js';
+import { vectorKernelPerf } from '../../src/tiling.js';
 import { formatPerformance, performanceOf } from '../../src/passes/index.js';
 import { codes, denseChain, fx, plan } from './helpers.js';
 

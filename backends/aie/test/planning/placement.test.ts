@@ -3,16 +3,12 @@ import { isFirmflowError } from 'firmflow';
 import { loadDevice } from '../../src/devices.js';
 import type { AieGraphMeta, AieLayer } from '../../src/lowered.js';
 import { placeGroups, type PlacementGroup } from '../../src/placement.js';
-import { denseChain, plan } from './helpers.js';
+import { denseChain, plan, errorOf } from './helpers.js';
 
 const dev = loadDevice('AIE-ML');
 const group = (name: string, chains: number, length: number, from: string[] = [], anchor?: [number, number]): PlacementGroup =>
   ({ name, id: name, chains, length, inputs: from.map((f) => ({ from: f, streams: length })), memStreams: 1, anchor });
 
-function errorOf(f: () => unknown): Error {
-  try { f(); } catch (e) { return e as Error; }
-  throw new Error('expected an error');
-}
 
 describe('placeGroups', () => {
   test('chains run east along a row, groups do not overlap, consecutive layers sit side by side', () => {

@@ -3,9 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { Graph, isFirmflowError, loadModel, runFlows, type FirmflowError } from 'firmflow';
 import type { AieLayer } from '../../src/lowered.js';
 import { toBf16Bits } from '../../src/quantize.js';
-import { denseChain, fx, haveShared, plan, setupFlows, SHARED_MODELS } from './helpers.js';
+import { denseChain, fx, haveShared, plan, setupFlows, SHARED_MODELS, layerOf as layer } from './helpers.js';
 
-const layer = (g: Graph, name: string): AieLayer => g.node(name).meta['aie'] as AieLayer;
 
 function roundHalfEven(v: number): number {
   const f = Math.floor(v), d = v - f;

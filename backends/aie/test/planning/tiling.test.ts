@@ -4,9 +4,8 @@ import { bankCapacities, loadDevice } from '../../src/devices.js';
 import type { AieGraphMeta, AieLayer } from '../../src/lowered.js';
 import { packBanks, paretoFront, productCandidates, selectTilings, type Candidate, type ProductProblem } from '../../src/tiling.js';
 import { limitsFor } from '../../src/passes/tile.js';
-import { denseChain, plan } from './helpers.js';
+import { denseChain, plan, layerOf as layer } from './helpers.js';
 
-const layer = (g: Graph, name: string): AieLayer => g.node(name).meta['aie'] as AieLayer;
 
 /** Checks every invariant of a planned graph; returns a canonical JSON of the plan for determinism checks. */
 function checkPlan(g: Graph, deviceName: string): string {

@@ -12,7 +12,9 @@
  * A table value is wrong only when f(x) computed in double (error below 2^-52 relative) lies that close to a
  * rounding boundary; test/sigmoid-tanh.test.ts measures the distance of every entry from its boundaries.
  */
-import type { AieIntType, AieLayer, AieRounding } from './lowered.js';
+import type { AieIntType, AieLayer, AieRounding } from '../lowered.js';
+import { bf16Bits, bf16FromBits, bf16RoundExact } from './bf16.js';
+import { wrapBits } from './srs.js';
 
 export type ActivationFn = 'sigmoid' | 'tanh';
 export const ACTIVATION_OPS: Record<string, ActivationFn> = { Sigmoid: 'sigmoid', Tanh: 'tanh' };
@@ -45,13 +47,6 @@ export function roundReal(v: number, mode: AieRounding): number {
   }
 }
 
-function wrap(v: number, bits: number): number {
-  const m = 2 ** bits;
-  let r = v - Math.floor(v / m) * m;
-  if (r >= m / 2) r -= m;
-  return r;
-}
-
 /**
  * The int8 -> int8/int16 table of an int-mode Sigmoid/Tanh layer: entry c + 128 is the output code of input code c.
  * `saturated` counts the entries the output type or the clamp moved (for the trace's overflow column).
@@ -64,35 +59,13 @@ export function intActivationTable(layer: Pick<AieLayer, 'attrs' | 'frac' | 'dty
   const saturated = new Uint8Array(256);
   for (let c = -128; c < 128; c++) {
     let v = roundReal(activationValue(fn, c * 2 ** -layer.frac.a) * 2 ** layer.frac.out, layer.rounding);
-    if (v < lo || v > hi) { v = layer.saturate ? Math.min(hi, Math.max(lo, v)) : wrap(v, out === 'int8' ? 8 : 16); saturated[c + 128] = 1; }
+    if (v < lo || v > hi) { v = layer.saturate ? Math.min(hi, Math.max(lo, v)) : wrapBits(v, out === 'int8' ? 8 : 16); saturated[c + 128] = 1; }
     const k = layer.clamp;
     if (k && (v < k.min || v > k.max)) { v = Math.min(k.max, Math.max(k.min, v)); saturated[c + 128] = 1; }
     table[c + 128] = v;
   }
   return { table, saturated };
 }
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v), d = v - f;
-  return d > 0.5 ? f + 1 : d < 0.5 ? f : f % 2 === 0 ? f : f + 1;
-}
-
-/** A double rounded once to bf16 (nearest, ties to even; bf16 subnormals below 2^-126 on the grid 2^-133). */
-export function bf16RoundExact(v: number): number {
-  if (v === 0 || !Number.isFinite(v)) return v;
-  const a = Math.abs(v);
-  let e = Math.floor(Math.log2(a));
-  if (2 ** e > a) e--;
-  else if (2 ** (e + 1) <= a) e++;
-  const q = 2 ** (Math.max(e, -126) - 7);
-  const r = roundHalfEven(a / q) * q;
-  return v < 0 ? -r : r;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-const bitsOf = (x: number): number => { f32[0] = x; return u32[0] >>> 16; };
-const valueOf = (b: number): number => { u32[0] = (b & 0xffff) << 16; return f32[0]; };
 
 /** bf16 patterns of the saturation values and of Sigmoid's constant 0.5 below E0. */
 export const BF16_ONE = 0x3f80, BF16_MINUS_ONE = 0xbf80, BF16_HALF = 0x3f00;
@@ -112,9 +85,9 @@ export interface Bf16ActivationTable {
 
 /** bf16(f(x)) of a bf16 pattern, computed in double (the reference every table rule is checked against). */
 export function bf16ActivationExact(fn: ActivationFn, bits: number): number {
-  const x = valueOf(bits);
+  const x = bf16FromBits(bits);
   if (Number.isNaN(x)) return bits;
-  return bitsOf(bf16RoundExact(activationValue(fn, x)));
+  return bf16Bits(bf16RoundExact(activationValue(fn, x)));
 }
 
 const cache = new Map<ActivationFn, Bf16ActivationTable>();
