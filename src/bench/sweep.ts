@@ -126,9 +126,8 @@ export const ESTIMATE_FIGURES: SweepFigure[] = [
 ];
 
 /** The ESTIMATE_FIGURES of a project, from its estimate() hook (empty without one). */
-export async function estimateFigures(project: Record<string, unknown>): Promise<SweepEstimate> {
-  const estimate = project['estimate'];
-  const e = normalizeEstimate(typeof estimate === 'function' ? await (estimate as () => unknown)() : undefined);
+export async function estimateFigures(project: Project): Promise<SweepEstimate> {
+  const e = normalizeEstimate(project.provides('estimate') ? await project.estimate() : undefined);
   if (!e) return {};
   const t = e.total;
   return { latencyCycles: t.latencyCycles, latencyNs: t.latencyNs, ii: t.ii, dsp: t.dsp, lut: t.lut, ff: t.ff, bram18k: t.bram18k };
@@ -206,11 +205,9 @@ export async function evaluatePoint(task: SweepTask): Promise<SweepResult> {
   const base: SweepResult = { point: task.point, error: null, maxAbsError: null, meanAbsError: null, argmaxAgreement: null, estimate: null, bitExact: null, pareto: false, ms: 0 };
   let tmp: string | undefined;
   try {
-    const converted = await convert(task.model, task.convert);
-    const project = converted as unknown as Record<string, unknown>;
-    const call = async (k: string, ...a: unknown[]): Promise<unknown> => (typeof project[k] === 'function' ? (project[k] as (...x: unknown[]) => unknown)(...a) : undefined);
-    const emu = (await call('emulate', task.inputs)) as NamedTensors | undefined;
-    if (!emu) throw new FirmflowError('sweep.emulate', `backend '${converted.backend.name}' has no emulator; sweep measures accuracy with it`);
+    const project = await convert(task.model, task.convert);
+    if (!project.provides('emulate')) throw new FirmflowError('sweep.emulate', `backend '${project.backend.name}' has no emulator; sweep measures accuracy with it`);
+    const emu = await project.emulate(task.inputs);
     let max = 0, meanSum = 0, meanN = 0;
     const agreements: number[] = [];
     for (const [name, ref] of Object.entries(task.reference)) {
@@ -225,14 +222,14 @@ export async function evaluatePoint(task: SweepTask): Promise<SweepResult> {
     base.maxAbsError = max;
     base.meanAbsError = meanSum / Math.max(meanN, 1);
     base.argmaxAgreement = agreements.length ? Math.min(...agreements) : null;
-    const hooks = sweepHooks(converted.backend);
+    const hooks = sweepHooks(project.backend);
     const figures = await (hooks?.measure ?? estimateFigures)(project);
     const known = Object.entries(figures).filter(([, v]) => v !== undefined);
     if (known.length) base.estimate = Object.fromEntries(known.map(([k, v]) => [k, num(v)]));
-    if (task.csim && typeof project['compile'] === 'function') {
+    if (task.csim && project.provides('compile')) {
       tmp = mkdtempSync(join(tmpdir(), 'firmflow-sweep-'));
-      await call('compile', join(tmp, 'p'));
-      const cs = (await call('predict', task.inputs, { threads: 1 })) as NamedTensors;
+      await project.compile(join(tmp, 'p'));
+      const cs = await project.predict(task.inputs, { threads: 1 });
       base.bitExact = Object.keys(task.reference).every((k) => compareExact(emu[k].data, cs[k].data).equal);
     }
   } catch (e) {
@@ -378,7 +375,7 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
   const backend = typeof options.convert.backend === 'string' ? await getBackend(options.convert.backend) : (await baseProject()).backend;
   const backendName = backend.name;
   const hooks = sweepHooks(backend);
-  const ctx: SweepContext = { model: options.model, options: options.convert as Record<string, unknown>, project: async () => (await baseProject()) as unknown as Record<string, unknown> };
+  const ctx: SweepContext = { model: options.model, options: options.convert as Record<string, unknown>, project: baseProject };
   const { axes, swept } = await planAxes(options, backendName, hooks, ctx);
   const held: SweepPoint = {};
   for (const a of axes) if (!swept.some((s) => s.axis === a) && a.base !== undefined) held[a.name] = a.base;
@@ -495,7 +492,7 @@ export async function sweepAxes(model: string, convertOptions: ConvertOptions): 
   const backend = typeof convertOptions.backend === 'string' ? await getBackend(convertOptions.backend) : (await baseProject()).backend;
   const hooks = sweepHooks(backend);
   if (!hooks) throw new FirmflowError('sweep.backend', `backend '${backend.name}' declares no design space to sweep (its Backend.sweep hook)`);
-  const axes = await hooks.axes({ model, options: convertOptions as Record<string, unknown>, project: async () => (await baseProject()) as unknown as Record<string, unknown> });
+  const axes = await hooks.axes({ model, options: convertOptions as Record<string, unknown>, project: baseProject });
   return {
     backend: backend.name,
     axes: axes.map((a) => ({ name: a.name, column: a.column ?? axisColumn(a.name), label: a.label ?? a.name, description: a.description, values: [], swept: false, ...(a.base !== undefined ? { base: a.base } : {}), defaults: [...a.defaults] })),

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirmflowError } from '../errors.js';
@@ -7,6 +6,7 @@ import { getBackend } from '../registry/plugins.js';
 import type { OpenedProject } from '../registry/types.js';
 import { json, Progress, type Io } from './output.js';
 import { readInputs, tensorsJson } from './tensors.js';
+import { collect, positiveInt, positiveNumber } from './values.js';
 
 /*
  * `firmflow compile <dir>` and `firmflow predict <dir>`: the core reads the project's firmflow.json, finds the backend
@@ -29,20 +29,6 @@ async function open(dir: string): Promise<{ project: OpenedProject; inputNames: 
   return { project, inputNames: (manifest.inputs ?? []).map((p) => p.name) };
 }
 
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
-  return n;
-}
-
-function positiveInt(v: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return Number(v);
-}
 
 export function addProjectCommands(cmd: Command, io: Io): void {
   cmd

@@ -6,7 +6,9 @@ import { FirmflowError } from '../errors.js';
 import { loadModel } from '../onnx/frontend.js';
 import { takePluginWarnings } from '../registry/plugins.js';
 import { backendOption } from './args.js';
-import { convertOptionsFrom, positiveInt, writeOutput } from './bench.js';
+import { addBackendFlags, type BackendFlag } from './backend-flags.js';
+import { convertOptionsFrom, writeOutput } from './bench.js';
+import { collect, positiveInt } from './values.js';
 import { json, Progress, table, type Io } from './output.js';
 import { readInputs } from './tensors.js';
 
@@ -52,9 +54,6 @@ function range(v: string): [number, number] {
   return [a, b];
 }
 
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
 
 /** `--axis NAME=v1,v2` (repeatable): values by axis name, parsed later by the backend's axis. */
 export function axisOption(v: string, prev: Record<string, string[]> = {}): Record<string, string[]> {
@@ -97,8 +96,8 @@ export function sweepTable(results: SweepResult[], layout: Pick<SweepLayout, 'ax
   return table(rows);
 }
 
-export function addSweepCommand(cmd: Command, io: Io): void {
-  cmd
+export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean }): void {
+  const sweepCmd = cmd
     .command('sweep')
     .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked. FPGA backends: --precision x --reuse; AIE: --axis aie.tileBudget=..., aie.rounding=..., aie.batch=... (--list-axes shows a backend's axes)")
     .argument('<model>', 'ONNX model')
@@ -108,9 +107,6 @@ export function addSweepCommand(cmd: Command, io: Io): void {
     .option('--list-axes', "list the backend's sweep axes (with their defaults for this model) and figures of merit, and exit")
     .option('-b, --backend <name>', 'backend')
     .option('-c, --config <file>', 'other conversion options from a JSON or YAML file')
-    .addOption(new Option('--strategy <s>', 'implementation strategy').choices(['latency', 'resource']))
-    .addOption(new Option('--io <type>', 'I/O type').choices(['parallel', 'stream']))
-    .option('--part <part>', 'FPGA part number (for the estimates)')
     .option('-O, --option <key=value>', "a backend's own option (repeatable)", backendOption)
     .option('-n, --samples <n>', 'random samples per point (default 1000)', positiveInt)
     .option('--seed <n>', 'seed of the random inputs (default 1)', positiveInt)
@@ -122,11 +118,14 @@ export function addSweepCommand(cmd: Command, io: Io): void {
     .option('--csim', 'also compile and run the C simulation of every point (checks it is bit-exact with the emulator; FPGA backends)')
     .option('--csv <file>', 'write the results as CSV')
     .option('--json', 'machine-readable output on stdout')
-    .option('--verbose', 'stack traces of internal errors')
+    .option('--verbose', 'stack traces of internal errors');
+  // The backend's options as flags, except those the sweep varies (their flags above take lists).
+  const sweepFlags = addBackendFlags(sweepCmd, flags.list.filter((f) => f.spec.name !== 'reuseFactor'), flags.mark);
+  sweepCmd
     .action(async (model: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);
       try {
-        const convert = convertOptionsFrom({ ...o, precision: undefined, reuseFactor: undefined });
+        const convert = convertOptionsFrom({ ...o, precision: undefined }, sweepFlags);
         const reuse = o['reuse'] as number[] | undefined, precision = o['precision'] as string[] | undefined;
         if (reuse || precision) {
           for (const k of ['precision', 'reuseFactor'] as const) if (k in convert) throw new FirmflowError('cli.argument', `-O ${k}=...: the sweep sets '${k}' from --precision and --reuse`);
