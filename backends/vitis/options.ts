@@ -15,8 +15,10 @@ export const VITIS_OPTIONS: OptionSpec[] = [
   { name: 'reuseFactor', type: 'positiveInt', default: DEFAULT_REUSE_FACTOR, flag: '--reuse-factor <n>', description: 'reuse factor', perLayer: true, summary: true },
   { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
   { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },
-  { name: 'part', type: 'string', flag: '--part <part>', description: 'FPGA part number', summary: true },
-  { name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, flag: '--clock-period <ns>', description: 'clock period in ns', summary: true },
+  { name: 'part', type: 'string', flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
+  {
+    name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
+  },
   { name: 'Model', type: 'object', description: 'hls4ml-style Model section: Precision, ReuseFactor, Strategy, IOType, ...' },
   { name: 'LayerType', type: 'object', description: 'hls4ml-style settings per op type' },
   { name: 'LayerName', type: 'object', description: 'hls4ml-style settings per layer name' },

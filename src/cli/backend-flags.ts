@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readConfigFile } from '../options/resolve.js';
 import { optionFlag, type OptionSpec } from '../options/schema.js';
 import { getAvailableBackends, getBackend } from '../registry/plugins.js';
@@ -19,8 +21,19 @@ export interface BackendFlag {
   backends: string[];
 }
 
-/** The commands whose options include the backend's. */
-const COMMANDS = new Set(['convert', 'bench', 'sweep']);
+/** The commands whose options include the backend's (report: those that retarget a written project's report). */
+const COMMANDS = new Set(['convert', 'bench', 'sweep', 'report']);
+
+/** The backend that wrote a project folder (its firmflow.json), if it can be read. */
+function projectBackend(dir: string | undefined): string | undefined {
+  if (dir === undefined) return undefined;
+  try {
+    const b = (JSON.parse(readFileSync(join(dir, 'firmflow.json'), 'utf8')) as { backend?: unknown }).backend;
+    return typeof b === 'string' ? b : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The value after a flag in argv (`-b X`, `--backend X`, `--backend=X`). */
 function flagValue(args: string[], names: string[]): string | undefined {
@@ -49,7 +62,7 @@ export async function backendsForFlags(argv: string[]): Promise<{ backends: Back
   const args = argv.slice(2);
   const command = args.find((a) => !a.startsWith('-'));
   if (!command || !COMMANDS.has(command)) return { backends: [], mark: false };
-  let name = flagValue(args, ['-b', '--backend']);
+  let name = command === 'report' ? projectBackend(args.slice(args.indexOf(command) + 1).find((a) => !a.startsWith('-'))) : flagValue(args, ['-b', '--backend']);
   if (name === undefined) {
     const config = flagValue(args, ['-c', '--config']);
     if (config !== undefined) {
@@ -73,12 +86,15 @@ export async function backendsForFlags(argv: string[]): Promise<{ backends: Back
   return { backends: await allBackends(), mark: true };
 }
 
-/** The flags of `backends`, one per spelling (the first declaration's type and choices; others merge their names). */
-export function backendFlags(backends: Backend[]): BackendFlag[] {
+/**
+ * The flags of `backends`, one per spelling (the first declaration's type and choices; others merge their names):
+ * conversion flags, or with `report` those of `firmflow report`.
+ */
+export function backendFlags(backends: Backend[], report = false): BackendFlag[] {
   const out = new Map<string, BackendFlag>();
   for (const b of backends) {
     for (const spec of b.options ?? []) {
-      const flag = optionFlag(spec);
+      const flag = report ? spec.reportFlag : optionFlag(spec);
       if (!flag) continue;
       const long = flag.split(' ')[0];
       const seen = out.get(long);

@@ -19,7 +19,8 @@ import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
-import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags, type BackendFlag } from './backend-flags.js';
+import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags } from './backend-flags.js';
+import type { Backend } from '../registry/types.js';
 import { precisionArg } from './values.js';
 
 
@@ -76,7 +77,8 @@ function flowsText(list: FlowListing[]): string {
 }
 
 /** Builds the command tree. Actions throw; `run` turns errors into messages and exit codes. */
-function program(io: Io, flags: { list: BackendFlag[]; mark: boolean }): Command {
+function program(io: Io, known: { backends: Backend[]; mark: boolean }): Command {
+  const flags = { list: backendFlags(known.backends), mark: known.mark };
   const cmd = new Command('firmflow')
     .description('Compile ONNX models into FPGA HLS C++ and AMD AI Engine firmware')
     .version(version())
@@ -228,7 +230,7 @@ function program(io: Io, flags: { list: BackendFlag[]; mark: boolean }): Command
     });
 
   addPrecisionCommand(cmd, io);
-  addProjectCommands(cmd, io);
+  addProjectCommands(cmd, io, { list: backendFlags(known.backends, true), mark: known.mark });
   addBenchCommands(cmd, io, flags);
 
   return cmd;
@@ -241,8 +243,7 @@ function program(io: Io, flags: { list: BackendFlag[]; mark: boolean }): Command
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
-    const { backends, mark } = await backendsForFlags(argv);
-    await program(io, { list: backendFlags(backends), mark }).parseAsync(argv);
+    await program(io, await backendsForFlags(argv)).parseAsync(argv);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

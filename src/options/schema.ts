@@ -29,6 +29,11 @@ export interface OptionSpec {
    * with a value placeholder for scalar types; `false`, and every `object` option, have no flag (config file or -O).
    */
   flag?: string | false;
+  /**
+   * The flag of `firmflow report <dir>` for an option that retargets a written project's estimate and report (an
+   * FPGA part, a clock): its value goes to project.report({ [name]: value }). Without it, report has no such flag.
+   */
+  reportFlag?: string;
   /** What a number counts, for messages ('nanoseconds' gives "must be a positive number of nanoseconds"). */
   unit?: string;
   /** Also accepted for one layer, as `layers.<node name>.<name>`. */
@@ -121,8 +126,8 @@ export function checkSchema(schema: unknown, owner: string): OptionSchema {
       const problem = typeProblem(spec, spec.default) ?? spec.check?.(spec.default);
       if (problem) throw new FirmflowError('registry.options', `${where}: its default ${problem}`);
     }
-    if (typeof spec.flag === 'string' && !/^--[a-z][a-z0-9-]*( <[^<>]+>)?$/.test(spec.flag)) {
-      throw new FirmflowError('registry.options', `${where}: flag '${spec.flag}' is not of the form --name <value>`);
+    for (const f of [spec.flag, spec.reportFlag]) {
+      if (typeof f === 'string' && !/^--[a-z][a-z0-9-]*( <[^<>]+>)?$/.test(f)) throw new FirmflowError('registry.options', `${where}: flag '${f}' is not of the form --name <value>`);
     }
   }
   return schema as OptionSchema;

@@ -17,7 +17,7 @@ export function parsePrecision(text: string, where = 'precision'): PrecisionSpec
   if (/^auto$/i.test(s)) return 'auto';
   const m = TYPE_RE.exec(s);
   if (!m) {
-    throw new FirmflowError('config.precision', `${where}: cannot read precision '${text}' (expected fixed<W,I>, fixed<W,I,Q,O>, ufixed<...>, int<W>, uint<W>, their ap_ spellings, or auto)${/<[^>]*$/.test(s) ? "; in a YAML flow mapping { ... } quote the type, e.g. 'fixed<16,6>'" : ''}`);
+    throw new FirmflowError('config.precision', `${where}: cannot read precision '${text}': not a precision (expected fixed<W,I>, fixed<W,I,Q,O>, ufixed<...>, int<W>, uint<W>, their ap_ spellings, or auto)${/<[^>]*$/.test(s) ? "; in a YAML flow mapping { ... } quote the type, e.g. 'fixed<16,6>'" : ''}`);
   }
   const signed = !m[2];
   const isInt = m[3].toLowerCase() === 'int';
