@@ -96,7 +96,7 @@ function program(io: Io, known: { backends: Backend[]; mark: boolean }): Command
     .option('--precision <type>', "default precision, e.g. 'fixed<16,6>'", precisionArg)
     .option('--project-name <name>', 'project name (sanitized into an identifier)')
     .option('--input-shape <name=dims>', 'fix an input shape, e.g. x=1,16 (repeatable)', inputShape)
-    .option('-O, --option <key=value>', "a backend's own option, e.g. -O reuseFactorPolicy=nearest (repeatable; the value is read as JSON when it parses)", backendOption)
+    .option('-O, --option <key=value>', "a backend's own option without a flag, e.g. -O name=value or -O section.key=value (repeatable; the value is read as JSON when it parses)", backendOption)
     .option('-f, --force', 'replace an existing output folder')
     .option('--verbose', 'print each pass with its time and change count; stack traces of internal errors');
   const convertFlags = addBackendFlags(convertCmd, flags.list, flags.mark);

@@ -58,7 +58,7 @@ function range(v: string): [number, number] {
 /** `--axis NAME=v1,v2` (repeatable): values by axis name, parsed later by the backend's axis. */
 export function axisOption(v: string, prev: Record<string, string[]> = {}): Record<string, string[]> {
   const m = /^([A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)*)=(.*)$/s.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`expected NAME=v1,v2,... (e.g. aie.tileBudget=16,32,64), got '${v}'.`);
+  if (!m) throw new InvalidArgumentError(`expected NAME=v1,v2,... (e.g. precision=fixed<16,6>,fixed<12,4>), got '${v}'.`);
   const values = splitValues(m[2]);
   if (!values.length) throw new InvalidArgumentError(`axis '${m[1]}' has no values.`);
   if (m[1] in prev) throw new InvalidArgumentError(`axis '${m[1]}' is given twice.`);
@@ -99,11 +99,11 @@ export function sweepTable(results: SweepResult[], layout: Pick<SweepLayout, 'ax
 export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean }): void {
   const sweepCmd = cmd
     .command('sweep')
-    .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked. FPGA backends: --precision x --reuse; AIE: --axis aie.tileBudget=..., aie.rounding=..., aie.batch=... (--list-axes shows a backend's axes)")
+    .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked; --axis NAME=v1,v2 for each axis swept (--list-axes shows a backend's axes)")
     .argument('<model>', 'ONNX model')
     .option('--reuse <list>', 'reuse factors, e.g. 1,2,4,8 (FPGA backends; the same as --axis reuseFactor=...)', reuseList)
     .option('--precision <list>', "precisions, e.g. 'fixed<16,6>,fixed<12,4>' (FPGA backends; the same as --axis precision=...)", precisionList)
-    .option('-a, --axis <name=values>', "values of one of the backend's sweep axes, e.g. aie.tileBudget=16,32,64 (repeatable; axes not named stay at the base options; with none named, every axis is swept over its defaults)", axisOption)
+    .option('-a, --axis <name=values>', "values of one of the backend's sweep axes, e.g. precision=fixed<16,6>,fixed<12,4> (repeatable; axes not named stay at the base options; with none named, every axis is swept over its defaults)", axisOption)
     .option('--list-axes', "list the backend's sweep axes (with their defaults for this model) and figures of merit, and exit")
     .option('-b, --backend <name>', 'backend')
     .option('-c, --config <file>', 'other conversion options from a JSON or YAML file')
