@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPrecision, type ConvertOptions } from '../api.js';
+import type { ConvertOptions } from '../api.js';
 import { bench, type BenchOptions } from '../bench/run.js';
 import { renderHtml } from '../bench/html.js';
 import { formatBench } from '../bench/text.js';

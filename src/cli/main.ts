@@ -1,8 +1,7 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkPrecision, convert, type ConvertOptions } from '../api.js';
+import { convert, type ConvertOptions } from '../api.js';
 import { FirmflowError, isFirmflowError } from '../errors.js';
 import type { Dim } from '../ir/types.js';
 import { loadModel } from '../onnx/frontend.js';

@@ -91,7 +91,7 @@ export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: Ba
           progress.step('tracing');
           const t = await project.trace(inputs, {});
           progress.done();
-          const text = typeof t === 'string' ? t : (t as { text?: unknown })?.text;
+          const text = t.text;
           if (typeof text === 'string') io.err(text.endsWith('\n') ? text : `${text}\n`);
           else io.err(`${JSON.stringify(t, null, 1)}\n`);
         }

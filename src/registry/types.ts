@@ -3,7 +3,7 @@ import type { OpHandler } from '../onnx/handlers.js';
 import type { Flow, Pass } from '../pipeline/pass.js';
 import type { Project, ResolvedOptions } from '../api.js';
 import type { OptionSchema } from '../options/schema.js';
-import type { CompileOptions, CompileResult, NamedTensors, ProjectDescription, ProjectMethods } from '../project.js';
+import type { CompileOptions, CompileResult, ProjectDescription, ProjectMethods } from '../project.js';
 
 export type { NamedTensors } from '../project.js';
 
