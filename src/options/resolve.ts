@@ -5,7 +5,7 @@ import { FirmflowError } from '../errors.js';
 import { sanitizeIdentifier } from '../ir/names.js';
 import type { Dim } from '../ir/types.js';
 import type { Backend } from '../registry/types.js';
-import { badOption, validateOption, type OptionSchema, type OptionSpec } from './schema.js';
+import { badOption, CORE_OPTION_NAMES, validateOption, type OptionSchema, type OptionSpec } from './schema.js';
 
 /*
  * Conversion options: the core's generic ones, validated here, and the backend's, validated against the schema the
@@ -71,7 +71,7 @@ export interface ResolvedOptions {
 }
 
 /** The generic options, in the order `unknown option` messages list them. */
-const CORE_KEYS = ['backend', 'outputDir', 'config', 'precision', 'projectName', 'force', 'verbose', 'inputShapes', 'layers', 'log', 'progress'] as const;
+const CORE_KEYS = CORE_OPTION_NAMES;
 /** Keys a config file may not set: functions, and the config itself. */
 const NOT_IN_CONFIG = new Set(['config', 'log', 'progress']);
 

@@ -106,6 +106,9 @@ export function optionFlag(spec: OptionSpec): string | undefined {
   return `${long} <${placeholder}>`;
 }
 
+/** The core's own options (src/options/resolve.ts): a backend cannot declare options of these names. */
+export const CORE_OPTION_NAMES = ['backend', 'outputDir', 'config', 'precision', 'projectName', 'force', 'verbose', 'inputShapes', 'layers', 'log', 'progress'] as const;
+
 /** Checks a schema as a backend registers it; a mistake names the backend and the option. */
 export function checkSchema(schema: unknown, owner: string): OptionSchema {
   if (!Array.isArray(schema)) throw new FirmflowError('registry.options', `${owner}: options must be a list of option declarations`);
@@ -117,6 +120,7 @@ export function checkSchema(schema: unknown, owner: string): OptionSchema {
     const spec = s as unknown as OptionSpec;
     const where = `${owner}: option '${spec.name}'`;
     if (seen.has(spec.name)) throw new FirmflowError('registry.options', `${where} is declared twice`);
+    if ((CORE_OPTION_NAMES as readonly string[]).includes(spec.name)) throw new FirmflowError('registry.options', `${where} is one of the core's options (${CORE_OPTION_NAMES.join(', ')})`);
     seen.add(spec.name);
     if (!['int', 'positiveInt', 'number', 'positiveNumber', 'string', 'enum', 'boolean', 'precision', 'object'].includes(spec.type)) {
       throw new FirmflowError('registry.options', `${where} has an unknown type ${JSON.stringify(spec.type)}`);

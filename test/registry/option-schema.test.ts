@@ -107,6 +107,7 @@ describe('validating options against a backend schema', () => {
       [[{ name: 'x', type: 'positiveInt', default: 0, description: '' }], /option 'x': its default must be a positive integer, got 0/],
       [[{ name: 'x', type: 'string', flag: '-x', description: '' }], /option 'x': flag '-x' is not of the form --name <value>/],
       [[{ name: 'x', type: 'int', description: '' }, { name: 'x', type: 'int', description: '' }], /option 'x' is declared twice/],
+      [[{ name: 'precision', type: 'precision', description: '' }], /option 'precision' is one of the core's options \(backend, outputDir/],
     ];
     for (const [options, msg] of bad) {
       resetRegistry();
