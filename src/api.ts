@@ -85,7 +85,7 @@ export async function convert(model: string | Uint8Array, options: ConvertOption
 
   let provided: Set<ProjectMethodName> | undefined;
   const project: Project = {
-    ...unsupportedMethods(backend.name),
+    ...unsupportedMethods(backend.name, backend.openProject !== undefined),
     graph,
     backend,
     options: resolved,

@@ -119,10 +119,13 @@ export interface ProjectDescription {
  */
 const unsupported = new WeakSet<object>();
 
-export function unsupportedMethods(backend: string): ProjectMethods {
+export function unsupportedMethods(backend: string, reopens: boolean): ProjectMethods {
+  // A backend that reopens written folders may have there what its converted projects lack (a host simulation).
+  const hint = reopens ? `; write the project and open its folder (firmflow compile|predict|report <dir>, or the backend's openProject)` : '';
   const stub = (name: ProjectMethodName) => {
-    const f = (): never => {
-      throw new FirmflowError('project.unsupported', `backend '${backend}' does not implement ${name}() for a converted project`, { method: name });
+    // Async, as the implementations may be: a caller's .catch() or await sees the error either way.
+    const f = async (): Promise<never> => {
+      throw new FirmflowError('project.unsupported', `backend '${backend}' does not implement ${name}() for a converted project${hint}`, { method: name });
     };
     unsupported.add(f);
     return f;

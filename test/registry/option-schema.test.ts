@@ -116,6 +116,20 @@ describe('validating options against a backend schema', () => {
   });
 });
 
+describe('the methods of a converted project', () => {
+  it('are those the backend implements; the others throw an error naming the backend and the method', async () => {
+    toy();
+    registerBackend('Emu', { flows: ['optimize'], extendProject: (p) => { p.emulate = (inputs) => inputs; } });
+    registerWriter('Emu', { write: () => {} });
+    const p = await convert(model, { backend: 'Emu' });
+    expect(['compile', 'predict', 'emulate', 'trace', 'estimate', 'report'].filter((m) => p.provides(m as never))).toEqual(['emulate']);
+    const x = { x: { shape: [1, 4], data: [1, 2, 3, 4] } };
+    expect(await p.emulate(x)).toBe(x);
+    await expect(p.compile()).rejects.toThrow("backend 'Emu' does not implement compile() for a converted project");
+    await expect(p.estimate()).rejects.toThrow("backend 'Emu' does not implement estimate() for a converted project");
+  });
+});
+
 describe('command-line flags from a backend schema', () => {
   it('derives flag spellings from the option names unless declared', () => {
     expect(TOY_OPTIONS.map(optionFlag)).toEqual([
