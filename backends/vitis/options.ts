@@ -12,7 +12,9 @@ const powerOfTwoTable = (v: unknown): string | undefined =>
   typeof v === 'number' && v >= 2 && v <= 1 << 20 && (v & (v - 1)) === 0 ? undefined : `must be a power of two from 2 to 2^20 (tables are indexed by a shift), got ${JSON.stringify(v)}`;
 
 export const VITIS_OPTIONS: OptionSpec[] = [
-  { name: 'reuseFactor', type: 'positiveInt', default: DEFAULT_REUSE_FACTOR, flag: '--reuse-factor <n>', description: 'reuse factor', perLayer: true, summary: true },
+  {
+    name: 'reuseFactor', type: 'positiveInt', default: DEFAULT_REUSE_FACTOR, flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor', perLayer: true, summary: true,
+  },
   { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
   { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },
   { name: 'part', type: 'string', flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },

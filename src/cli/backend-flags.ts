@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfigFile } from '../options/resolve.js';
@@ -57,8 +57,25 @@ async function allBackends(): Promise<Backend[]> {
   return out;
 }
 
-/** The backends whose flags a command line gets (see the comment at the top), and whether to mark each flag's backends. */
-export async function backendsForFlags(argv: string[]): Promise<{ backends: Backend[]; mark: boolean }> {
+/** What a command line's flags come from: the backends (see the comment at the top), and whether to mark each flag's. */
+export interface FlagSources {
+  backends: Backend[];
+  mark: boolean;
+  /**
+   * `firmflow sweep`: every available backend, whose list flags (OptionSpec.sweepFlag) all parse, so a backend
+   * without such an axis can say it does not use it rather than the flag being unknown.
+   */
+  sweepBackends: Backend[];
+}
+
+/** The sources of a command line's backend flags. */
+export async function backendsForFlags(argv: string[]): Promise<FlagSources> {
+  const command = argv.slice(2).find((a) => !a.startsWith('-'));
+  const sources = await namedBackends(argv);
+  return { ...sources, sweepBackends: command === 'sweep' ? await allBackends() : [] };
+}
+
+async function namedBackends(argv: string[]): Promise<{ backends: Backend[]; mark: boolean }> {
   const args = argv.slice(2);
   const command = args.find((a) => !a.startsWith('-'));
   if (!command || !COMMANDS.has(command)) return { backends: [], mark: false };
@@ -86,15 +103,15 @@ export async function backendsForFlags(argv: string[]): Promise<{ backends: Back
   return { backends: await allBackends(), mark: true };
 }
 
-/**
- * The flags of `backends`, one per spelling (the first declaration's type and choices; others merge their names):
- * conversion flags, or with `report` those of `firmflow report`.
- */
-export function backendFlags(backends: Backend[], report = false): BackendFlag[] {
+/** Which flags of an option: conversion (convert, bench, sweep), `firmflow report`'s, or `firmflow sweep`'s list flag. */
+export type FlagKind = 'convert' | 'report' | 'sweep';
+
+/** The flags of `backends`, one per spelling (the first declaration's type and choices; others merge their names). */
+export function backendFlags(backends: Backend[], kind: FlagKind = 'convert'): BackendFlag[] {
   const out = new Map<string, BackendFlag>();
   for (const b of backends) {
     for (const spec of b.options ?? []) {
-      const flag = report ? spec.reportFlag : optionFlag(spec);
+      const flag = kind === 'report' ? spec.reportFlag : kind === 'sweep' ? spec.sweepFlag : optionFlag(spec);
       if (!flag) continue;
       const long = flag.split(' ')[0];
       const seen = out.get(long);
@@ -103,6 +120,67 @@ export function backendFlags(backends: Backend[], report = false): BackendFlag[]
     }
   }
   return [...out.values()];
+}
+
+/** The parser of one value of an option's type, if it needs one. */
+function valueParser(spec: OptionSpec): ((v: string) => unknown) | undefined {
+  switch (spec.type) {
+    case 'positiveInt': return positiveInt;
+    case 'int': return numberIn({ integer: true, unit: spec.unit });
+    case 'positiveNumber': return numberIn({ positive: true, unit: spec.unit });
+    case 'number': return numberIn({ unit: spec.unit });
+    case 'precision': return precisionArg;
+    case 'enum': return (v) => {
+      const c = (spec.choices ?? []).find((x) => x.toLowerCase() === v.toLowerCase());
+      if (c === undefined) throw new InvalidArgumentError(`must be one of ${(spec.choices ?? []).join(', ')}.`);
+      return c;
+    };
+    default: return undefined;
+  }
+}
+
+const PLURAL: Partial<Record<OptionSpec['type'], string>> = {
+  positiveInt: 'positive integers', int: 'integers', number: 'numbers', positiveNumber: 'positive numbers', precision: 'precisions',
+};
+
+/** A sweep list flag's value: distinct values of the option's type, separated by commas outside angle brackets. */
+function listParser(spec: OptionSpec): (v: string) => unknown[] {
+  const one = valueParser(spec) ?? ((x: string) => x);
+  return (v) => {
+    const items = splitValues(v);
+    const out: unknown[] = [];
+    for (const item of items) {
+      let value: unknown;
+      try {
+        value = one(item);
+      } catch (e) {
+        throw new InvalidArgumentError(`expected ${PLURAL[spec.type] ?? 'values'} separated by commas; '${item}' ${(e as Error).message}`);
+      }
+      if (!out.includes(value)) out.push(value);
+    }
+    if (!out.length) throw new InvalidArgumentError(`expected ${PLURAL[spec.type] ?? 'values'} separated by commas.`);
+    return out;
+  };
+}
+
+/** Values separated by commas outside angle brackets: 'fixed<16,6>,fixed<12,4>' is two. */
+export function splitValues(v: string): string[] {
+  const out: string[] = [];
+  let depth = 0, cur = '';
+  for (const c of v) {
+    if (c === '<') depth++;
+    if (c === '>') depth--;
+    if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
+    cur += c;
+  }
+  out.push(cur.trim());
+  return out.filter((s) => s !== '');
+}
+
+/** The commander option of a sweep list flag. */
+function listOption({ spec, flag, backends }: BackendFlag, mark: boolean): Option {
+  const help = `${spec.description}: a list separated by commas (the same as --axis ${spec.name}=...)`;
+  return new Option(flag, mark ? `${help} [${backends.join(', ')}]` : help).argParser(listParser(spec));
 }
 
 /** The commander option of a flag; `mark` appends the backends that take it to its help line. */
@@ -120,12 +198,12 @@ function commanderOption({ spec, flag, backends }: BackendFlag, mark: boolean): 
   return opt;
 }
 
-/** Adds the backend flags a command does not already have (its own flags win). */
-export function addBackendFlags(cmd: Command, flags: BackendFlag[], mark: boolean): BackendFlag[] {
+/** Adds the backend flags a command does not already have (its own flags win); `list`: sweep list flags. */
+export function addBackendFlags(cmd: Command, flags: BackendFlag[], mark: boolean, list = false): BackendFlag[] {
   const taken = new Set(cmd.options.flatMap((o) => [o.long, o.short]).filter((x): x is string => !!x));
   const added: BackendFlag[] = [];
   for (const f of flags) {
-    const opt = commanderOption(f, mark);
+    const opt = list ? listOption(f, mark) : commanderOption(f, mark);
     if (taken.has(opt.long ?? '')) continue;
     cmd.addOption(opt);
     added.push(f);

@@ -59,7 +59,7 @@ function isProjectDir(p: string): boolean {
   }
 }
 
-export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean }): void {
+export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[] }): void {
   const benchCmd = cmd
     .command('bench')
     .description('benchmark a model or project: accuracy of the C simulation and the emulator against onnxruntime, timings, estimates')

@@ -18,8 +18,7 @@ import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
-import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags } from './backend-flags.js';
-import type { Backend } from '../registry/types.js';
+import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags, type FlagSources } from './backend-flags.js';
 import { precisionArg } from './values.js';
 
 
@@ -76,8 +75,8 @@ function flowsText(list: FlowListing[]): string {
 }
 
 /** Builds the command tree. Actions throw; `run` turns errors into messages and exit codes. */
-function program(io: Io, known: { backends: Backend[]; mark: boolean }): Command {
-  const flags = { list: backendFlags(known.backends), mark: known.mark };
+function program(io: Io, known: FlagSources): Command {
+  const flags = { list: backendFlags(known.backends), mark: known.mark, sweepLists: backendFlags(known.sweepBackends, 'sweep') };
   const cmd = new Command('firmflow')
     .description('Compile ONNX models into FPGA HLS C++ and AMD AI Engine firmware')
     .version(version())
@@ -229,7 +228,7 @@ function program(io: Io, known: { backends: Backend[]; mark: boolean }): Command
     });
 
   addPrecisionCommand(cmd, io);
-  addProjectCommands(cmd, io, { list: backendFlags(known.backends, true), mark: known.mark });
+  addProjectCommands(cmd, io, { list: backendFlags(known.backends, 'report'), mark: known.mark });
   addBenchCommands(cmd, io, flags);
 
   return cmd;

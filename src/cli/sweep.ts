@@ -1,12 +1,13 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkPrecision } from '../api.js';
-import { defaultSweepLayout, objectiveFigures, pointText, sweep, sweepAxes, sweepCsv, type SweepLayout, type SweepMetric, type SweepResult } from '../bench/sweep.js';
+import { defaultSweepLayout, objectiveFigures, pointText, sweep, sweepAxes, sweepCsv, type SweepLayout, type SweepList, type SweepMetric, type SweepResult } from '../bench/sweep.js';
+import type { SweepValue } from '../registry/types.js';
 import { fmt } from '../bench/html.js';
 import { FirmflowError } from '../errors.js';
 import { loadModel } from '../onnx/frontend.js';
 import { takePluginWarnings } from '../registry/plugins.js';
 import { backendOption } from './args.js';
-import { addBackendFlags, type BackendFlag } from './backend-flags.js';
+import { addBackendFlags, backendFlagValues, splitValues, type BackendFlag } from './backend-flags.js';
 import { convertOptionsFrom, writeOutput } from './bench.js';
 import { collect, positiveInt } from './values.js';
 import { json, Progress, table, type Io } from './output.js';
@@ -17,25 +18,7 @@ import { readInputs } from './tensors.js';
  * the FPGA backends, tile budget x rounding x rows per iteration on AIE), in parallel worker processes.
  */
 
-function reuseList(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (!parts.length || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError('expected positive integers separated by commas, e.g. 1,2,4,8.');
-  return [...new Set(parts.map(Number))];
-}
 
-/** Values separated by commas outside angle brackets: 'fixed<16,6>,fixed<12,4>' is two. */
-export function splitValues(v: string): string[] {
-  const out: string[] = [];
-  let depth = 0, cur = '';
-  for (const c of v) {
-    if (c === '<') depth++;
-    if (c === '>') depth--;
-    if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
-    cur += c;
-  }
-  out.push(cur.trim());
-  return out.filter((s) => s !== '');
-}
 
 /** Precisions separated by commas outside the angle brackets: 'fixed<16,6>,fixed<12,4>'. */
 export function precisionList(v: string): string[] {
@@ -96,12 +79,11 @@ export function sweepTable(results: SweepResult[], layout: Pick<SweepLayout, 'ax
   return table(rows);
 }
 
-export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean }): void {
+export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[] }): void {
   const sweepCmd = cmd
     .command('sweep')
     .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked; --axis NAME=v1,v2 for each axis swept (--list-axes shows a backend's axes)")
     .argument('<model>', 'ONNX model')
-    .option('--reuse <list>', 'reuse factors, e.g. 1,2,4,8 (FPGA backends; the same as --axis reuseFactor=...)', reuseList)
     .option('--precision <list>', "precisions, e.g. 'fixed<16,6>,fixed<12,4>' (FPGA backends; the same as --axis precision=...)", precisionList)
     .option('-a, --axis <name=values>', "values of one of the backend's sweep axes, e.g. precision=fixed<16,6>,fixed<12,4> (repeatable; axes not named stay at the base options; with none named, every axis is swept over its defaults)", axisOption)
     .option('--list-axes', "list the backend's sweep axes (with their defaults for this model) and figures of merit, and exit")
@@ -119,20 +101,26 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
     .option('--csv <file>', 'write the results as CSV')
     .option('--json', 'machine-readable output on stdout')
     .option('--verbose', 'stack traces of internal errors');
-  // The backend's options as flags, except those the sweep varies (their flags above take lists).
-  const sweepFlags = addBackendFlags(sweepCmd, flags.list.filter((f) => f.spec.name !== 'reuseFactor'), flags.mark);
+  // Lists of an option's values (e.g. --reuse 1,2,4: the FPGA backends' reuse factor axis), from every backend; then
+  // the backend's other options as flags (those with a list flag are swept, not fixed).
+  const lists = addBackendFlags(sweepCmd, flags.sweepLists, true, true);
+  const sweepFlags = addBackendFlags(sweepCmd, flags.list.filter((f) => f.spec.sweepFlag === undefined), flags.mark);
   sweepCmd
     .action(async (model: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);
       try {
         const convert = convertOptionsFrom({ ...o, precision: undefined }, sweepFlags);
-        const reuse = o['reuse'] as number[] | undefined, precision = o['precision'] as string[] | undefined;
-        if (reuse || precision) {
-          for (const k of ['precision', 'reuseFactor'] as const) if (k in convert) throw new FirmflowError('cli.argument', `-O ${k}=...: the sweep sets '${k}' from --precision and --reuse`);
+        const precision = o['precision'] as string[] | undefined;
+        const given: SweepList[] = [];
+        if (precision) given.push({ axis: 'precision', values: precision, label: 'the precision', flag: '--precision' });
+        for (const f of lists) {
+          const values = backendFlagValues(o, [f])[f.spec.name] as SweepValue[] | undefined;
+          if (values) given.push({ axis: f.spec.name, values, label: `the ${f.spec.description}`, flag: f.flag.split(' ')[0] });
         }
         const axes = (o['axis'] as Record<string, string[]> | undefined) ?? {};
-        for (const [flag, name] of [['--precision', 'precision'], ['--reuse', 'reuseFactor']] as const) {
-          if (name in axes && o[flag.slice(2)] !== undefined) throw new FirmflowError('cli.argument', `${flag} and --axis ${name}=... give the same axis; use one`);
+        for (const l of given) {
+          if (l.axis in convert) throw new FirmflowError('cli.argument', `-O ${l.axis}=...: the sweep sets '${l.axis}' from ${given.map((x) => x.flag).join(' and ')}`);
+          if (l.axis in axes) throw new FirmflowError('cli.argument', `${l.flag} and --axis ${l.axis}=... give the same axis; use one`);
         }
         if (o['listAxes']) {
           const layout = await sweepAxes(model, convert);
@@ -143,7 +131,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
         const inputs = o['input'] ? readInputs(o['input'] as string[], loadModel(model).inputs.map((p) => p.name)) : undefined;
         progress.step('planning the sweep');
         const r = await sweep({
-          model, convert, axes, reuse, precision, inputs,
+          model, convert, axes, lists: given.filter((l) => l.axis !== 'precision'), precision, inputs,
           samples: o['samples'] as number | undefined, seed: o['seed'] as number | undefined, range: o['range'] as [number, number] | undefined,
           jobs: o['jobs'] as number | undefined, csim: o['csim'] === true, metric: o['metric'] as SweepMetric, classifier: o['classifier'] === true,
           progress: (done, total, last) => progress.step(`${done}/${total} points evaluated${last ? ` (last: ${pointText(last.point)})` : ''}`),

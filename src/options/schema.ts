@@ -34,6 +34,11 @@ export interface OptionSpec {
    * FPGA part, a clock): its value goes to project.report({ [name]: value }). Without it, report has no such flag.
    */
   reportFlag?: string;
+  /**
+   * The flag of `firmflow sweep` that takes a comma-separated list of this option's values, the same as
+   * `--axis <name>=LIST` (e.g. '--reuse <list>'); the backend's sweep must have an axis of this name.
+   */
+  sweepFlag?: string;
   /** What a number counts, for messages ('nanoseconds' gives "must be a positive number of nanoseconds"). */
   unit?: string;
   /** Also accepted for one layer, as `layers.<node name>.<name>`. */
@@ -130,7 +135,7 @@ export function checkSchema(schema: unknown, owner: string): OptionSchema {
       const problem = typeProblem(spec, spec.default) ?? spec.check?.(spec.default);
       if (problem) throw new FirmflowError('registry.options', `${where}: its default ${problem}`);
     }
-    for (const f of [spec.flag, spec.reportFlag]) {
+    for (const f of [spec.flag, spec.reportFlag, spec.sweepFlag]) {
       if (typeof f === 'string' && !/^--[a-z][a-z0-9-]*( <[^<>]+>)?$/.test(f)) throw new FirmflowError('registry.options', `${where}: flag '${f}' is not of the form --name <value>`);
     }
   }

@@ -41,12 +41,6 @@ const ALLOWED: { file: string; name: string; count: number; reason: string }[] =
   { file: 'bench/run.ts', name: 'reuseFactor (Vitis)', count: 2, reason: "estimate contract: a layer's reuse factor, read into the bench report" },
   { file: 'bench/run.ts', name: 'clockPeriod (Vitis)', count: 1, reason: "estimate contract: the estimate's clock, read into the bench report" },
   { file: 'bench/run.ts', name: "'part' (Vitis)", count: 1, reason: "estimate contract: the estimate's target, read into the bench report" },
-  // Debt: `firmflow sweep --reuse LIST` (and SweepOptions.reuse) is the FPGA shorthand of --axis reuseFactor=LIST; it
-  // should become a sweep flag declared in the Vitis schema.
-  { file: 'bench/sweep.ts', name: 'reuseFactor (Vitis)', count: 3, reason: 'sweep shorthand reuse -> axis reuseFactor (debt)' },
-  { file: 'bench/sweep.ts', name: '--reuse-factor / --reuse (Vitis flags)', count: 2, reason: 'sweep shorthand --reuse in messages (debt)' },
-  { file: 'cli/sweep.ts', name: 'reuseFactor (Vitis)', count: 4, reason: 'sweep shorthand --reuse (debt)' },
-  { file: 'cli/sweep.ts', name: '--reuse-factor / --reuse (Vitis flags)', count: 3, reason: 'sweep shorthand --reuse (debt)' },
 ];
 
 function sourceFiles(dir: string): string[] {

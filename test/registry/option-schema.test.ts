@@ -171,6 +171,22 @@ describe('command-line flags from a backend schema', () => {
     expect(help.o).toMatch(/--mode <value>\s+optimization goal \[Toy\]/);
   });
 
+  it("a sweep list flag of a backend's option parses a list of the option's type for the sweep", async () => {
+    toy([{ ...TOY_OPTIONS[0], sweepFlag: '--tile-list <list>' }]);
+    const help = fakeIo();
+    expect(await run(['node', 'firmflow', 'sweep', '-b', 'Toy', '--help'], help)).toBe(0);
+    expect(help.o).toMatch(/--tile-list <list>\s+compute tiles to use: a list separated by commas\s+\(the same as\s+--axis tiles=\.\.\.\) \[Toy\]/);
+    // The option itself is swept, so it has no fixed-value flag on sweep.
+    expect(help.o).not.toMatch(/--tiles <n>/);
+    const bad = fakeIo();
+    expect(await run(['node', 'firmflow', 'sweep', model, '-b', 'Toy', '--tile-list', '2,0'], bad)).toBe(1);
+    expect(bad.e).toBe("error: option '--tile-list <list>' argument '2,0' is invalid. expected positive integers separated by commas; '0' must be a positive integer.\n");
+    // A backend without a sweep hook says so (the values parsed, the flag known).
+    const none = fakeIo();
+    expect(await run(['node', 'firmflow', 'sweep', model, '-b', 'Toy', '--tile-list', '2,4'], none)).toBe(1);
+    expect(none.e).toMatch(/^error: backend 'Toy' declares no design space to sweep/);
+  });
+
   it("the backend named in the config file gives the flags when -b is absent", async () => {
     toy();
     const cfg = join(tmp, 'toy-flags.yaml');
