@@ -138,6 +138,8 @@ describe.skipIf(!HAVE_SHARED)('firmflow bench on AIE (../shared/models), expecte
       expectValid(r);
       expect(r.model.backend).toBe('AIE');
       expect(r.settings.samples).toBe(16);
+      // The settings show the options the AIE backend marks for reports (none): no FPGA options of another backend.
+      expect(r.settings.options).toEqual({});
       if (csim) {
         expect(r.accuracy.summary.bitExact).toBe(true);
         for (const o of r.accuracy.outputs) expect(o.bitExact!.mismatches).toBe(0);
