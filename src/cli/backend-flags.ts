@@ -198,6 +198,21 @@ function commanderOption({ spec, flag, backends }: BackendFlag, mark: boolean): 
   return opt;
 }
 
+/**
+ * Help text for the backends' options that have no flag (objects, sections, rarely used settings): they are set with
+ * -O name=value or in a config file. Empty when there are none.
+ */
+export function flaglessHelp(backends: Backend[]): string {
+  const blocks: string[] = [];
+  for (const b of backends) {
+    const specs = (b.options ?? []).filter((s) => optionFlag(s) === undefined);
+    if (!specs.length) continue;
+    const width = Math.max(...specs.map((s) => s.name.length));
+    blocks.push(`\nOptions of backend ${b.name} without a flag (-O name=value, or a config file):\n${specs.map((s) => `  ${s.name.padEnd(width)}  ${s.description}`).join('\n')}`);
+  }
+  return blocks.join('\n');
+}
+
 /** Adds the backend flags a command does not already have (its own flags win); `list`: sweep list flags. */
 export function addBackendFlags(cmd: Command, flags: BackendFlag[], mark: boolean, list = false): BackendFlag[] {
   const taken = new Set(cmd.options.flatMap((o) => [o.long, o.short]).filter((x): x is string => !!x));

@@ -59,7 +59,7 @@ function isProjectDir(p: string): boolean {
   }
 }
 
-export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[] }): void {
+export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[]; flagless: string }): void {
   const benchCmd = cmd
     .command('bench')
     .description('benchmark a model or project: accuracy of the C simulation and the emulator against onnxruntime, timings, estimates')
@@ -84,6 +84,7 @@ export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFla
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--verbose', 'stack traces of internal errors');
   const benchFlags = addBackendFlags(benchCmd, flags.list, flags.mark);
+  if (flags.flagless) benchCmd.addHelpText('after', flags.flagless);
   benchCmd
     .action(async (target: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);

@@ -18,7 +18,7 @@ import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
-import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags, type FlagSources } from './backend-flags.js';
+import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags, flaglessHelp, type FlagSources } from './backend-flags.js';
 import { precisionArg } from './values.js';
 
 
@@ -76,7 +76,7 @@ function flowsText(list: FlowListing[]): string {
 
 /** Builds the command tree. Actions throw; `run` turns errors into messages and exit codes. */
 function program(io: Io, known: FlagSources): Command {
-  const flags = { list: backendFlags(known.backends), mark: known.mark, sweepLists: backendFlags(known.sweepBackends, 'sweep') };
+  const flags = { list: backendFlags(known.backends), mark: known.mark, sweepLists: backendFlags(known.sweepBackends, 'sweep'), flagless: flaglessHelp(known.backends) };
   const cmd = new Command('firmflow')
     .description('Compile ONNX models into FPGA HLS C++ and AMD AI Engine firmware')
     .version(version())
@@ -98,6 +98,7 @@ function program(io: Io, known: FlagSources): Command {
     .option('-f, --force', 'replace an existing output folder')
     .option('--verbose', 'print each pass with its time and change count; stack traces of internal errors');
   const convertFlags = addBackendFlags(convertCmd, flags.list, flags.mark);
+  if (flags.flagless) convertCmd.addHelpText('after', flags.flagless);
   convertCmd
     .action(async (model: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);

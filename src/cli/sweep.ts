@@ -79,7 +79,7 @@ export function sweepTable(results: SweepResult[], layout: Pick<SweepLayout, 'ax
   return table(rows);
 }
 
-export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[] }): void {
+export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[]; flagless: string }): void {
   const sweepCmd = cmd
     .command('sweep')
     .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked; --axis NAME=v1,v2 for each axis swept (--list-axes shows a backend's axes)")
@@ -105,6 +105,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
   // the backend's other options as flags (those with a list flag are swept, not fixed).
   const lists = addBackendFlags(sweepCmd, flags.sweepLists, true, true);
   const sweepFlags = addBackendFlags(sweepCmd, flags.list.filter((f) => f.spec.sweepFlag === undefined), flags.mark);
+  if (flags.flagless) sweepCmd.addHelpText('after', flags.flagless);
   sweepCmd
     .action(async (model: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);

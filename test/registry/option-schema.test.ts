@@ -145,6 +145,7 @@ describe('command-line flags from a backend schema', () => {
     expect(help.o).toMatch(/--mode <value>\s+optimization goal \(choices: "fast", "Small"\)/);
     expect(help.o).toMatch(/--clock-mhz <f>\s+clock frequency/);
     expect(help.o).not.toMatch(/--sections/);
+    expect(help.o).toMatch(/\nOptions of backend Toy without a flag \(-O name=value, or a config file\):\n  sections  free-form settings the backend checks\n/);
     expect(help.o).not.toMatch(/--reuse-factor/);
 
     const bad = fakeIo();
