@@ -18,8 +18,6 @@ import { readInputs } from './tensors.js';
  * the FPGA backends, tile budget x rounding x rows per iteration on AIE), in parallel worker processes.
  */
 
-
-
 /** Precisions separated by commas outside the angle brackets: 'fixed<16,6>,fixed<12,4>'. */
 export function precisionList(v: string): string[] {
   const list = splitValues(v);
