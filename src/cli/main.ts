@@ -18,7 +18,8 @@ import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
-import { addBackendFlags, backendFlags, backendFlagValues, backendsForFlags, flaglessHelp, type FlagSources } from './backend-flags.js';
+import { addBackendFlags, backendFlags, backendFlagValues, flaglessHelp } from './backend-flags.js';
+import { backendsForFlags, type FlagSources } from './flag-sources.js';
 import { precisionArg } from './values.js';
 
 
