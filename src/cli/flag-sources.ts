@@ -69,7 +69,9 @@ async function namedBackends(argv: string[]): Promise<{ backends: Backend[]; mar
   const args = argv.slice(2);
   const command = args.find((a) => !a.startsWith('-'));
   if (!command || !COMMANDS.has(command)) return { backends: [], mark: false };
-  let name = command === 'report' ? projectBackend(args.slice(args.indexOf(command) + 1).find((a) => !a.startsWith('-'))) : flagValue(args, ['-b', '--backend']);
+  // report <dir>, bench <dir>: the backend that wrote the folder (bench <model>: none, the flags name it).
+  const target = args.slice(args.indexOf(command) + 1).find((a) => !a.startsWith('-'));
+  let name = command === 'report' ? projectBackend(target) : flagValue(args, ['-b', '--backend']) ?? (command === 'bench' ? projectBackend(target) : undefined);
   if (name === undefined) {
     const config = flagValue(args, ['-c', '--config']);
     if (config !== undefined) {

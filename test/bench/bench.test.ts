@@ -124,6 +124,8 @@ describe('firmflow bench arguments', () => {
       [[join(tmp, 'missing.onnx'), '-b', 'Vitis'], /no such model file or project folder/],
       [[empty], /not a firmflow project/],
       [[join(tmp, 'jet-Vitis'), '--precision', 'fixed<8,3>'], /conversion options \(precision\) apply to a model only/],
+      // The folder's backend (its firmflow.json) gives the flags, so its options are known and refused the same way.
+      [[join(tmp, 'jet-Vitis'), '--reuse-factor', '2'], /conversion options \(reuseFactor\) apply to a model only/],
       [[JET, '-b', 'Vitis', '-i', join(tmp, 'x.json')], /not an input of the model|no value for input 'x'/],
       [[JET, '-b', 'Vitis', '--range', '3,1'], /LO < HI/],
     ];
