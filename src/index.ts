@@ -1,6 +1,6 @@
 /** firmflow's public API: `import { convert, loadModel, registerBackend, ... } from 'firmflow'`. */
-export { convert, checkPrecision, readConfigFile, DEFAULTS } from './api.js';
-export type { ConvertOptions, IOType, LayerOptions, Project, ResolvedOptions, Strategy, WriteOptions, WriteResult } from './api.js';
+export { convert, checkPrecision, readConfigFile } from './api.js';
+export type { ConvertOptions, LayerOptions, Project, ResolvedOptions, WriteOptions, WriteResult } from './api.js';
 
 export { FirmflowError, isFirmflowError } from './errors.js';
 
@@ -77,3 +77,11 @@ export { DEFAULT_LIMITS, LIMIT_ENV, resolveLimits } from './onnx/limits.js';
 export type { TensorLimits } from './onnx/limits.js';
 export { DEFAULT_PLUGIN_TIMEOUT_MS, PLUGIN_TIMEOUT_ENV } from './registry/plugins.js';
 export type { RegisterNameOptions } from './registry/types.js';
+
+// Backend option schemas (Backend.options) and the typed methods of projects (Project, OpenedProject).
+export { validateOption, optionFlag } from './options/schema.js';
+export type { OptionSchema, OptionSpec, OptionType, OptionValue } from './options/schema.js';
+export type {
+  Awaitable, CompileOptions, CompileResult, EstimateResult, PredictOptions, ProjectDescription, ProjectMethodName, ProjectMethods, ProjectReport,
+  TraceOptions, TraceResult,
+} from './project.js';

@@ -2,9 +2,8 @@
  * The Vitis / Vivado HLS backend. Both names register this one implementation; they differ only in the tool
  * flavour (tool names, pragma spellings, script and report paths) the writer and the build scripts use.
  */
-import type { Backend, Graph, IRNode } from 'firmflow';
-import { VITIS_OPTION_KEYS } from './config.js';
-import { WRITER_OPTION_KEYS } from './writer/testbench.js';
+import type { Backend, Graph, IRNode, Project, ProjectDescription, ResolvedOptions } from 'firmflow';
+import { VITIS_OPTIONS } from './options.js';
 import type { HlsGraphInfo, ToolFlavor } from './lowered.js';
 import { planKernel } from './passes/kernels.js';
 import { CHECK_FLOW, LOWER_FLOW, STREAM_FLOW } from './passes/index.js';
@@ -59,7 +58,18 @@ export function toolFlavor(backend: string): ToolFlavor {
 export const FLOWS = [LOWER_FLOW, STREAM_FLOW, CHECK_FLOW];
 
 /** Project extensions contributed by other modules (compile/predict, emulate), set by index.ts. */
-export type ProjectExtension = (project: Record<string, unknown>, graph: Graph, options: Record<string, unknown>) => void | Promise<void>;
+export type ProjectExtension = (project: Project, graph: Graph, options: ResolvedOptions) => void | Promise<void>;
+
+/** What reports show of a lowered graph: each layer's kernel and the default data precision. */
+export function describeLowered(graph: () => Graph): Required<ProjectDescription> {
+  return {
+    kernelOf: (node) => {
+      const kernel = (graph().nodes.get(node)?.meta['hls'] as { kernel?: unknown } | undefined)?.kernel;
+      return typeof kernel === 'string' ? kernel : undefined;
+    },
+    defaultPrecision: () => (graph().meta['hls'] as HlsGraphInfo | undefined)?.defaultPrecision,
+  };
+}
 
 /** The backend object of one flavour. `extensions` are applied in order by extendProject. */
 export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]): Omit<Backend, 'name'> & { name: string } {
@@ -68,7 +78,7 @@ export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]):
     description: `${flavor.backend === 'Vitis' ? 'AMD Vitis HLS' : 'Xilinx Vivado HLS'} C++ for FPGAs (${flavor.tool}); io_parallel or io_stream, latency or resource strategy`,
     flows: [...FLOWS],
     writer: flavor.backend,
-    optionKeys: [...VITIS_OPTION_KEYS, ...WRITER_OPTION_KEYS],
+    options: VITIS_OPTIONS,
     supports(node: IRNode, graph: Graph): true | string {
       const plan = planKernel(node, graph);
       return typeof plan === 'string' ? plan : true;
@@ -78,17 +88,18 @@ export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]):
     // Reopening a written folder (firmflow compile/predict): the host-simulation module, loaded when needed.
     async openProject(dir: string) {
       const spec = './project.js';
-      const m = (await import(spec)) as { openVitisProject(d: string): Promise<NonNullable<Awaited<ReturnType<NonNullable<Backend['openProject']>>>>> };
+      const m = (await import(spec)) as typeof import('./project.js');
       // estimate() and report() (firmflow report): the estimate beside the vendor's reports
       const reports = './reports/index.js';
       const r = (await import(reports)) as typeof import('./reports/index.js');
-      return r.attachReports((await m.openVitisProject(dir)) as Awaited<ReturnType<typeof m.openVitisProject>> & { graph(): Graph });
+      const opened = await m.openVitisProject(dir);
+      return r.attachReports(Object.assign(opened, describeLowered(opened.graph)));
     },
     async extendProject(project, graph, options) {
       const info = graph.meta['hls'] as HlsGraphInfo | undefined;
-      const warnings = project['warnings'];
-      if (info && Array.isArray(warnings)) for (const w of info.warnings) if (!warnings.includes(w)) warnings.push(w);
+      if (info) for (const w of info.warnings) if (!project.warnings.includes(w)) project.warnings.push(w);
       project['toolFlavor'] = flavor;
+      Object.assign(project, describeLowered(() => graph));
       for (const ext of extensions) await ext(project, graph, options);
     },
   };

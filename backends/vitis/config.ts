@@ -6,11 +6,9 @@
  * (precision, reuseFactor, strategy, io ...) > defaults. Everything is validated before any pass changes the graph,
  * and every problem names the key and the layer.
  */
-import { DEFAULTS, FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
+import { FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
-
-/** Option keys the backend adds to the core's (Backend.optionKeys). */
-export const VITIS_OPTION_KEYS = ['Model', 'LayerType', 'LayerName', 'reuseFactorPolicy', 'fifoDepth', 'tableSize', 'parallelization', 'calibration'];
+import { DEFAULT_REUSE_FACTOR } from './options.js';
 
 /** Keys of the Model section. */
 const MODEL_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'IOType', 'ReuseFactorPolicy', 'FifoDepth', 'TableSize', 'TableRange', 'ParallelizationFactor'];
@@ -388,7 +386,7 @@ export class HlsConfig {
     for (const k of Object.keys(tableSize)) if (!tables.includes(k)) delete tableSize[k];
     for (const k of Object.keys(tableRange)) if (!tables.includes(k)) delete tableRange[k];
     return {
-      reuseFactor: (rf?.v as number | undefined) ?? DEFAULTS.reuseFactor,
+      reuseFactor: (rf?.v as number | undefined) ?? DEFAULT_REUSE_FACTOR,
       reuseFactorFrom: rf ? (rf.from === 'option' ? "option 'reuseFactor'" : `${rf.from}.ReuseFactor`) : 'default',
       strategy: (pick('strategy')?.v as HlsStrategy | undefined) ?? 'latency',
       parallelization: pick('parallelization')?.v as number | undefined,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FirmflowError, type Graph } from 'firmflow';
+import { FirmflowError, type Graph, type Project, type TraceResult } from 'firmflow';
 import { compileProjectDir, type CompileOptions, type CompileResult } from './compile.js';
 import { permuteSamples } from './layout.js';
 import type { HlsPortLayout } from './lowered.js';
@@ -189,7 +189,7 @@ export interface OpenedVitisProject {
   compile(opts?: CompileOptions): Promise<CompileResult>;
   predict(inputs: PredictInputs, opts?: PredictOptions): Promise<PredictOutputs>;
   emulate?(inputs: PredictInputs, opts?: Record<string, unknown>): Promise<PredictOutputs>;
-  trace?(inputs: PredictInputs, opts?: Record<string, unknown>): Promise<unknown>;
+  trace?(inputs: PredictInputs, opts?: Record<string, unknown>): Promise<TraceResult>;
   graph(): Graph;
 }
 
@@ -208,13 +208,14 @@ async function emulatorModule(): Promise<Record<string, unknown> | undefined> {
 export async function openVitisProject(dir: string): Promise<OpenedVitisProject> {
   const sim = new HostSimulation(dir);
   const emu = await emulatorModule();
+  let lowered: Graph | undefined;
   const opened: OpenedVitisProject = {
     dir: sim.dir,
     name: sim.name,
     backend: sim.manifest.backend,
     compile: (o) => sim.compile(o),
     predict: (i, o) => sim.predict(i, o),
-    graph: () => sim.graph(),
+    graph: () => (lowered ??= sim.graph()),
   };
   const emulate = emu?.['emulate'] as ((g: Graph, i: unknown, o?: unknown) => Record<string, { shape: number[]; data: Float64Array }>) | undefined;
   if (emulate) {
@@ -231,9 +232,9 @@ export async function openVitisProject(dir: string): Promise<OpenedVitisProject>
     let g: Graph | undefined;
     opened.trace = async (inputs, o) => {
       g ??= sim.graph();
-      const report = trace(g, inputs, o);
+      const report = trace(g, inputs, o) as TraceResult;
       // `text` is the table `firmflow predict --trace` prints (as the AIE backend's report carries one).
-      return formatTrace && report && typeof report === 'object' ? { ...report, text: formatTrace(report as never) } : report;
+      return formatTrace ? { ...report, text: formatTrace(report as never) } : report;
     };
   }
   return opened;
@@ -243,11 +244,11 @@ export async function openVitisProject(dir: string): Promise<OpenedVitisProject>
  * Adds compile() and predict() to the project `convert` returns. They work on the folder the project was last
  * written to (write() first, or compile(dir) writes it there).
  */
-export function extendProject(project: Record<string, unknown>): void {
+export function extendProject(project: Project): void {
   let written: string | undefined;
   let sim: HostSimulation | undefined;
-  const write = project['write'] as (dir?: string, o?: { force?: boolean }) => Promise<{ dir: string; files: string[] }>;
-  project['write'] = async (dir?: string, o?: { force?: boolean }) => {
+  const write = project.write;
+  project.write = async (dir, o) => {
     const r = await write(dir, o);
     written = r.dir;
     sim = undefined;
@@ -255,21 +256,19 @@ export function extendProject(project: Record<string, unknown>): void {
   };
   const simulation = async (dir?: string): Promise<HostSimulation> => {
     if (dir && resolve(dir) !== written) {
-      if (!existsSync(join(dir, 'firmflow.json'))) await (project['write'] as (d: string, o?: { force?: boolean }) => Promise<unknown>)(dir);
+      if (!existsSync(join(dir, 'firmflow.json'))) await project.write(dir);
       else written = resolve(dir);
       sim = undefined;
     }
     if (!written) {
-      const opts = project['options'] as { outputDir?: string } | undefined;
-      if (!opts?.outputDir) throw new FirmflowError('vitis.compile', 'the project is not written yet: call project.write(dir) (or compile(dir)) first');
-      await (project['write'] as (d: string) => Promise<unknown>)(opts.outputDir);
+      if (!project.options.outputDir) throw new FirmflowError('vitis.compile', 'the project is not written yet: call project.write(dir) (or compile(dir)) first');
+      await project.write(project.options.outputDir);
     }
     sim ??= new HostSimulation(written!);
     return sim;
   };
-  project['compile'] = async (a?: string | CompileOptions, b?: CompileOptions) =>
-    typeof a === 'string' ? (await simulation(a)).compile(b) : (await simulation()).compile(a);
-  project['predict'] = async (inputs: PredictInputs, opts?: PredictOptions) => (await simulation()).predict(inputs, opts);
+  project.compile = async (a, b) => (typeof a === 'string' ? (await simulation(a)).compile(b) : (await simulation()).compile(a));
+  project.predict = async (inputs, opts) => (await simulation()).predict(inputs, opts);
   project['hostSimulation'] = simulation;
 }
 

@@ -1,5 +1,6 @@
 import { interpret } from '../interp/interpreter.js';
 import type { Graph } from '../ir/graph.js';
+import { sizeOf } from '../ir/shape.js';
 import type { NamedTensors } from '../registry/types.js';
 
 /*
@@ -64,7 +65,6 @@ function batches(graph: Graph, inputs: NamedTensors, samples: number): { first: 
 }
 
 const perSample = (shape: readonly (number | string)[]): number[] => shape.slice(1).map((d) => (typeof d === 'number' ? d : NaN));
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 /** Runs the ONNX model in onnxruntime-node; throws when onnxruntime cannot (the caller falls back). */
 async function runOrt(ort: OrtModule, bytes: Uint8Array, graph: Graph, inputs: NamedTensors, samples: number): Promise<Record<string, Float64Array>> {
@@ -76,7 +76,7 @@ async function runOrt(ort: OrtModule, bytes: Uint8Array, graph: Graph, inputs: N
       const feeds: Record<string, unknown> = {};
       for (const p of graph.inputs) {
         const s = perSample(graph.tensor(p.tensor).shape);
-        const n = prod(s);
+        const n = sizeOf(s);
         if (!Number.isFinite(n)) throw new Error(`input '${p.name}' has a symbolic dimension besides the batch`);
         if (b.pad * n > 64 * 1024 * 1024) throw new Error(`the declared batch ${b.pad} of input '${p.name}' is too large to pad`);
         const data = new Float32Array(b.pad * n);
@@ -113,7 +113,7 @@ export function runInterpreter(graph: Graph, inputs: NamedTensors, samples: numb
     for (const p of graph.inputs) {
       const s = perSample(graph.tensor(p.tensor).shape);
       const n = inputs[p.name].data.length / samples;
-      const shape = s.every(Number.isFinite) && prod(s) === n ? s : [n];
+      const shape = s.every(Number.isFinite) && sizeOf(s) === n ? s : [n];
       feeds[p.name] = { shape: [count, ...shape], data: Float64Array.from(Float32Array.from(inputs[p.name].data).subarray(first * n, (first + count) * n)) };
     }
     const res = interpret(graph, feeds, { float32: true, applyPrecision });

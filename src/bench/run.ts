@@ -3,14 +3,16 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { convert, type ConvertOptions, type Project } from '../api.js';
 import { FirmflowError } from '../errors.js';
+import { sizeOf } from '../ir/shape.js';
 import { formatType, typeRange } from '../fixed/index.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import { loadModel } from '../onnx/frontend.js';
 import { runFlows } from '../pipeline/driver.js';
-import { firmflowRoot } from '../registry/discovery.js';
+import { version } from '../version.js';
 import { getBackend } from '../registry/plugins.js';
 import { ensureSharedFlows } from '../registry/shared.js';
-import type { NamedTensors } from '../registry/types.js';
+import type { Backend, NamedTensors } from '../registry/types.js';
+import type { CompileResult, ProjectDescription, ProjectMethodName, ProjectMethods } from '../project.js';
 import { mulberry32 } from '../util/random.js';
 import type { TraceLayerSummary, TraceReportLike } from './backend-trace.js';
 import { compareExact, errorHistogram, errorStats } from './metrics.js';
@@ -62,35 +64,39 @@ export interface BenchOptions {
   progress?: (step: string) => void;
 }
 
-/** What the bench needs of a project: the hooks of Project / OpenedProject, any of them absent. */
-interface Hooks {
+/** What the bench needs of a project (converted or reopened): its typed methods, any of them absent. */
+interface Hooks extends ProjectDescription {
   name: string;
   backend: string;
   graph?: Graph;
-  compile?: () => Promise<{ cached?: boolean; ms?: number }>;
-  predict?: (i: NamedTensors, o?: Record<string, unknown>) => Promise<NamedTensors>;
-  emulate?: (i: NamedTensors) => Promise<NamedTensors>;
-  trace?: (i: NamedTensors, o: Record<string, unknown>) => Promise<unknown>;
-  estimate?: () => Promise<unknown>;
+  compile?: () => Promise<CompileResult>;
+  predict?: ProjectMethods['predict'];
+  emulate?: ProjectMethods['emulate'];
+  trace?: ProjectMethods['trace'];
+  estimate?: ProjectMethods['estimate'];
   options: Record<string, unknown>;
+  /** The options shown in the report's settings (the backend's summary options). */
+  summary: string[];
 }
 
-type Fn = (...a: unknown[]) => unknown;
-const fn = (o: Record<string, unknown>, k: string): Fn | undefined => (typeof o[k] === 'function' ? (o[k] as Fn).bind(o) : undefined);
+/** The option names a backend marks for reports' settings, after the core's precision. */
+const summaryKeys = (backend: Backend): string[] => ['precision', ...(backend.options ?? []).filter((s) => s.summary).map((s) => s.name)];
 
 function hooksOfProject(p: Project, dir: string): Hooks {
-  const o = p as unknown as Record<string, unknown>;
-  const compile = fn(o, 'compile'), predict = fn(o, 'predict'), emulate = fn(o, 'emulate'), trace = fn(o, 'trace'), estimate = fn(o, 'estimate');
+  const has = (m: ProjectMethodName): boolean => p.provides(m);
   return {
     name: p.projectName,
     backend: p.backend.name,
     graph: p.graph,
-    options: p.options as unknown as Record<string, unknown>,
-    compile: compile && (async () => (await compile(dir)) as { cached?: boolean; ms?: number }),
-    predict: predict && (async (i, opts) => (await predict(i, opts)) as NamedTensors),
-    emulate: emulate && (async (i) => (await emulate(i)) as NamedTensors),
-    trace: trace && (async (i, opts) => trace(i, opts)),
-    estimate: estimate && (async () => estimate()),
+    options: p.options,
+    summary: summaryKeys(p.backend),
+    kernelOf: p.kernelOf,
+    defaultPrecision: p.defaultPrecision,
+    compile: has('compile') ? () => p.compile(dir) : undefined,
+    predict: has('predict') ? (i, o) => p.predict(i, o) : undefined,
+    emulate: has('emulate') ? (i, o) => p.emulate(i, o) : undefined,
+    trace: has('trace') ? (i, o) => p.trace(i, o) : undefined,
+    estimate: has('estimate') ? (o) => p.estimate(o) : undefined,
   };
 }
 
@@ -105,31 +111,23 @@ async function hooksOfDir(dir: string): Promise<Hooks> {
   if (typeof manifest.backend !== 'string') throw new FirmflowError('bench.project', `${file} does not name the backend that wrote it`);
   const backend = await getBackend(manifest.backend);
   if (!backend.openProject) throw new FirmflowError('bench.project', `backend '${backend.name}' cannot reopen projects; bench the ONNX model instead`);
-  const p = (await backend.openProject(dir)) as unknown as Record<string, unknown>;
-  const graphFn = fn(p, 'graph');
-  const compile = fn(p, 'compile'), predict = fn(p, 'predict'), emulate = fn(p, 'emulate'), trace = fn(p, 'trace'), estimate = fn(p, 'estimate');
+  const p = await backend.openProject(dir);
   return {
-    name: String(p['name'] ?? manifest.projectName ?? 'project'),
-    backend: String(p['backend'] ?? manifest.backend),
-    graph: graphFn ? (graphFn() as Graph) : undefined,
+    name: p.name ?? manifest.projectName ?? 'project',
+    backend: p.backend ?? manifest.backend,
+    graph: p.graph?.(),
     options: manifest.options ?? {},
-    compile: compile && (async () => (await compile({})) as { cached?: boolean; ms?: number }),
-    predict: predict && (async (i, o) => (await predict(i, o ?? {})) as NamedTensors),
-    emulate: emulate && (async (i) => (await emulate(i, {})) as NamedTensors),
-    trace: trace && (async (i, opts) => trace(i, opts)),
-    estimate: estimate && (async () => estimate()),
+    summary: summaryKeys(backend),
+    kernelOf: p.kernelOf,
+    defaultPrecision: p.defaultPrecision,
+    compile: () => p.compile({}),
+    predict: (i, o) => p.predict(i, o ?? {}),
+    emulate: p.emulate && ((i) => p.emulate!(i, {})),
+    trace: p.trace && ((i, o) => p.trace!(i, o)),
+    estimate: p.estimate && (() => p.estimate!()),
   };
 }
 
-function version(): string {
-  try {
-    return JSON.parse(readFileSync(join(firmflowRoot(), 'package.json'), 'utf8')).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** Per-sample shapes of the graph's ports (symbolic dimensions other than the batch are an error). */
@@ -146,7 +144,7 @@ export function randomInputs(ports: { name: string; shape: number[]; range: [num
   const out: NamedTensors = {};
   ports.forEach((p, k) => {
     const u = mulberry32(seed * 7919 + k);
-    const n = prod(p.shape) * samples;
+    const n = sizeOf(p.shape) * samples;
     const [lo, hi] = p.range;
     const data = new Float32Array(n);
     // Float32 rounding can land on hi; the range is closed on both ends.
@@ -171,7 +169,7 @@ function sampleCount(inputs: NamedTensors, ports: { name: string; shape: number[
   for (const p of ports) {
     const t = inputs[p.name];
     if (!t) throw new FirmflowError('bench.input', `the inputs have no value for input '${p.name}' (given: ${Object.keys(inputs).join(', ') || 'none'})`);
-    const per = prod(p.shape);
+    const per = sizeOf(p.shape);
     if (!Number.isFinite(per) || t.data.length === 0 || t.data.length % per !== 0) {
       throw new FirmflowError('bench.input', `input '${p.name}' has ${t.data.length} values, not a whole number of samples of shape [${p.shape.join(', ')}]`);
     }
@@ -190,7 +188,7 @@ async function timed<T>(f: () => Promise<T>): Promise<{ value: T; ms: number }> 
 }
 
 /** Layers of the firmware graph in topological order, with what feeds each. */
-function layersOf(graph: Graph): LayerReport[] {
+function layersOf(graph: Graph, kernelOf: ProjectDescription['kernelOf']): LayerReport[] {
   const nodes = graph.topoOrder();
   const nameOf = new Map(nodes.map((n) => [n.name, n.origin?.name ?? n.name]));
   const inputName = new Map(graph.inputs.map((p) => [p.tensor, p.name]));
@@ -203,10 +201,9 @@ function layersOf(graph: Graph): LayerReport[] {
       else if (inputName.has(t)) from.push(`input:${inputName.get(t)}`);
     }
     const out = n.outputs[0] ? graph.tensor(n.outputs[0]) : undefined;
-    const hls = n.meta['hls'] as { kernel?: unknown } | undefined;
     return {
       index, name: nameOf.get(n.name)!, node: n.name, op: n.op,
-      kernel: typeof hls?.kernel === 'string' ? hls.kernel : null,
+      kernel: kernelOf?.(n.name) ?? null,
       precision: out?.precision ? formatType(out.precision) : null,
       from: [...new Set(from)], trace: null, estimate: null,
     };
@@ -292,8 +289,6 @@ function namedCounts(o: unknown): Record<string, number> {
   for (const [k, v] of Object.entries(o as Record<string, unknown>)) if (typeof v === 'number' && Number.isFinite(v) && v >= 0) out[k] = v;
   return out;
 }
-
-const OPTION_KEYS = ['precision', 'reuseFactor', 'strategy', 'io', 'part', 'clockPeriod'];
 
 /** Runs the benchmark and returns its report (see BenchReport and docs/schema/bench-report.v1.json). */
 export async function bench(options: BenchOptions): Promise<BenchReport> {
@@ -421,13 +416,13 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
     // Emulator and its per-layer trace.
     let emuOut: NamedTensors | undefined;
     let emuMs: number | null = null;
-    const layers = layersOf(graph);
+    const layers = layersOf(graph, hooks.kernelOf);
     let trace: BenchReport['trace'] = null;
     if (options.emulate !== false) {
       if (!hooks.emulate) warnings.push(`backend '${hooks.backend}' has no emulator: emulation was skipped`);
       else {
         progress(`emulating ${samples} samples`);
-        const e = await timed(() => hooks.emulate!(feeds));
+        const e = await timed(async () => hooks.emulate!(feeds));
         emuOut = e.value;
         emuMs = e.ms;
       }
@@ -469,7 +464,7 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
       return producer !== undefined && ['Softmax', 'LogSoftmax'].includes(producer.op);
     };
     const acc: OutputAccuracy[] = outputs.map((p) => {
-      const per = prod(p.shape);
+      const per = sizeOf(p.shape);
       const cls = per > 1 && classifierOutput(p.name, p.tensor);
       const ref = refOut?.[p.name];
       const cs = csimOut?.[p.name]?.data, em = emuOut?.[p.name]?.data;
@@ -497,13 +492,13 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
 
     const thr = (ms: number | null): { ms: number; samplesPerSecond: number } | null => (ms === null ? null : { ms, samplesPerSecond: samples / Math.max(ms / 1000, 1e-9) });
     const opts: Record<string, string | number | boolean | null> = {};
-    for (const k of OPTION_KEYS) {
+    for (const k of hooks.summary) {
       const v = hooks.options[k];
       if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') opts[k] = v;
     }
     if (opts['precision'] === undefined) {
-      const d = (graph.meta['hls'] as { defaultPrecision?: unknown } | undefined)?.defaultPrecision;
-      if (typeof d === 'string') opts['precision'] = d;
+      const d = hooks.defaultPrecision?.();
+      if (d !== undefined) opts['precision'] = d;
     }
     const cpu = cpus();
     return {

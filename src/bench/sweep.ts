@@ -72,9 +72,12 @@ export interface SweepOptions {
    * base options; without any axis named, every axis the base options do not set is swept over its defaults.
    */
   axes?: Record<string, readonly SweepValue[]>;
-  /** Shorthand for axes.reuseFactor (FPGA backends). */
-  reuse?: number[];
-  /** Shorthand for axes.precision (FPGA backends). */
+  /**
+   * Axis values given by flags of their own (a backend option's sweepFlag, e.g. the FPGA backends' --reuse): like
+   * `axes`, but a backend without such an axis is told that it does not use them.
+   */
+  lists?: SweepList[];
+  /** The precision axis's values (`--precision LIST`), a list as above. */
   precision?: string[];
   samples?: number;
   seed?: number;
@@ -87,6 +90,16 @@ export interface SweepOptions {
   metric?: SweepMetric;
   classifier?: boolean;
   progress?: (done: number, total: number, last?: SweepResult) => void;
+}
+
+/** Values of one axis given by a flag of its own (`--precision LIST`, a backend's sweep flag such as `--reuse LIST`). */
+export interface SweepList {
+  axis: string;
+  values: readonly SweepValue[];
+  /** What the axis varies, for messages ('the reuse factor'). */
+  label: string;
+  /** The flag that gave the values ('--reuse'). */
+  flag: string;
 }
 
 /** One evaluation, as sent to a worker: the point's own conversion options. */
@@ -126,9 +139,8 @@ export const ESTIMATE_FIGURES: SweepFigure[] = [
 ];
 
 /** The ESTIMATE_FIGURES of a project, from its estimate() hook (empty without one). */
-export async function estimateFigures(project: Record<string, unknown>): Promise<SweepEstimate> {
-  const estimate = project['estimate'];
-  const e = normalizeEstimate(typeof estimate === 'function' ? await (estimate as () => unknown)() : undefined);
+export async function estimateFigures(project: Project): Promise<SweepEstimate> {
+  const e = normalizeEstimate(project.provides('estimate') ? await project.estimate() : undefined);
   if (!e) return {};
   const t = e.total;
   return { latencyCycles: t.latencyCycles, latencyNs: t.latencyNs, ii: t.ii, dsp: t.dsp, lut: t.lut, ff: t.ff, bram18k: t.bram18k };
@@ -206,11 +218,9 @@ export async function evaluatePoint(task: SweepTask): Promise<SweepResult> {
   const base: SweepResult = { point: task.point, error: null, maxAbsError: null, meanAbsError: null, argmaxAgreement: null, estimate: null, bitExact: null, pareto: false, ms: 0 };
   let tmp: string | undefined;
   try {
-    const converted = await convert(task.model, task.convert);
-    const project = converted as unknown as Record<string, unknown>;
-    const call = async (k: string, ...a: unknown[]): Promise<unknown> => (typeof project[k] === 'function' ? (project[k] as (...x: unknown[]) => unknown)(...a) : undefined);
-    const emu = (await call('emulate', task.inputs)) as NamedTensors | undefined;
-    if (!emu) throw new FirmflowError('sweep.emulate', `backend '${converted.backend.name}' has no emulator; sweep measures accuracy with it`);
+    const project = await convert(task.model, task.convert);
+    if (!project.provides('emulate')) throw new FirmflowError('sweep.emulate', `backend '${project.backend.name}' has no emulator; sweep measures accuracy with it`);
+    const emu = await project.emulate(task.inputs);
     let max = 0, meanSum = 0, meanN = 0;
     const agreements: number[] = [];
     for (const [name, ref] of Object.entries(task.reference)) {
@@ -225,14 +235,14 @@ export async function evaluatePoint(task: SweepTask): Promise<SweepResult> {
     base.maxAbsError = max;
     base.meanAbsError = meanSum / Math.max(meanN, 1);
     base.argmaxAgreement = agreements.length ? Math.min(...agreements) : null;
-    const hooks = sweepHooks(converted.backend);
+    const hooks = sweepHooks(project.backend);
     const figures = await (hooks?.measure ?? estimateFigures)(project);
     const known = Object.entries(figures).filter(([, v]) => v !== undefined);
     if (known.length) base.estimate = Object.fromEntries(known.map(([k, v]) => [k, num(v)]));
-    if (task.csim && typeof project['compile'] === 'function') {
+    if (task.csim && project.provides('compile')) {
       tmp = mkdtempSync(join(tmpdir(), 'firmflow-sweep-'));
-      await call('compile', join(tmp, 'p'));
-      const cs = (await call('predict', task.inputs, { threads: 1 })) as NamedTensors;
+      await project.compile(join(tmp, 'p'));
+      const cs = await project.predict(task.inputs, { threads: 1 });
       base.bitExact = Object.keys(task.reference).every((k) => compareExact(emu[k].data, cs[k].data).equal);
     }
   } catch (e) {
@@ -301,6 +311,12 @@ function optionAt(options: Record<string, unknown>, path: string): unknown {
   return v;
 }
 
+/** The axis lists of the options, the precision's first. */
+function listsOf(options: SweepOptions): SweepList[] {
+  const precision: SweepList[] = options.precision ? [{ axis: 'precision', values: options.precision, label: 'the precision', flag: '--precision' }] : [];
+  return [...precision, ...(options.lists ?? [])];
+}
+
 /** The cartesian product of the swept axes, first axis slowest. */
 function grid(axes: { axis: SweepAxis; values: SweepValue[] }[]): SweepValue[][] {
   let out: SweepValue[][] = [[]];
@@ -313,22 +329,21 @@ function grid(axes: { axis: SweepAxis; values: SweepValue[] }[]): SweepValue[][]
  * that the base options leave unset. An axis that is named but unknown to the backend, or set by the base options
  * too, is an error naming it.
  */
-async function planAxes(options: SweepOptions, backendName: string, hooks: BackendSweep | undefined, ctx: SweepContext): Promise<{ axes: SweepAxis[]; swept: { axis: SweepAxis; values: SweepValue[] }[] }> {
+async function planAxes(options: SweepOptions, backend: Backend, hooks: BackendSweep | undefined, ctx: SweepContext): Promise<{ axes: SweepAxis[]; swept: { axis: SweepAxis; values: SweepValue[] }[] }> {
+  const backendName = backend.name;
   const named: Record<string, readonly SweepValue[]> = { ...(options.axes ?? {}) };
-  const legacy: string[] = [];
-  if (options.precision) { named['precision'] = options.precision; legacy.push('precision'); }
-  if (options.reuse) { named['reuseFactor'] = options.reuse; legacy.push('reuseFactor'); }
+  const lists = listsOf(options);
+  for (const l of lists) named[l.axis] = l.values;
   if (!hooks) {
     throw new FirmflowError('sweep.backend', `backend '${backendName}' declares no design space to sweep (its Backend.sweep hook); compare its designs with firmflow bench, one run per setting`);
   }
   const axes = await hooks.axes(ctx);
   const byName = new Map(axes.map((a) => [a.name, a]));
   const list = axes.map((a) => a.name).join(', ') || 'none';
-  // The FPGA grid on a backend without those axes: say what the backend sweeps instead.
-  const missingLegacy = legacy.filter((n) => !byName.has(n));
-  if (missingLegacy.length) {
+  // A grid of list flags on a backend without those axes: say what the backend sweeps instead.
+  if (lists.some((l) => !byName.has(l.axis))) {
     const example = axes.find((a) => a.defaults.length) ?? axes[0];
-    throw new FirmflowError('sweep.backend', `backend '${backendName}' does not use the precision or the reuse factor (its design space has other axes), so a --precision x --reuse grid would evaluate one design many times. Its sweep axes are: ${list}${example ? `; e.g. firmflow sweep ${options.model} --backend ${backendName} --axis ${example.name}=${(example.defaults.length ? example.defaults : [example.base ?? '...']).slice(0, 3).join(',')}` : ''} (firmflow sweep --list-axes shows each with its default values).`);
+    throw new FirmflowError('sweep.backend', `backend '${backendName}' does not use ${lists.map((l) => l.label).join(' or ')} (its design space has other axes), so a ${lists.map((l) => l.flag).join(' x ')} grid would evaluate one design many times. Its sweep axes are: ${list}${example ? `; e.g. firmflow sweep ${options.model} --backend ${backendName} --axis ${example.name}=${(example.defaults.length ? example.defaults : [example.base ?? '...']).slice(0, 3).join(',')}` : ''} (firmflow sweep --list-axes shows each with its default values).`);
   }
   for (const n of Object.keys(named)) {
     if (!byName.has(n)) throw new FirmflowError('sweep.axis', `backend '${backendName}' has no sweep axis '${n}' (its axes: ${list})`);
@@ -352,7 +367,8 @@ async function planAxes(options: SweepOptions, backendName: string, hooks: Backe
   if (!Object.keys(named).length) {
     for (const axis of axes) if (axis.defaults.length && optionAt(given, axis.name) === undefined) swept.push({ axis, values: [...axis.defaults] });
     if (!swept.length) {
-      throw new FirmflowError('sweep.axis', `backend '${backendName}' has no default values for its sweep axes (${list}); name the values, e.g. ${axes.map((a) => `--axis ${a.name}=...`).join(' ')}${byName.has('precision') || byName.has('reuseFactor') ? ' (or --precision LIST --reuse LIST)' : ''}`);
+      const flags = axes.map((a) => (a.name === 'precision' ? '--precision' : backend.options?.find((s) => s.name === a.name)?.sweepFlag?.split(' ')[0])).filter((f) => f !== undefined);
+      throw new FirmflowError('sweep.axis', `backend '${backendName}' has no default values for its sweep axes (${list}); name the values, e.g. ${axes.map((a) => `--axis ${a.name}=...`).join(' ')}${flags.length ? ` (or ${flags.map((f) => `${f} LIST`).join(' ')})` : ''}`);
     }
   }
   return { axes, swept };
@@ -360,7 +376,7 @@ async function planAxes(options: SweepOptions, backendName: string, hooks: Backe
 
 /** Runs the sweep; results in grid order (first axis slowest), Pareto front marked. */
 export async function sweep(options: SweepOptions): Promise<{ results: SweepResult[]; samples: number; reference: string; ranges: { input: string; min: number; max: number }[] } & SweepLayout> {
-  if (options.reuse?.length === 0 || options.precision?.length === 0) throw new FirmflowError('sweep.options', 'sweep needs at least one reuse factor and one precision');
+  for (const l of listsOf(options)) if (!l.values.length) throw new FirmflowError('sweep.options', `sweep needs at least one value of ${l.label} (${l.flag})`);
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(options.model);
@@ -378,8 +394,8 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
   const backend = typeof options.convert.backend === 'string' ? await getBackend(options.convert.backend) : (await baseProject()).backend;
   const backendName = backend.name;
   const hooks = sweepHooks(backend);
-  const ctx: SweepContext = { model: options.model, options: options.convert as Record<string, unknown>, project: async () => (await baseProject()) as unknown as Record<string, unknown> };
-  const { axes, swept } = await planAxes(options, backendName, hooks, ctx);
+  const ctx: SweepContext = { model: options.model, options: options.convert as Record<string, unknown>, project: baseProject };
+  const { axes, swept } = await planAxes(options, backend, hooks, ctx);
   const held: SweepPoint = {};
   for (const a of axes) if (!swept.some((s) => s.axis === a) && a.base !== undefined) held[a.name] = a.base;
   const combos = grid(swept);
@@ -495,7 +511,7 @@ export async function sweepAxes(model: string, convertOptions: ConvertOptions): 
   const backend = typeof convertOptions.backend === 'string' ? await getBackend(convertOptions.backend) : (await baseProject()).backend;
   const hooks = sweepHooks(backend);
   if (!hooks) throw new FirmflowError('sweep.backend', `backend '${backend.name}' declares no design space to sweep (its Backend.sweep hook)`);
-  const axes = await hooks.axes({ model, options: convertOptions as Record<string, unknown>, project: async () => (await baseProject()) as unknown as Record<string, unknown> });
+  const axes = await hooks.axes({ model, options: convertOptions as Record<string, unknown>, project: baseProject });
   return {
     backend: backend.name,
     axes: axes.map((a) => ({ name: a.name, column: a.column ?? axisColumn(a.name), label: a.label ?? a.name, description: a.description, values: [], swept: false, ...(a.base !== undefined ? { base: a.base } : {}), defaults: [...a.defaults] })),

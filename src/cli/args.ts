@@ -18,7 +18,7 @@ function merge(a: Obj, b: Obj): Obj {
  */
 export function backendOption(v: string, prev: Obj = {}): Obj {
   const m = /^([A-Za-z][\w-]*(?:\.[^.=]+)*)=(.*)$/s.exec(v);
-  if (!m) throw new InvalidArgumentError(`expected key=value (key: a name, or a dotted path such as aie.mode), got '${v}'.`);
+  if (!m) throw new InvalidArgumentError(`expected key=value (key: a name, or a dotted path such as section.key), got '${v}'.`);
   let value: unknown = m[2];
   try {
     value = JSON.parse(m[2]);

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkPrecision, type ConvertOptions } from '../api.js';
+import type { ConvertOptions } from '../api.js';
 import { bench, type BenchOptions } from '../bench/run.js';
 import { renderHtml } from '../bench/html.js';
 import { formatBench } from '../bench/text.js';
@@ -12,18 +12,11 @@ import { json, Progress, type Io } from './output.js';
 import { addSweepCommand } from './sweep.js';
 import { readInputs } from './tensors.js';
 import { backendOption } from './args.js';
+import { addBackendFlags, backendFlagValues, type BackendFlag } from './backend-flags.js';
+import { collect, nonNegativeInt, positiveInt, precisionArg } from './values.js';
 
 /* `firmflow bench` (and `firmflow sweep`, registered from here so main.ts has one hook). */
 
-export function positiveInt(v: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return Number(v);
-}
-
-function nonNegativeInt(v: string): number {
-  if (!/^\d+$/.test(v.trim())) throw new InvalidArgumentError('must be a non-negative integer.');
-  return Number(v);
-}
 
 function range(v: string): [number, number] {
   const m = /^\s*(-?[\d.eE+-]+)\s*[,:]\s*(-?[\d.eE+-]+)\s*$/.exec(v);
@@ -32,16 +25,6 @@ function range(v: string): [number, number] {
   return [lo, hi];
 }
 
-
-function precisionArg(v: string): string {
-  const why = checkPrecision(v);
-  if (why) throw new InvalidArgumentError(`${why}.`);
-  return v;
-}
-
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
 
 /** Writes a report file; a failure names the file. */
 export function writeOutput(file: string, text: string): void {
@@ -53,16 +36,12 @@ export function writeOutput(file: string, text: string): void {
 }
 
 /** Conversion options shared by bench and sweep. */
-export function convertOptionsFrom(o: Record<string, unknown>): ConvertOptions {
+export function convertOptionsFrom(o: Record<string, unknown>, flags: BackendFlag[]): ConvertOptions {
   const opts: ConvertOptions = {
     backend: o['backend'] as string | undefined,
     config: o['config'] as string | undefined,
     precision: o['precision'] as string | undefined,
-    reuseFactor: o['reuseFactor'] as number | undefined,
-    strategy: o['strategy'] as ConvertOptions['strategy'],
-    io: o['io'] as ConvertOptions['io'],
-    part: o['part'] as string | undefined,
-    clockPeriod: o['clockPeriod'] as number | undefined,
+    ...backendFlagValues(o, flags),
   };
   for (const k of Object.keys(opts) as (keyof ConvertOptions)[]) if (opts[k] === undefined) delete opts[k];
   for (const [k, v] of Object.entries((o['option'] as Record<string, unknown> | undefined) ?? {})) {
@@ -80,19 +59,14 @@ function isProjectDir(p: string): boolean {
   }
 }
 
-export function addBenchCommands(cmd: Command, io: Io): void {
-  cmd
+export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[]; flagless: string }): void {
+  const benchCmd = cmd
     .command('bench')
     .description('benchmark a model or project: accuracy of the C simulation and the emulator against onnxruntime, timings, estimates')
     .argument('<target>', 'ONNX model (converted first) or a project folder written by firmflow convert')
     .option('-b, --backend <name>', 'backend (for a model)')
     .option('-c, --config <file>', 'conversion options from a JSON or YAML file')
     .option('--precision <type>', "default precision, e.g. 'fixed<16,6>'", precisionArg)
-    .option('--reuse-factor <n>', 'reuse factor', positiveInt)
-    .addOption(new Option('--strategy <s>', 'implementation strategy').choices(['latency', 'resource']))
-    .addOption(new Option('--io <type>', 'I/O type').choices(['parallel', 'stream']))
-    .option('--part <part>', 'FPGA part number (for the estimates)')
-    .option('--clock-period <ns>', 'clock period in ns', (v) => { const n = Number(v); if (!(n > 0)) throw new InvalidArgumentError('must be a positive number.'); return n; })
     .option('-O, --option <key=value>', "a backend's own option (repeatable)", backendOption)
     .option('-n, --samples <n>', 'random samples (default 1000)', positiveInt)
     .option('--seed <n>', 'seed of the random inputs (default 1)', nonNegativeInt)
@@ -108,14 +82,17 @@ export function addBenchCommands(cmd: Command, io: Io): void {
     .option('-f, --force', 'replace an existing --output folder')
     .option('--json <file>', "write the report as JSON (schema docs/schema/bench-report.v1.json); '-' for stdout")
     .option('--html <file>', 'write a self-contained HTML report')
-    .option('--verbose', 'stack traces of internal errors')
+    .option('--verbose', 'stack traces of internal errors');
+  const benchFlags = addBackendFlags(benchCmd, flags.list, flags.mark);
+  if (flags.flagless) benchCmd.addHelpText('after', flags.flagless);
+  benchCmd
     .action(async (target: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);
       try {
         const dir = isProjectDir(target);
         if (!dir && !existsSync(target)) throw new FirmflowError('bench.target', `${target}: no such model file or project folder`);
         if (dir && !existsSync(join(target, 'firmflow.json'))) throw new FirmflowError('bench.target', `${target} is a folder but not a firmflow project (no firmflow.json); give the ONNX model or a folder written by firmflow convert`);
-        const convert = convertOptionsFrom(o);
+        const convert = convertOptionsFrom(o, benchFlags);
         if (dir && Object.keys(convert).length) throw new FirmflowError('cli.argument', `${target} is a written project: conversion options (${Object.keys(convert).join(', ')}) apply to a model only`);
         let inputs: BenchOptions['inputs'];
         if (o['input']) {
@@ -156,5 +133,5 @@ export function addBenchCommands(cmd: Command, io: Io): void {
       }
     });
 
-  addSweepCommand(cmd, io);
+  addSweepCommand(cmd, io, flags);
 }

@@ -1,14 +1,14 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkPrecision, convert, type ConvertOptions } from '../api.js';
+import { convert, type ConvertOptions } from '../api.js';
 import { escapeControls, FirmflowError, firstLine, isFirmflowError, terminalMessage } from '../errors.js';
 import type { Dim } from '../ir/types.js';
 import { loadModel } from '../onnx/frontend.js';
 import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
 import type { Flow } from '../pipeline/pass.js';
-import { firmflowRoot, PLUGIN_ENV } from '../registry/discovery.js';
+import { PLUGIN_ENV } from '../registry/discovery.js';
+import { version } from '../version.js';
 import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, pluginsTimedOut, takePluginWarnings } from '../registry/plugins.js';
 import { ensureSharedFlows } from '../registry/shared.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
@@ -18,23 +18,10 @@ import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
+import { addBackendFlags, backendFlags, backendFlagValues, flaglessHelp } from './backend-flags.js';
+import { backendsForFlags, type FlagSources } from './flag-sources.js';
+import { precisionArg } from './values.js';
 
-function positiveInt(v: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return Number(v);
-}
-
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number (nanoseconds).');
-  return n;
-}
-
-function precision(v: string): string {
-  const why = checkPrecision(v);
-  if (why) throw new InvalidArgumentError(`${why}.`);
-  return v;
-}
 
 /** `--input-shape x=1,16` (repeatable). */
 function inputShape(v: string, prev: Record<string, Dim[]> = {}): Record<string, Dim[]> {
@@ -45,13 +32,6 @@ function inputShape(v: string, prev: Record<string, Dim[]> = {}): Record<string,
   return { ...prev, [m[1]]: dims.map((d) => (/^\d+$/.test(d) ? Number(d) : d)) };
 }
 
-function version(): string {
-  try {
-    return JSON.parse(readFileSync(join(firmflowRoot(), 'package.json'), 'utf8')).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 
 function printWarnings(io: Io): void {
@@ -96,7 +76,8 @@ function flowsText(list: FlowListing[]): string {
 }
 
 /** Builds the command tree. Actions throw; `run` turns errors into messages and exit codes. */
-function program(io: Io): Command {
+function program(io: Io, known: FlagSources): Command {
+  const flags = { list: backendFlags(known.backends), mark: known.mark, sweepLists: backendFlags(known.sweepBackends, 'sweep'), flagless: flaglessHelp(known.backends) };
   const cmd = new Command('firmflow')
     .description('Compile ONNX models into FPGA HLS C++ and AMD AI Engine firmware')
     .version(version())
@@ -104,24 +85,22 @@ function program(io: Io): Command {
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
     .showSuggestionAfterError(true);
 
-  cmd
+  const convertCmd = cmd
     .command('convert')
     .description('convert an ONNX model into a backend project')
     .argument('<model>', 'ONNX model file')
     .option('-b, --backend <name>', 'backend (firmflow backends lists them)')
     .option('-o, --output <dir>', 'output folder (written atomically)')
     .option('-c, --config <file>', 'options from a JSON or YAML file (command-line options win)')
-    .option('--precision <type>', "default precision, e.g. 'fixed<16,6>'", precision)
-    .option('--reuse-factor <n>', 'reuse factor', positiveInt)
-    .addOption(new Option('--strategy <s>', 'implementation strategy').choices(['latency', 'resource']))
-    .addOption(new Option('--io <type>', 'I/O type').choices(['parallel', 'stream']))
-    .option('--part <part>', 'FPGA part number')
-    .option('--clock-period <ns>', 'clock period in ns', positiveNumber)
+    .option('--precision <type>', "default precision, e.g. 'fixed<16,6>'", precisionArg)
     .option('--project-name <name>', 'project name (sanitized into an identifier)')
     .option('--input-shape <name=dims>', 'fix an input shape, e.g. x=1,16 (repeatable)', inputShape)
-    .option('-O, --option <key=value>', "a backend's own option, e.g. -O reuseFactorPolicy=nearest (repeatable; the value is read as JSON when it parses)", backendOption)
+    .option('-O, --option <key=value>', "a backend's own option without a flag, e.g. -O name=value or -O section.key=value (repeatable; the value is read as JSON when it parses)", backendOption)
     .option('-f, --force', 'replace an existing output folder')
-    .option('--verbose', 'print each pass with its time and change count; stack traces of internal errors')
+    .option('--verbose', 'print each pass with its time and change count; stack traces of internal errors');
+  const convertFlags = addBackendFlags(convertCmd, flags.list, flags.mark);
+  if (flags.flagless) convertCmd.addHelpText('after', flags.flagless);
+  convertCmd
     .action(async (model: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);
       const opts: ConvertOptions = {
@@ -129,11 +108,7 @@ function program(io: Io): Command {
         outputDir: o.output as string | undefined,
         config: o.config as string | undefined,
         precision: o.precision as string | undefined,
-        reuseFactor: o.reuseFactor as number | undefined,
-        strategy: o.strategy as ConvertOptions['strategy'],
-        io: o.io as ConvertOptions['io'],
-        part: o.part as string | undefined,
-        clockPeriod: o.clockPeriod as number | undefined,
+        ...backendFlagValues(o, convertFlags),
         projectName: o.projectName as string | undefined,
         inputShapes: o.inputShape as Record<string, Dim[]> | undefined,
         force: o.force as boolean | undefined,
@@ -256,8 +231,8 @@ function program(io: Io): Command {
     });
 
   addPrecisionCommand(cmd, io);
-  addProjectCommands(cmd, io);
-  addBenchCommands(cmd, io);
+  addProjectCommands(cmd, io, { list: backendFlags(known.backends, 'report'), mark: known.mark });
+  addBenchCommands(cmd, io, flags);
 
   return cmd;
 }
@@ -269,7 +244,7 @@ function program(io: Io): Command {
 export async function run(argv: string[], io: Io = processIo): Promise<number> {
   const verbose = argv.includes('--verbose');
   try {
-    await program(io).parseAsync(argv);
+    await program(io, await backendsForFlags(argv)).parseAsync(argv);
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) {

@@ -2,12 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { FirmflowError } from '../errors.js';
 import { precisionCommand } from '../precision/command.js';
 import { json, type Io } from './output.js';
+import { positiveInt, positiveNumber } from './values.js';
 
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
-  return n;
-}
 
 function nonNegativeNumber(v: string): number {
   const n = Number(v);
@@ -15,11 +11,6 @@ function nonNegativeNumber(v: string): number {
   return n;
 }
 
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('must be a positive integer.');
-  return n;
-}
 
 /** `firmflow precision`: per-layer fixed-point types, exact (`auto`) or chosen from calibration data. */
 export function addPrecisionCommand(cmd: Command, io: Io): void {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirmflowError } from '../errors.js';
@@ -7,6 +6,8 @@ import { getBackend } from '../registry/plugins.js';
 import type { OpenedProject } from '../registry/types.js';
 import { json, Progress, type Io } from './output.js';
 import { readInputs, tensorsJson } from './tensors.js';
+import { collect, positiveInt } from './values.js';
+import { addBackendFlags, backendFlagValues, type BackendFlag } from './backend-flags.js';
 
 /*
  * `firmflow compile <dir>` and `firmflow predict <dir>`: the core reads the project's firmflow.json, finds the backend
@@ -29,22 +30,8 @@ async function open(dir: string): Promise<{ project: OpenedProject; inputNames: 
   return { project, inputNames: (manifest.inputs ?? []).map((p) => p.name) };
 }
 
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
 
-function positiveNumber(v: string): number {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number.');
-  return n;
-}
-
-function positiveInt(v: string): number {
-  if (!/^\d+$/.test(v.trim()) || Number(v) < 1) throw new InvalidArgumentError('must be a positive integer.');
-  return Number(v);
-}
-
-export function addProjectCommands(cmd: Command, io: Io): void {
+export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: BackendFlag[]; mark: boolean }): void {
   cmd
     .command('compile')
     .description('build the host simulation of a written project (g++; cached while the sources are unchanged)')
@@ -66,18 +53,19 @@ export function addProjectCommands(cmd: Command, io: Io): void {
       }
     });
 
-  cmd
+  const reportCmd = cmd
     .command('report')
     .description("show the backend's report on a written project (FPGA: latency and resource estimate beside the vendor's synthesis, co-simulation and utilization reports when they exist; AIE: throughput, latency, tiles and memory used)")
     .argument('<dir>', 'project folder written by firmflow convert')
-    .option('--part <part>', "FPGA part for the estimate's fractions (default: the project's)")
-    .option('--clock <ns>', 'clock period in ns for the estimate (default: the project\'s)', positiveNumber)
     .option('--json', 'machine-readable output on stdout')
-    .option('--verbose', 'stack traces of internal errors')
-    .action(async (dir: string, o: { json?: boolean; part?: string; clock?: number }) => {
+    .option('--verbose', 'stack traces of internal errors');
+  // The backend's options that retarget the report (an FPGA part, a clock), default: the project's.
+  const retarget = addBackendFlags(reportCmd, reportFlags.list, reportFlags.mark);
+  reportCmd
+    .action(async (dir: string, o: Record<string, unknown>) => {
       const { project } = await open(dir);
       if (!project.report) throw new FirmflowError('project.report', `backend '${project.backend}' has no report for its projects`);
-      const r = await project.report({ ...(o.part ? { part: o.part } : {}), ...(o.clock ? { clockPeriod: o.clock } : {}) });
+      const r = await project.report(backendFlagValues(o, retarget));
       if (o.json) return json(io, r);
       io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
     });
@@ -103,7 +91,7 @@ export function addProjectCommands(cmd: Command, io: Io): void {
           progress.step('tracing');
           const t = await project.trace(inputs, {});
           progress.done();
-          const text = typeof t === 'string' ? t : (t as { text?: unknown })?.text;
+          const text = t.text;
           if (typeof text === 'string') io.err(text.endsWith('\n') ? text : `${text}\n`);
           else io.err(`${JSON.stringify(t, null, 1)}\n`);
         }

@@ -1,12 +1,15 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkPrecision } from '../api.js';
-import { defaultSweepLayout, objectiveFigures, pointText, sweep, sweepAxes, sweepCsv, type SweepLayout, type SweepMetric, type SweepResult } from '../bench/sweep.js';
+import { defaultSweepLayout, objectiveFigures, pointText, sweep, sweepAxes, sweepCsv, type SweepLayout, type SweepList, type SweepMetric, type SweepResult } from '../bench/sweep.js';
+import type { SweepValue } from '../registry/types.js';
 import { fmt } from '../bench/html.js';
 import { FirmflowError } from '../errors.js';
 import { loadModel } from '../onnx/frontend.js';
 import { takePluginWarnings } from '../registry/plugins.js';
 import { backendOption } from './args.js';
-import { convertOptionsFrom, positiveInt, writeOutput } from './bench.js';
+import { addBackendFlags, backendFlagValues, splitValues, type BackendFlag } from './backend-flags.js';
+import { convertOptionsFrom, writeOutput } from './bench.js';
+import { collect, positiveInt } from './values.js';
 import { json, Progress, table, type Io } from './output.js';
 import { readInputs } from './tensors.js';
 
@@ -14,26 +17,6 @@ import { readInputs } from './tensors.js';
  * `firmflow sweep`: a backend's design space for a model (the axes the backend declares: precision x reuse factor on
  * the FPGA backends, tile budget x rounding x rows per iteration on AIE), in parallel worker processes.
  */
-
-function reuseList(v: string): number[] {
-  const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (!parts.length || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) throw new InvalidArgumentError('expected positive integers separated by commas, e.g. 1,2,4,8.');
-  return [...new Set(parts.map(Number))];
-}
-
-/** Values separated by commas outside angle brackets: 'fixed<16,6>,fixed<12,4>' is two. */
-export function splitValues(v: string): string[] {
-  const out: string[] = [];
-  let depth = 0, cur = '';
-  for (const c of v) {
-    if (c === '<') depth++;
-    if (c === '>') depth--;
-    if (c === ',' && depth === 0) { out.push(cur.trim()); cur = ''; continue; }
-    cur += c;
-  }
-  out.push(cur.trim());
-  return out.filter((s) => s !== '');
-}
 
 /** Precisions separated by commas outside the angle brackets: 'fixed<16,6>,fixed<12,4>'. */
 export function precisionList(v: string): string[] {
@@ -52,14 +35,11 @@ function range(v: string): [number, number] {
   return [a, b];
 }
 
-function collect(v: string, prev: string[] = []): string[] {
-  return [...prev, v];
-}
 
 /** `--axis NAME=v1,v2` (repeatable): values by axis name, parsed later by the backend's axis. */
 export function axisOption(v: string, prev: Record<string, string[]> = {}): Record<string, string[]> {
   const m = /^([A-Za-z][\w-]*(?:\.[A-Za-z][\w-]*)*)=(.*)$/s.exec(v.trim());
-  if (!m) throw new InvalidArgumentError(`expected NAME=v1,v2,... (e.g. aie.tileBudget=16,32,64), got '${v}'.`);
+  if (!m) throw new InvalidArgumentError(`expected NAME=v1,v2,... (e.g. precision=fixed<16,6>,fixed<12,4>), got '${v}'.`);
   const values = splitValues(m[2]);
   if (!values.length) throw new InvalidArgumentError(`axis '${m[1]}' has no values.`);
   if (m[1] in prev) throw new InvalidArgumentError(`axis '${m[1]}' is given twice.`);
@@ -97,20 +77,16 @@ export function sweepTable(results: SweepResult[], layout: Pick<SweepLayout, 'ax
   return table(rows);
 }
 
-export function addSweepCommand(cmd: Command, io: Io): void {
-  cmd
+export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean; sweepLists: BackendFlag[]; flagless: string }): void {
+  const sweepCmd = cmd
     .command('sweep')
-    .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked. FPGA backends: --precision x --reuse; AIE: --axis aie.tileBudget=..., aie.rounding=..., aie.batch=... (--list-axes shows a backend's axes)")
+    .description("evaluate a backend's design space in parallel: accuracy (emulator) against its figures of merit, Pareto front marked; --axis NAME=v1,v2 for each axis swept (--list-axes shows a backend's axes)")
     .argument('<model>', 'ONNX model')
-    .option('--reuse <list>', 'reuse factors, e.g. 1,2,4,8 (FPGA backends; the same as --axis reuseFactor=...)', reuseList)
     .option('--precision <list>', "precisions, e.g. 'fixed<16,6>,fixed<12,4>' (FPGA backends; the same as --axis precision=...)", precisionList)
-    .option('-a, --axis <name=values>', "values of one of the backend's sweep axes, e.g. aie.tileBudget=16,32,64 (repeatable; axes not named stay at the base options; with none named, every axis is swept over its defaults)", axisOption)
+    .option('-a, --axis <name=values>', "values of one of the backend's sweep axes, e.g. precision=fixed<16,6>,fixed<12,4> (repeatable; axes not named stay at the base options; with none named, every axis is swept over its defaults)", axisOption)
     .option('--list-axes', "list the backend's sweep axes (with their defaults for this model) and figures of merit, and exit")
     .option('-b, --backend <name>', 'backend')
     .option('-c, --config <file>', 'other conversion options from a JSON or YAML file')
-    .addOption(new Option('--strategy <s>', 'implementation strategy').choices(['latency', 'resource']))
-    .addOption(new Option('--io <type>', 'I/O type').choices(['parallel', 'stream']))
-    .option('--part <part>', 'FPGA part number (for the estimates)')
     .option('-O, --option <key=value>', "a backend's own option (repeatable)", backendOption)
     .option('-n, --samples <n>', 'random samples per point (default 1000)', positiveInt)
     .option('--seed <n>', 'seed of the random inputs (default 1)', positiveInt)
@@ -122,18 +98,28 @@ export function addSweepCommand(cmd: Command, io: Io): void {
     .option('--csim', 'also compile and run the C simulation of every point (checks it is bit-exact with the emulator; FPGA backends)')
     .option('--csv <file>', 'write the results as CSV')
     .option('--json', 'machine-readable output on stdout')
-    .option('--verbose', 'stack traces of internal errors')
+    .option('--verbose', 'stack traces of internal errors');
+  // Lists of an option's values (e.g. --reuse 1,2,4: the FPGA backends' reuse factor axis), from every backend; then
+  // the backend's other options as flags (those with a list flag are swept, not fixed).
+  const lists = addBackendFlags(sweepCmd, flags.sweepLists, true, true);
+  const sweepFlags = addBackendFlags(sweepCmd, flags.list.filter((f) => f.spec.sweepFlag === undefined), flags.mark);
+  if (flags.flagless) sweepCmd.addHelpText('after', flags.flagless);
+  sweepCmd
     .action(async (model: string, o: Record<string, unknown>) => {
       const progress = new Progress(io);
       try {
-        const convert = convertOptionsFrom({ ...o, precision: undefined, reuseFactor: undefined });
-        const reuse = o['reuse'] as number[] | undefined, precision = o['precision'] as string[] | undefined;
-        if (reuse || precision) {
-          for (const k of ['precision', 'reuseFactor'] as const) if (k in convert) throw new FirmflowError('cli.argument', `-O ${k}=...: the sweep sets '${k}' from --precision and --reuse`);
+        const convert = convertOptionsFrom({ ...o, precision: undefined }, sweepFlags);
+        const precision = o['precision'] as string[] | undefined;
+        const given: SweepList[] = [];
+        if (precision) given.push({ axis: 'precision', values: precision, label: 'the precision', flag: '--precision' });
+        for (const f of lists) {
+          const values = backendFlagValues(o, [f])[f.spec.name] as SweepValue[] | undefined;
+          if (values) given.push({ axis: f.spec.name, values, label: `the ${f.spec.description}`, flag: f.flag.split(' ')[0] });
         }
         const axes = (o['axis'] as Record<string, string[]> | undefined) ?? {};
-        for (const [flag, name] of [['--precision', 'precision'], ['--reuse', 'reuseFactor']] as const) {
-          if (name in axes && o[flag.slice(2)] !== undefined) throw new FirmflowError('cli.argument', `${flag} and --axis ${name}=... give the same axis; use one`);
+        for (const l of given) {
+          if (l.axis in convert) throw new FirmflowError('cli.argument', `-O ${l.axis}=...: the sweep sets '${l.axis}' from ${given.map((x) => x.flag).join(' and ')}`);
+          if (l.axis in axes) throw new FirmflowError('cli.argument', `${l.flag} and --axis ${l.axis}=... give the same axis; use one`);
         }
         if (o['listAxes']) {
           const layout = await sweepAxes(model, convert);
@@ -144,7 +130,7 @@ export function addSweepCommand(cmd: Command, io: Io): void {
         const inputs = o['input'] ? readInputs(o['input'] as string[], loadModel(model).inputs.map((p) => p.name)) : undefined;
         progress.step('planning the sweep');
         const r = await sweep({
-          model, convert, axes, reuse, precision, inputs,
+          model, convert, axes, lists: given.filter((l) => l.axis !== 'precision'), precision, inputs,
           samples: o['samples'] as number | undefined, seed: o['seed'] as number | undefined, range: o['range'] as [number, number] | undefined,
           jobs: o['jobs'] as number | undefined, csim: o['csim'] === true, metric: o['metric'] as SweepMetric, classifier: o['classifier'] === true,
           progress: (done, total, last) => progress.step(`${done}/${total} points evaluated${last ? ` (last: ${pointText(last.point)})` : ''}`),

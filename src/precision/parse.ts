@@ -17,7 +17,7 @@ export function parsePrecision(text: string, where = 'precision'): PrecisionSpec
   if (/^auto$/i.test(s)) return 'auto';
   const m = TYPE_RE.exec(s);
   if (!m) {
-    throw new FirmflowError('config.precision', `${where}: cannot read precision '${text}' (expected fixed<W,I>, fixed<W,I,Q,O>, ufixed<...>, int<W>, uint<W>, their ap_ spellings, or auto)${/<[^>]*$/.test(s) ? "; in a YAML flow mapping { ... } quote the type, e.g. 'fixed<16,6>'" : ''}`);
+    throw new FirmflowError('config.precision', `${where}: cannot read precision '${text}': not a precision (expected fixed<W,I>, fixed<W,I,Q,O>, ufixed<...>, int<W>, uint<W>, their ap_ spellings, or auto)${/<[^>]*$/.test(s) ? "; in a YAML flow mapping { ... } quote the type, e.g. 'fixed<16,6>'" : ''}`);
   }
   const signed = !m[2];
   const isInt = m[3].toLowerCase() === 'int';
@@ -48,6 +48,26 @@ export function parsePrecision(text: string, where = 'precision'): PrecisionSpec
     };
     if (args[4] !== undefined) t.satBits = num(args[4], 'saturation bits');
   }
+  // ap_fixed's own limit (AP_INT_MAX_W).
+  if (t.width > MAX_WIDTH) throw new FirmflowError('config.precision', `${where}: width ${t.width} in '${text}' is above ${MAX_WIDTH}, the widest type the HLS libraries take`);
   validateType(t, `${where} ('${text}')`);
   return t;
+}
+
+const MAX_WIDTH = 1024;
+
+/**
+ * Checks a precision string as an option value (explicit types only, not `auto`): the reason it is not one, or
+ * undefined. The same parser as parsePrecision, with the message free of a key prefix (callers name the key).
+ */
+export function checkPrecision(s: string): string | undefined {
+  if (/^\s*auto\s*$/i.test(s)) return `'${s}' is not a precision here: 'auto' is for per-role configurations; give a type such as fixed<16,6>`;
+  // The parser's messages start with the key they are given; here there is none, so the mark is cut off again.
+  const mark = '\u0001';
+  try {
+    parsePrecision(s, mark);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message.replace(`${mark} (`, '').replace(/^('.*?')\): /, '$1: ').replace(`${mark}: `, '');
+  }
 }

@@ -1,3 +1,4 @@
+import { checkSchema } from '../options/schema.js';
 import { FirmflowError } from '../errors.js';
 import { getOpHandler, listOpHandlers, normalizeDomain, registerOpHandler as addOpHandler, type OpHandler } from '../onnx/handlers.js';
 import { ensureBuiltinOps } from '../onnx/ops/index.js';
@@ -44,6 +45,7 @@ function addBackend(name: string, backend: Omit<Backend, 'name'> & { name?: stri
   if (backend.optionKeys !== undefined && (!Array.isArray(backend.optionKeys) || backend.optionKeys.some((k) => typeof k !== 'string'))) {
     throw new FirmflowError('registry.backend', `backend '${name}' from ${source}: optionKeys must be an array of strings`);
   }
+  if (backend.options !== undefined) checkSchema(backend.options, `backend '${name}' from ${source}`);
   const key = name.toLowerCase();
   const prev = backends.get(key);
   if (prev && !override) {

@@ -1,6 +1,11 @@
 import type { Graph, IRNode } from '../ir/graph.js';
 import type { OpHandler } from '../onnx/handlers.js';
 import type { Flow, Pass } from '../pipeline/pass.js';
+import type { Project, ResolvedOptions } from '../api.js';
+import type { OptionSchema } from '../options/schema.js';
+import type { CompileOptions, CompileResult, ProjectDescription, ProjectMethods } from '../project.js';
+
+export type { NamedTensors } from '../project.js';
 
 /** Identity of a plugin (ESLint flat-config style). */
 export interface PluginMeta {
@@ -59,13 +64,18 @@ export interface Backend {
   writer?: string;
   /** Whether the backend can implement a node of the optimized IR; a string gives the reason it cannot. */
   supports?(node: IRNode, graph: Graph): true | string;
-  /** Option keys this backend accepts (beyond the core's), for validation of typed options. */
+  /**
+   * The conversion options this backend accepts beyond the core's generic ones: the core validates them (messages name
+   * the option and where it came from), fills in their defaults, and the CLI turns them into flags and help lines.
+   */
+  options?: OptionSchema;
+  /** @deprecated Option keys accepted as given, without validation: declare `options` instead. */
   optionKeys?: string[];
   /**
-   * Project extensions (compile, predict, emulate, report) attached to the object `convert` returns.
-   * Called after the flows ran.
+   * Implements the project's methods (compile, predict, emulate, trace, estimate, report: ProjectMethods) on the
+   * object `convert` returns, by assigning them. Called after the flows ran.
    */
-  extendProject?(project: Record<string, unknown>, graph: Graph, options: Record<string, unknown>): void | Promise<void>;
+  extendProject?(project: Project, graph: Graph, options: ResolvedOptions): void | Promise<void>;
   /**
    * Reopens a project folder this backend wrote (its firmflow.json names the backend), for `firmflow compile` and
    * `firmflow predict`.
@@ -130,7 +140,7 @@ export interface BackendSweep {
   /** Figures of merit besides accuracy, in column order (default: those of the estimate contract, as firmflow bench reads it). */
   figures?: SweepFigure[];
   /** The figures of one converted point (keys of `figures`; null when unknown). Runs in the sweep worker. */
-  measure?(project: Record<string, unknown>): Record<string, number | null> | Promise<Record<string, number | null>>;
+  measure?(project: Project): Record<string, number | null> | Promise<Record<string, number | null>>;
 }
 
 /** What `BackendSweep.axes` is given. */
@@ -140,27 +150,19 @@ export interface SweepContext {
   /** The base conversion options, as given (before a config file is merged). */
   options: Record<string, unknown>;
   /** The model converted with the base options (memoized). */
-  project(): Promise<Record<string, unknown>>;
+  project(): Promise<Project>;
 }
 
-/** Tensors by name in the JSON layout of the reference models: { dtype, shape (batch first), data (C order) }. */
-export type NamedTensors = Record<string, { dtype?: string; shape: number[]; data: ArrayLike<number> }>;
-
-/** A written project reopened by its backend. */
-export interface OpenedProject {
+/** A written project reopened by its backend: the host simulation always, the other methods when it has them. */
+export interface OpenedProject extends Partial<Omit<ProjectMethods, 'compile' | 'predict'>>, ProjectDescription {
   dir: string;
   name: string;
   backend: string;
   /** Builds the host simulation (cached when the sources are unchanged). */
-  compile(options?: { force?: boolean }): Promise<{ cached: boolean; ms: number; library?: string; program?: string }>;
-  predict(inputs: NamedTensors, options?: Record<string, unknown>): Promise<NamedTensors>;
-  emulate?(inputs: NamedTensors, options?: Record<string, unknown>): Promise<NamedTensors>;
-  /** Per-layer comparison with the float model; returns a printable report and machine-readable details. */
-  trace?(inputs: NamedTensors, options?: Record<string, unknown>): Promise<unknown>;
-  /** The backend's latency and resource estimate of the project (options such as part, clockPeriod). */
-  estimate?(options?: Record<string, unknown>): Promise<unknown>;
-  /** The backend's report on the project (performance estimates, resources); `text` is printed by `firmflow report`. */
-  report?(options?: Record<string, unknown>): Promise<{ text: string } & Record<string, unknown>>;
+  compile(options?: CompileOptions): Promise<CompileResult>;
+  predict: ProjectMethods['predict'];
+  /** The project's (lowered) graph, for `firmflow bench <dir>`: its inputs, layers and their estimates. */
+  graph?(): Graph;
 }
 
 export interface RegisterPassOptions {

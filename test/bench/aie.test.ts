@@ -138,6 +138,8 @@ describe.skipIf(!HAVE_SHARED)('firmflow bench on AIE (../shared/models), expecte
       expectValid(r);
       expect(r.model.backend).toBe('AIE');
       expect(r.settings.samples).toBe(16);
+      // The settings show the options the AIE backend marks for reports (none): no FPGA options of another backend.
+      expect(r.settings.options).toEqual({});
       if (csim) {
         expect(r.accuracy.summary.bitExact).toBe(true);
         for (const o of r.accuracy.outputs) expect(o.bitExact!.mismatches).toBe(0);
@@ -201,7 +203,7 @@ describe.skipIf(!HAVE_SHARED)('firmflow bench on AIE (../shared/models), expecte
         expect(again.estimates!.total).toEqual(e.total);
       }
 
-      await expect(sweep({ model: c.path, convert: { backend: 'AIE', ...(x.outcome === 'bf16' ? x.options ?? {} : {}) } as never, reuse: [1, 2], precision: ['fixed<16,6>'], samples: 4, jobs: 0 }))
+      await expect(sweep({ model: c.path, convert: { backend: 'AIE', ...(x.outcome === 'bf16' ? x.options ?? {} : {}) } as never, lists: [{ axis: 'reuseFactor', values: [1, 2], label: 'the reuse factor', flag: '--reuse' }], precision: ['fixed<16,6>'], samples: 4, jobs: 0 }))
         .rejects.toThrow(/backend 'AIE' does not use the precision or the reuse factor/);
     }, 120_000);
   }

@@ -41,6 +41,8 @@ describe.each(['Vitis', 'Vivado'])('firmflow bench on the jet tagger (%s)', (bac
     expect(rep.model).toMatchObject({ name: 'jet_tagger', backend, parameters: 4389, projectDir: dir });
     expect(rep.model.inputs).toEqual([{ name: 'x', shape: [16], precision: 'fixed<16,6,RND_CONV,SAT>' }]);
     expect(rep.settings).toMatchObject({ samples: 256, seed: 1, inputSource: 'random', ranges: [{ input: 'x', min: -4, max: 4 }] });
+    // The options the backend's schema marks for reports, with the data precision the backend used by default.
+    expect(rep.settings.options).toEqual({ precision: 'fixed<16,6,RND_CONV,SAT>', reuseFactor: 1, strategy: 'latency', io: 'parallel', clockPeriod: 5 });
     expect(rep.reference.executor).toBe('onnxruntime');
     const y = rep.accuracy.outputs[0];
     expect(y).toMatchObject({ name: 'y', shape: [5], classifier: true, bitExact: { equal: true, mismatches: 0, maxAbsDifference: 0 } });
@@ -122,6 +124,8 @@ describe('firmflow bench arguments', () => {
       [[join(tmp, 'missing.onnx'), '-b', 'Vitis'], /no such model file or project folder/],
       [[empty], /not a firmflow project/],
       [[join(tmp, 'jet-Vitis'), '--precision', 'fixed<8,3>'], /conversion options \(precision\) apply to a model only/],
+      // The folder's backend (its firmflow.json) gives the flags, so its options are known and refused the same way.
+      [[join(tmp, 'jet-Vitis'), '--reuse-factor', '2'], /conversion options \(reuseFactor\) apply to a model only/],
       [[JET, '-b', 'Vitis', '-i', join(tmp, 'x.json')], /not an input of the model|no value for input 'x'/],
       [[JET, '-b', 'Vitis', '--range', '3,1'], /LO < HI/],
     ];

@@ -93,7 +93,7 @@ describe.skipIf(!HAVE_SHARED)('firmflow bench, report and sweep on the reference
       const html = renderHtml(r);
       for (const id of ['layer-table', 'estimates-section', 'resources-table']) expect(html).toContain(`id="${id}"`);
 
-      const s = await sweep({ model: c.path, convert: { backend: 'Vivado', ...(m.quantized ? {} : { config: WIDE.config }) } as never, reuse: [1, 2], precision: [m.quantized ? 'fixed<16,6>' : WIDE.precision], samples: 16, jobs: 0 });
+      const s = await sweep({ model: c.path, convert: { backend: 'Vivado', ...(m.quantized ? {} : { config: WIDE.config }) } as never, lists: [{ axis: 'reuseFactor', values: [1, 2], label: 'the reuse factor', flag: '--reuse' }], precision: [m.quantized ? 'fixed<16,6>' : WIDE.precision], samples: 16, jobs: 0 });
       expect(s.results).toHaveLength(2);
       // Reuse 1 is valid for every layer; 2 is refused (as a failed point, not a failed sweep) where a layer's sizes
       // do not allow it.

@@ -28,7 +28,7 @@ describe('Vitis sweep axes', () => {
 
   it('--precision/--reuse and --axis give the same points and numbers; an axis held at the base options', async () => {
     const common = { model: JET, samples: 32, range: [-4, 4] as [number, number], jobs: 0 };
-    const a = await sweep({ ...common, convert: { backend: 'Vitis' }, precision: ['fixed<16,6>', 'fixed<10,4>'], reuse: [1, 4] });
+    const a = await sweep({ ...common, convert: { backend: 'Vitis' }, precision: ['fixed<16,6>', 'fixed<10,4>'], lists: [{ axis: 'reuseFactor', values: [1, 4], label: 'the reuse factor', flag: '--reuse' }] });
     const b = await sweep({ ...common, convert: { backend: 'Vitis' }, axes: { precision: ['fixed<16,6>', 'fixed<10,4>'], reuseFactor: ['1', '4'] } });
     const strip = (r: typeof a): unknown[] => r.results.map(({ ms: _ms, ...x }) => x);
     expect(strip(b)).toEqual(strip(a));

@@ -139,7 +139,7 @@ describe('firmflow convert', () => {
       [['convert', join(proj.root, 'missing.onnx'), '-b', 'basic', '-o', 'x'], /^error: .*missing\.onnx: cannot read the model file \(ENOENT\)\n$/],
       [['convert', model, '-b', 'basic', '-o', 'x', '--reuse-factor', '0'], /^error: option '--reuse-factor <n>' argument '0' is invalid\. must be a positive integer\.\n$/],
       [['convert', model, '-b', 'basic', '-o', 'x', '--strategy', 'fast'], /^error: option '--strategy <s>' argument 'fast' is invalid\. Allowed choices are latency, resource\.\n$/],
-      [['convert', model, '-b', 'basic', '-o', 'x', '--precision', 'fixed<16>'], /^error: option '--precision <type>' argument 'fixed<16>' is invalid\. 'fixed<16>': fixed takes <width, integer bits/],
+      [['convert', model, '-b', 'basic', '-o', 'x', '--precision', 'fixed<16>'], /^error: option '--precision <type>' argument 'fixed<16>' is invalid\. 'fixed<16>' needs 2 to 5 arguments: W, I/],
       [['convert', model, '-b', 'nosuch', '-o', 'x'], /^error: unknown backend 'nosuch' \(available: AIE, Basic, Scoped, Vitis, Vivado\)\n$/m],
       [['convert', truncated, '-b', 'basic', '-o', 'x'], /^error: truncated\.onnx: the ONNX file is truncated or corrupt/m],
       [['inspect', truncated], /^error: truncated\.onnx: the ONNX file is truncated or corrupt/m],

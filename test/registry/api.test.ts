@@ -6,6 +6,7 @@ import {
   convert, FirmflowError, getFlow, interpret, isFirmflowError, loadModel, registerBackend, registerFlow, registerPass,
   registerWriter, resetPlugins, resetRegistry, runFlows, type Graph, type NodePass, type WriteContext,
 } from '../../src/index.js';
+import type { OptionSpec } from 'firmflow';
 import { smallModelBytes, smallModelReference } from '../fixtures/models.js';
 
 let tmp: string;
@@ -94,10 +95,19 @@ describe('user passes and flows', () => {
   });
 });
 
+/** A backend's declared options, as an FPGA backend declares them (the core knows none of them). */
+const FPGA_LIKE_OPTIONS: OptionSpec[] = [
+  { name: 'reuseFactor', type: 'positiveInt', default: 1, description: 'reuse factor', perLayer: true },
+  { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', description: 'strategy', perLayer: true },
+  { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', description: 'I/O type' },
+  { name: 'part', type: 'string', description: 'part' },
+  { name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, description: 'clock period' },
+];
+
 describe('convert options', () => {
   function backend(): void {
     isolated();
-    registerBackend('Opt', { flows: ['optimize'], optionKeys: ['tiles'], extendProject: (p) => { p.hello = () => 'hi'; } });
+    registerBackend('Opt', { flows: ['optimize'], options: FPGA_LIKE_OPTIONS, optionKeys: ['tiles'], extendProject: (p) => { p.hello = () => 'hi'; } });
     registerWriter('Opt', testWriter(() => false));
   }
 
@@ -142,7 +152,7 @@ describe('convert options', () => {
     writeFileSync(json, JSON.stringify({ backend: 'Opt', strategy: 'Resource', clockPeriod: 3.3 }));
     expect((await convert(model, { config: json })).options).toMatchObject({ strategy: 'resource', clockPeriod: 3.3 });
     writeFileSync(json, JSON.stringify({ backend: 'Opt', colour: 'red' }));
-    expect((await fails(convert(model, { config: json }))).message).toBe(`config file ${json}: unknown option 'colour' for backend 'Opt' (known: backend, outputDir, config, precision, reuseFactor, strategy, io, part, clockPeriod, projectName, force, verbose, inputShapes, layers, tiles)`);
+    expect((await fails(convert(model, { config: json }))).message).toBe(`config file ${json}: unknown option 'colour' for backend 'Opt' (known: backend, outputDir, config, precision, projectName, force, verbose, inputShapes, layers, reuseFactor, strategy, io, part, clockPeriod, tiles)`);
     writeFileSync(json, '{ "backend": ');
     expect((await fails(convert(model, { config: json }))).message).toMatch(new RegExp(`^config file ${json}: not valid JSON`));
     writeFileSync(yml, 'clockPeriod: fast\n');

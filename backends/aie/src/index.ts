@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FirmflowError, type Graph, type IRNode, type NamedTensors, type OpenedProject, type PluginAPI } from 'firmflow';
+import { FirmflowError, type Graph, type IRNode, type NamedTensors, type OpenedProject, type PluginAPI, type Project } from 'firmflow';
 import { compileHost, type HostBuild } from './compile.js';
 import { emulateGraph, type AieEmulateOptions, type AieInputs } from './emulate.js';
 import { runHost, type HostManifest, type HostRunOptions } from './host.js';
-import { AIE_BACKEND_FLOWS, AIE_OPTION_KEYS, registerAiePasses } from './passes/index.js';
+import { AIE_BACKEND_FLOWS, AIE_OPTIONS, registerAiePasses } from './passes/index.js';
 import { SUPPORTED_OPS } from './quantize.js';
 import { traceGraph, type AieTraceOptions } from './trace.js';
 import { estimateOf, reportOf } from './report.js';
@@ -38,12 +38,12 @@ export function supports(node: IRNode): true | string {
 }
 
 /** What convert() adds to an AIE project. */
-export function extendProject(project: Record<string, unknown>, graph: Graph): void {
-  project['emulate'] = (inputs: AieInputs, options?: AieEmulateOptions) => emulateGraph(graph, inputs, options);
+export function extendProject(project: Project, graph: Graph): void {
+  project.emulate = (inputs, options) => emulateGraph(graph, inputs as AieInputs, options as AieEmulateOptions);
   // Per-layer comparison with the float model (`firmflow bench` passes the optimized model as `reference`).
-  project['trace'] = (inputs: AieInputs, options?: AieTraceOptions) => traceGraph(graph, inputs, options);
-  project['report'] = () => reportOf(graph, String(project['projectName'] ?? graph.name));
-  project['estimate'] = () => estimateOf(graph, String(project['projectName'] ?? graph.name));
+  project.trace = (inputs, options) => traceGraph(graph, inputs as AieInputs, options as AieTraceOptions);
+  project.report = () => reportOf(graph, project.projectName ?? graph.name);
+  project.estimate = () => estimateOf(graph, project.projectName ?? graph.name);
 }
 
 /** Reopens a written AIE project (its firmflow.json) for `firmflow predict --emulate` and `firmflow report`. */
@@ -85,9 +85,10 @@ export async function openProject(dir: string): Promise<OpenedProject> {
     trace: async (inputs: NamedTensors, options?: Record<string, unknown>) => traceGraph(graph, inputs, options as AieTraceOptions),
     report: async () => ({ ...reportOf(graph, name) }),
     estimate: async () => estimateOf(graph, name),
+    // The planned graph, for `firmflow bench <dir>` (inputs, layers and their estimates).
+    graph: () => graph,
   };
-  // The planned graph, for `firmflow bench <dir>` (inputs, layers and their estimates).
-  return Object.assign(opened, { graph: () => graph });
+  return opened;
 }
 
 export function register(api: PluginAPI): void {
@@ -99,7 +100,7 @@ export function register(api: PluginAPI): void {
     flows: AIE_BACKEND_FLOWS,
     writer: 'AIE',
     supports,
-    optionKeys: AIE_OPTION_KEYS,
+    options: AIE_OPTIONS,
     extendProject,
     openProject,
     // firmflow sweep: tile budget x rounding x rows per iteration, against tiles, throughput and latency

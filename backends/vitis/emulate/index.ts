@@ -2,7 +2,7 @@
  * Bit-accurate TypeScript emulation of the Vitis/Vivado kernels on a lowered graph: emulate() for outputs,
  * trace() for the per-layer comparison with the float model, attachEmulation() for project.emulate/trace.
  */
-import type { Graph } from 'firmflow';
+import type { Graph, Project } from 'firmflow';
 import { emulate, type EmulateOptions, type EmuInputs, type EmuOutput } from './emulator.js';
 import { formatTrace, trace, type TraceOptions, type TraceReport } from './trace.js';
 
@@ -26,7 +26,7 @@ export interface EmulationMethods {
  * Adds `emulate(inputs)` and `trace(inputs)` to a project (called from the backend's extendProject). `reference`
  * gives the float model for traces (the optimized IR before lowering), when the backend keeps one.
  */
-export function attachEmulation(project: Record<string, unknown>, graph: Graph, reference?: () => Graph | undefined): EmulationMethods {
+export function attachEmulation(project: Project | Record<string, unknown>, graph: Graph, reference?: () => Graph | undefined): EmulationMethods {
   const methods: EmulationMethods = {
     emulate: (inputs, options) => emulate(graph, inputs, options),
     trace: (inputs, options = {}) => trace(graph, inputs, { reference: options.reference ?? reference?.(), ...options }),
@@ -38,6 +38,6 @@ export function attachEmulation(project: Record<string, unknown>, graph: Graph, 
 }
 
 /** The backend's project extension (backends/vitis/index.ts finds it by this name). */
-export function extendProject(project: Record<string, unknown>, graph: Graph): void {
+export function extendProject(project: Project, graph: Graph): void {
   attachEmulation(project, graph);
 }

@@ -3,7 +3,8 @@
  * the fraction used of the chosen part. `estimate(graph, options)` is the entry point; `project.estimate()` (a
  * converted project) and the reopened project's estimate() call it with the project's part and clock.
  */
-import { FirmflowError, type Graph } from 'firmflow';
+import { FirmflowError, type Graph, type Project, type ResolvedOptions } from 'firmflow';
+import { toolFlavor } from '../backend.js';
 import { readLoweredGraph, sampleShape, type LoweredGraph } from '../lowered.js';
 import { estimateLayer } from './layers.js';
 import { add, COEF, fifo, MODEL_VERSION, round, zero } from './model.js';
@@ -13,9 +14,6 @@ import { ESTIMATE_SCHEMA, ESTIMATE_SCHEMA_VERSION, type Estimate, type EstimateO
 export * from './types.js';
 export { findPart, listParts } from './parts.js';
 export { MODEL_VERSION } from './model.js';
-
-/** Default part per backend when neither the options nor the project name one (backend.ts flavours). */
-const DEFAULT_PARTS: Record<string, string> = { vitis: 'xcvu13p-flga2577-2-e', vivado: 'xcku115-flvb2104-2-i' };
 
 export interface EstimateGraphOptions extends EstimateOptions {
   /** Backend name (for the default part and the report). */
@@ -51,7 +49,7 @@ function interfaceAndFifos(lg: LoweredGraph): { res: Resources; notes: string[] 
 export function estimate(graph: Graph, options: EstimateGraphOptions = {}): Estimate {
   const lg = readLoweredGraph(graph);
   const backend = options.backend ?? lg.info.backend ?? 'Vitis';
-  const partNumber = options.part ?? DEFAULT_PARTS[backend.toLowerCase()] ?? DEFAULT_PARTS['vitis'];
+  const partNumber = options.part ?? toolFlavor(backend).defaultPart;
   const part = findPart(partNumber);
   const period = options.clockPeriod ?? 5;
   if (!(typeof period === 'number' && Number.isFinite(period) && period > 0)) {
@@ -143,11 +141,11 @@ export function projectTarget(options: Record<string, unknown> | undefined): Est
 }
 
 /** Project extension (Backend.extendProject): project.estimate(options?) on the converted project. */
-export function extendProject(project: Record<string, unknown>, graph: Graph, options: Record<string, unknown>): void {
-  project['estimate'] = (o: EstimateOptions = {}): Estimate =>
+export function extendProject(project: Project, graph: Graph, options: ResolvedOptions): void {
+  project.estimate = (o: EstimateOptions = {}): Estimate =>
     estimate(graph, {
-      backend: typeof options['backend'] === 'string' ? options['backend'] : undefined,
-      projectName: typeof project['projectName'] === 'string' ? project['projectName'] : undefined,
+      backend: options.backend,
+      projectName: project.projectName,
       ...projectTarget(options),
       ...o,
     });

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatType, type Graph, jsonSafe, type PluginAPI, type WriteContext } from 'firmflow';
+import { toolFlavor } from '../backend.js';
 import { HOST_CXXFLAGS, libName } from '../compile.js';
 import { buildProjectModel, type ProjectModel } from './model.js';
 import { encodeWeights, weightHeader } from './weights.js';
@@ -20,7 +21,6 @@ export function templatesDir(): string {
 
 export type Flavor = 'Vitis' | 'Vivado';
 
-const DEFAULT_PART = 'xcvu13p-flga2577-2-e';
 
 
 /** The project manifest: resolved options, ports, per-layer kernels and types, and the lowered graph to reopen. */
@@ -85,7 +85,7 @@ export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Prom
   f.render(join(P, 'host_predict.cpp.ejs'), `host/${name}_predict.cpp`, data);
   const opts = ctx.options as Record<string, unknown>;
   f.render(join(P, 'project.tcl.ejs'), 'project.tcl', {
-    name, part: typeof opts['part'] === 'string' ? opts['part'] : DEFAULT_PART,
+    name, part: typeof opts['part'] === 'string' ? opts['part'] : toolFlavor(ctx.backend).defaultPart,
     clockPeriod: typeof opts['clockPeriod'] === 'number' ? opts['clockPeriod'] : 5,
   });
   f.render(join(P, 'build_prj.tcl.ejs'), 'build_prj.tcl', {

@@ -12,9 +12,6 @@ import type { Port } from './model.js';
  * compares the C simulation with the expected values bit for bit and writes tb_data/csim_results.log.
  */
 
-/** Option keys the writer reads (Backend.optionKeys). */
-export const WRITER_OPTION_KEYS = ['testbench'] as const;
-
 export interface TestbenchFiles {
   inputs: string;
   outputs: string;

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -70,4 +70,34 @@ describe('the built-in backends through the package.json manifest', () => {
       expect(text.stdout).toMatch(/flow vitis:lower \(after optimize\): run once\n\s+1\.\s+vitis-port-layout/);
     });
   }
+});
+
+describe('the Vitis options as command-line flags (declared by the backend, not the core)', () => {
+  const model = join(REPO, 'models/jet_tagger.onnx');
+
+  it('convert -b Vitis --help shows the flags of its option schema, with choices', () => {
+    const r = cli(['convert', '-b', 'Vitis', '--help']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/--reuse-factor <n>\s+reuse factor\n/);
+    expect(r.stdout).toMatch(/--strategy <s>\s+implementation strategy \(choices: "latency",\s+"resource"\)/);
+    expect(r.stdout).toMatch(/--io <type>\s+I\/O type \(choices: "parallel", "stream"\)/);
+    expect(r.stdout).toMatch(/--part <part>\s+FPGA part number\n/);
+    expect(r.stdout).toMatch(/--clock-period <ns>\s+clock period in ns\n/);
+    // Without a backend, every backend's flags, each marked with the backends that take it.
+    const all = cli(['convert', '--help']);
+    expect(all.stdout).toMatch(/--reuse-factor <n>\s+reuse factor \[Vitis, Vivado\]/);
+    expect(all.stdout).toMatch(/--device <name>\s+AIE device/);
+  });
+
+  it('convert model -b Vitis --reuse-factor 4 ... writes the options into the project as before', () => {
+    const out = join(cwd, 'flags');
+    const r = cli(['convert', model, '-b', 'Vitis', '-o', out, '--reuse-factor', '4', '--strategy', 'resource', '--io', 'stream', '--part', 'xc7z020clg400-1', '--clock-period', '4', '-O', 'reuseFactorPolicy=nearest']);
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'firmflow.json'), 'utf8')) as { options: Record<string, unknown> };
+    expect(manifest.options).toMatchObject({ backend: 'Vitis', reuseFactor: 4, strategy: 'resource', io: 'stream', clockPeriod: 4, part: 'xc7z020clg400-1', reuseFactorPolicy: 'nearest' });
+    expect(readFileSync(join(out, 'project.tcl'), 'utf8')).toMatch(/set part "xc7z020clg400-1"/);
+    const bad = cli(['convert', model, '-b', 'Vitis', '-o', join(cwd, 'never'), '--clock-period', '0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe("error: option '--clock-period <ns>' argument '0' is invalid. must be a positive number (nanoseconds).\n");
+  });
 });

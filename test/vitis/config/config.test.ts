@@ -127,9 +127,9 @@ describe('configuration errors name the key and the layer', () => {
   }
 
   it('options the backend adds are checked too', async () => {
-    expect(await message(lower(JET, { reuseFactorPolicy: 'closest' } as never))).toBe("option 'reuseFactorPolicy': must be one of error, nearest, got \"closest\"");
-    expect(await message(lower(JET, { fifoDepth: 0 } as never))).toBe("option 'fifoDepth': must be a positive integer, got 0");
-    expect(await message(lower(JET, { tableSize: 100 } as never))).toBe("option 'tableSize': must be a power of two from 2 to 2^20 (tables are indexed by a shift), got 100");
+    expect(await message(lower(JET, { reuseFactorPolicy: 'closest' } as never))).toBe("option 'reuseFactorPolicy' must be one of error, nearest, got \"closest\"");
+    expect(await message(lower(JET, { fifoDepth: 0 } as never))).toBe("option 'fifoDepth' must be a positive integer, got 0");
+    expect(await message(lower(JET, { tableSize: 100 } as never))).toBe("option 'tableSize' must be a power of two from 2 to 2^20 (tables are indexed by a shift), got 100");
     expect(await message(lower(JET, { Modle: {} } as never))).toMatch(/^unknown option 'Modle' for backend 'Vitis' \(known: .*Model, LayerType, LayerName, reuseFactorPolicy, fifoDepth, tableSize/);
   });
 

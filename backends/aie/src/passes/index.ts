@@ -60,4 +60,4 @@ export function formatPerformance(p: AieGraphPerf): string[] {
 
 export { aieCheck, aieFuse, aieQuantize, aieTile, aiePlace, aieMemory, aiePerf };
 export { performanceOf } from './memory.js';
-export { AIE_OPTION_KEYS, parseAieOptions, resolveAieMode } from './options.js';
+export { AIE_OPTIONS, parseAieOptions, resolveAieMode } from './options.js';

@@ -1,9 +1,19 @@
-import { FirmflowError, type Graph } from 'firmflow';
+import { FirmflowError, type Graph, type OptionSpec } from 'firmflow';
 import { AIE_MODE_OPTIONS, AIE_ROUNDING_MODES, AIE_RTP_KINDS, type AieLayerOptions, type AieMode, type AieModeOption, type AieOptions, type AieRounding, type AieRtpKind } from '../lowered.js';
 import { firstQuantizer } from '../quantize.js';
 
-/** Conversion option keys of the AIE backend (the backend's optionKeys). */
-export const AIE_OPTION_KEYS = ['device', 'aie'];
+/**
+ * The conversion options of the AIE backend (Backend.options). Both are objects this module checks key by key
+ * (parseAieOptions), with messages naming the dotted key (aie.tileBudget).
+ */
+export const AIE_OPTIONS: OptionSpec[] = [
+  { name: 'device', type: 'object', flag: '--device <name>', description: "AIE device: a name (AIE-ML, AIE-MLv2 ...), a device JSON file or a description object (default AIE-ML)" },
+  {
+    name: 'aie',
+    type: 'object',
+    description: 'AIE settings (-O aie.KEY=VALUE): mode auto|int|bf16, rounding, batch, objective throughput|tiles, tileBudget, throughputTarget, rtp, layers.<node> {casLength, casNum, microtile, split, anchor, weights}',
+  },
+];
 
 export const DEFAULT_DEVICE = 'AIE-ML';
 export const DEFAULT_BATCH = 8;

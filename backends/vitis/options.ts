@@ -1,0 +1,33 @@
+/*
+ * The conversion options of the Vitis/Vivado backends (Backend.options): the core validates them and fills in the
+ * defaults, the CLI makes flags of those with one. The hls4ml-style sections (Model, LayerType, LayerName) are
+ * objects the backend's own configuration reader checks (config.ts).
+ */
+import type { OptionSpec } from 'firmflow';
+
+/** The reuse factor when nothing sets one. */
+export const DEFAULT_REUSE_FACTOR = 1;
+
+const powerOfTwoTable = (v: unknown): string | undefined =>
+  typeof v === 'number' && v >= 2 && v <= 1 << 20 && (v & (v - 1)) === 0 ? undefined : `must be a power of two from 2 to 2^20 (tables are indexed by a shift), got ${JSON.stringify(v)}`;
+
+export const VITIS_OPTIONS: OptionSpec[] = [
+  {
+    name: 'reuseFactor', type: 'positiveInt', default: DEFAULT_REUSE_FACTOR, flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor', perLayer: true, summary: true,
+  },
+  { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
+  { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },
+  { name: 'part', type: 'string', flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
+  {
+    name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
+  },
+  { name: 'Model', type: 'object', description: 'hls4ml-style Model section: Precision, ReuseFactor, Strategy, IOType, ...' },
+  { name: 'LayerType', type: 'object', description: 'hls4ml-style settings per op type' },
+  { name: 'LayerName', type: 'object', description: 'hls4ml-style settings per layer name' },
+  { name: 'reuseFactorPolicy', type: 'enum', choices: ['error', 'nearest'], flag: false, description: "a reuse factor a layer cannot use: 'error', or the 'nearest' valid one" },
+  { name: 'fifoDepth', type: 'positiveInt', flag: false, description: 'depth of every FIFO between layers (io stream)' },
+  { name: 'tableSize', type: 'positiveInt', check: powerOfTwoTable, flag: false, description: 'entries of every lookup table' },
+  { name: 'parallelization', type: 'positiveInt', flag: false, description: 'parallelization factor of convolutions' },
+  { name: 'calibration', type: 'object', description: 'input ranges for the precision checks (a file or an object)' },
+  { name: 'testbench', type: 'object', description: 'test vectors of the C-simulation testbench (a JSON file or the object)' },
+];
