@@ -8,6 +8,7 @@
  */
 import { DEFAULTS, FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
+import { TABLES_OF } from './kernels/index.js';
 
 /** Option keys the backend adds to the core's (Backend.optionKeys). */
 export const VITIS_OPTION_KEYS = ['Model', 'LayerType', 'LayerName', 'reuseFactorPolicy', 'fifoDepth', 'tableSize', 'parallelization', 'calibration'];
@@ -20,11 +21,8 @@ const LAYER_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'ParallelizationFact
 export const ROLES = ['weight', 'bias', 'accum', 'result', 'table', 'exp_table', 'inv_table', 'exp_sum', 'scale', 'shift', 'inv_scale'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Tables per op (the names TableSize / TableRange objects and Precision roles use). */
-export const TABLES_OF: Record<string, string[]> = {
-  Sigmoid: ['table'], Tanh: ['table'], Elu: ['table'], Selu: ['table'], Softplus: ['table'],
-  Softmax: ['exp_table', 'inv_table'], LayerNormalization: ['table'],
-};
+/** Tables per op (the names TableSize / TableRange objects and Precision roles use): each kernel's own. */
+export { TABLES_OF };
 
 export const SOFTMAX_IMPLEMENTATIONS = ['stable', 'argmax'];
 

@@ -54,13 +54,20 @@ export function makeTable(f: (x: number) => number, size: number, lo: number, hi
 }
 
 /**
- * Index of the entry for a value given by its integer code in `inType`: floor((x - lo) * size / (hi - lo)),
- * clamped to [0, size - 1]. Exact: x = code * 2^-F, and size / (hi - lo) is a power of two.
+ * The one table index rule, floor((x - lo) * size / (hi - lo)) clamped to [0, size - 1], as the constants every
+ * reader hoists (nnet::table_index in C++, the emulator's reader): size / (hi - lo) = 2^k, so for a code with F
+ * fractional bits idx = floor(code * 2^-shift) - offset with shift = F - k and offset = lo * 2^k (both integers).
  */
+export function tableIndexConstants(table: Pick<HlsTable, 'size' | 'lo' | 'hi'>, inFrac: number): { shift: number; offset: number } {
+  const k = Math.log2(table.size / (table.hi - table.lo));
+  if (!Number.isInteger(k)) throw new Error(`table size ${table.size} over [${table.lo}, ${table.hi}) is not a power-of-two scale`);
+  return { shift: inFrac - k, offset: table.lo * 2 ** k };
+}
+
+/** Index of the entry for a value given by its integer code in `inType` (tableIndexConstants, one value). */
 export function tableIndex(code: number, inType: FixedType, table: Pick<HlsTable, 'size' | 'lo' | 'hi'>): number {
-  const k = Math.log2(table.size / (table.hi - table.lo)); // integer
-  const off = table.lo * 2 ** k; // integer (lo is a multiple of the step)
-  const idx = Math.floor(code * 2 ** (k - fracBits(inType))) - off;
+  const { shift, offset } = tableIndexConstants(table, fracBits(inType));
+  const idx = Math.floor(code * 2 ** -shift) - offset;
   return idx < 0 ? 0 : idx >= table.size ? table.size - 1 : idx;
 }
 

@@ -1,0 +1,75 @@
+/*
+ * Dense (MatMul / Gemm with constant weights): y[r][n] = b[n] + sum_k x[r][k] w[k][n] for every row r of a sample.
+ * The n_in x n_out block is the reuse factor's multiplication array.
+ */
+import { type FixedType, sizeOf } from 'firmflow';
+import { buildDense } from '../emulate/linear.js';
+import { chainCycles } from '../estimate/model.js';
+import { macCore, num } from '../estimate/cost.js';
+import { denseAccum } from '../passes/precision-rules.js';
+import { requireActivation, requireConst, sample } from '../passes/planning.js';
+import type { PrecisionContext, VitisKernel } from './contract.js';
+
+export const dense: VitisKernel = {
+  name: 'dense',
+  ops: ['Dense'],
+  header: 'nnet_dense.h',
+  stream: 'flow',
+
+  plan(node, graph, strategy) {
+    const x = requireActivation(node, graph, 0);
+    const w = requireConst(node, graph, 1, 'weight');
+    if (node.inputs[2]) requireConst(node, graph, 2, 'bias');
+    const s = sample(x);
+    const K = w.shape[0] as number, N = w.shape[1] as number;
+    return { kernel: `dense_${strategy}`, params: { n_in: K, n_out: N, n_rows: sizeOf(s.slice(0, -1)), has_bias: node.inputs[2] ? 1 : 0 }, mult: { nIn: K, nOut: N } };
+  },
+
+  constRoles: { 1: 'weight', 2: 'bias' },
+  precision: macAccum,
+
+  emit(e) {
+    const { b, l, hls, x } = e;
+    const bias = e.optional(2);
+    const W = b.constant(l.inputs[1], 'weights'), B = bias ? b.constant(bias, 'biases') : W;
+    e.config('nnet::dense_config', {
+      n_in: e.num('n_in'), n_out: e.num('n_out'), n_rows: e.num('n_rows', 1), reuse_factor: hls.reuseFactor,
+      has_bias: !!bias, strategy_resource: hls.strategy === 'resource',
+      accum_t: e.roleType('accum'), weight_t: W.typeName, bias_t: B.typeName,
+    });
+    const fn = e.stream ? 'nnet::dense_stream' : 'nnet::dense';
+    return { cppKernel: fn, lines: e.call(`${fn}<${e.io()}, ${e.cfg}>`, [e.input(x), e.out, W.name, B.name]) };
+  },
+
+  emulate: buildDense,
+
+  estimate(l, ctx) {
+    const h = l.hls, p = h.params;
+    const R = Math.max(1, h.reuseFactor);
+    const core = macCore(l, ctx, num(p['n_mult_in']), num(p['n_mult_out']));
+    const depth = chainCycles(core.steps, ctx.period);
+    const rows = Math.max(1, num(p['n_rows'], 1));
+    const coreII = h.strategy === 'resource' || R > 1 ? R : 1;
+    if (h.io === 'io_stream') {
+      const inPack = Math.max(1, num(p['in_pack'], 1)), outPack = Math.max(1, num(p['out_pack'], 1));
+      const beatsIn = num(p['n_in']) / inPack, beatsOut = num(p['n_out']) / outPack;
+      return { core, latency: rows * (beatsIn + depth + beatsOut + 1), ii: rows * (beatsIn + Math.max(coreII, depth) + beatsOut) };
+    }
+    // the row loop unrolls inside the pipelined top: one datapath per row
+    return { core, latency: depth, ii: coreII, copies: rows };
+  },
+};
+
+/**
+ * The exact accumulator of a multiply-accumulate over constant weights (Dense, Conv): the column sums of the weight
+ * codes bound every partial sum. Depthwise: the rows of the [k, M] weight matrix are the window taps.
+ */
+export function macAccum(ctx: PrecisionContext): FixedType {
+  const w = ctx.tensor(1)!, b = ctx.tensor(2);
+  const N = ctx.layer.params['n_mult_out'] as number;
+  const rows = (w.data!.length / N) | 0;
+  const acc = denseAccum(ctx.input, w.meta['hlsCodes'] as ArrayLike<number>, ctx.types['weight'], rows, N, b?.meta['hlsCodes'] as ArrayLike<number> | undefined, b ? ctx.types['bias'] : undefined);
+  const exact = ctx.accum(acc.type);
+  ctx.types['accum'] = exact;
+  return exact;
+}

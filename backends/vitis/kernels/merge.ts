@@ -1,0 +1,96 @@
+/*
+ * Add, Sub and Mul of two operands with broadcasting (nnet_merge.h): an activation with an activation, or with a
+ * constant. The exact result type is the operation's on the operands' types.
+ */
+import { type FixedType, resultType, sizeOf, type Tensor } from 'firmflow';
+import { buildBinary } from '../emulate/elementwise.js';
+import { addDelay } from '../estimate/model.js';
+import { elementSchedule, multSteps, varMult, w } from '../estimate/cost.js';
+import { sampleShape } from '../lowered.js';
+import { broadcastShapes, Unsupported } from '../passes/planning.js';
+import { broadcastStrides, type Emitted, fail, type LayerEmit, struct } from '../writer/emit.js';
+import type { VitisKernel } from './contract.js';
+
+const KINDS: Record<string, { kernel: 'add' | 'sub' | 'mul'; functor: string }> = {
+  Add: { kernel: 'add', functor: 'op_add' }, Sub: { kernel: 'sub', functor: 'op_sub' }, Mul: { kernel: 'mul', functor: 'op_mul' },
+};
+
+export const merge: VitisKernel = {
+  name: 'merge',
+  ops: Object.keys(KINDS),
+  header: 'nnet_merge.h',
+  stream: 'merge',
+
+  plan(node, graph) {
+    if (node.inputs.every((i) => i === '' || graph.isConstant(i))) throw new Unsupported('both operands are constants; constant folding should have removed this node');
+    const { shapes, out } = broadcastShapes(node, graph);
+    const same = shapes.every((s) => s.length === out.length && s.every((d, i) => d === out[i]));
+    return { kernel: KINDS[node.op].kernel, params: { n_out: sizeOf(out), out_shape: out, in0_shape: shapes[0], in1_shape: shapes[1], broadcast: same ? 0 : 1 } };
+  },
+
+  precision: (ctx): FixedType => resultType(KINDS[ctx.node.op].kernel, ctx.types['input'], ctx.types['input1']),
+
+  emit: (e) => emitMerge(e, KINDS[e.node.op].functor),
+  emulate: buildBinary,
+
+  estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
+    if (l.hls.kernel.startsWith('mul')) {
+      const wb = w(l.hls.types['input1'], c.win);
+      const vm = varMult(c.win, wb, c.part);
+      c.add({ dsp: vm.dsp * c.par, lut: vm.lut * c.par + c.par * c.conv });
+      c.mult = { multiplications: c.par, instances: c.par, widths: [c.win, wb], impl: vm.impl, dspEach: vm.impl === 'dsp' ? vm.dsp : 0, lutEach: vm.lut };
+      c.steps = [...multSteps(vm.impl, c.win, wb, vm.dsp, c.part), { ns: addDelay(c.wout, c.part) }];
+      return;
+    }
+    c.lut(c.par * (c.wout + 1 + c.conv));
+    c.steps = [{ ns: addDelay(c.wout + 1, c.part) }, { ns: addDelay(c.wout, c.part) }];
+  }),
+};
+
+/**
+ * A two-operand nnet::merge with the functor `functor` (Add/Sub/Mul, PRelu): broadcast strides over the last four
+ * axes; in io_stream lock-step streams, an activation with a constant, or the tensors buffered.
+ */
+export function emitMerge(e: LayerEmit, functor: string): Emitted {
+  const { b, l, node, y, ys } = e;
+  const [A, B] = [l.inputs[0], l.inputs[1]];
+  const full = (t: Tensor): number[] => {
+    if (!t.data) return sampleShape(t);
+    const s = t.shape as number[];
+    const padded = [...new Array(Math.max(0, y.shape.length - s.length)).fill(1), ...s];
+    return padded.slice(1);
+  };
+  const sa = full(A), sb = full(B);
+  if (ys.length > 4) fail(node, `its result has ${ys.length} axes per sample; at most 4 are supported`);
+  const ba = broadcastStrides(sa, ys), bb = broadcastStrides(sb, ys);
+  const same = sizeOf(sa) === sizeOf(ys) && sizeOf(sb) === sizeOf(ys);
+  const aT = A.data ? b.constant(A, 'constant operand').typeName : b.act(A);
+  const bT = B.data ? b.constant(B, 'constant operand').typeName : b.act(B);
+  const config = (sa: typeof ba, sb: typeof bb, at: string, bt: string, sameShape: boolean): string => struct(e.cfg, 'nnet::merge_config', {
+    n_out: sizeOf(ys), d0: ba.d[0], d1: ba.d[1], d2: ba.d[2], d3: ba.d[3],
+    a_s0: sa.s[0], a_s1: sa.s[1], a_s2: sa.s[2], a_s3: sa.s[3], b_s0: sb.s[0], b_s1: sb.s[1], b_s2: sb.s[2], b_s3: sb.s[3],
+    same_shape: sameShape, a_t: at, b_t: bt,
+  });
+  b.configs.push(config(ba, bb, aT, bT, same));
+  const fn = `nnet::${functor}`;
+  const yT = e.yT;
+  if (e.stream) {
+    if (!A.data && !B.data && same && b.streamInfo(A).pack === b.streamInfo(y).pack && b.streamInfo(B).pack === b.streamInfo(y).pack) {
+      return { cppKernel: 'nnet::merge_stream', lines: e.call(`nnet::merge_stream<${e.beat(A)}, ${e.beat(B)}, ${e.beat(y)}, ${e.cfg}, ${fn}>`, [e.input(A), e.input(B), e.out]) };
+    }
+    if ((!A.data) !== (!B.data) && sizeOf(A.data ? sb : sa) === sizeOf(ys)) {
+      const act = A.data ? B : A, con = A.data ? A : B;
+      // merge_const_stream reads the constant through the b strides: swap them when the constant is operand a.
+      if (A.data) {
+        b.configs.pop();
+        b.configs.push(config(bb, ba, bT, aT, false));
+      }
+      return {
+        cppKernel: 'nnet::merge_const_stream',
+        lines: e.call(`nnet::merge_const_stream<${e.beat(act)}, ${b.constant(con, 'constant operand').typeName}, ${e.beat(y)}, ${e.cfg}, ${fn}, ${A.data ? 'true' : 'false'}>`, [e.input(act), b.constant(con, 'constant operand').name, e.out]),
+      };
+    }
+    return { cppKernel: 'nnet::merge (buffered)', lines: e.buffered((ins, o) => e.call(`nnet::merge<${aT}, ${bT}, ${yT}, ${e.cfg}, ${fn}>`, [ins[0], ins[1], o])) };
+  }
+  return { cppKernel: 'nnet::merge', lines: e.call(`nnet::merge<${aT}, ${bT}, ${yT}, ${e.cfg}, ${fn}>`, [e.input(A), e.input(B), e.out]) };
+}

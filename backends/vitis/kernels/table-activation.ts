@@ -1,0 +1,68 @@
+/*
+ * Activations read from a lookup table (tables.ts activationTable): Sigmoid, Tanh, Softplus over the whole input;
+ * Elu and Selu only for x < 0 (x >= 0 is the exact linear part, Selu's gamma in the 'scale' role type).
+ */
+import { sizeOf } from 'firmflow';
+import { buildUnary } from '../emulate/elementwise.js';
+import { addDelay, COEF } from '../estimate/model.js';
+import { elementSchedule, tableStorage } from '../estimate/cost.js';
+import { codeOf, configuredType, scaleFactorType } from '../passes/precision-rules.js';
+import { requireActivation, sample } from '../passes/planning.js';
+import { activationTable, DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE } from '../tables.js';
+import { NONE, tableIndexFields } from '../writer/emit.js';
+import type { VitisKernel } from './contract.js';
+
+/** nnet_activation.h functor of each op (the table functor unless a linear part for x >= 0 is added). */
+const FUNCTORS: Record<string, string> = { Sigmoid: 'op_table', Tanh: 'op_table', Softplus: 'op_table', Elu: 'op_elu', Selu: 'op_selu' };
+const SELU_GAMMA = 1.05070102214813232421875;
+
+export const tableActivation: VitisKernel = {
+  name: 'table-activation',
+  ops: Object.keys(FUNCTORS),
+  header: 'nnet_activation.h',
+  stream: 'flow',
+
+  plan(node, graph) {
+    const x = requireActivation(node, graph, 0);
+    return { kernel: node.op.toLowerCase(), params: { n_in: sizeOf(sample(x)) } };
+  },
+
+  precision(ctx) {
+    if (ctx.node.op !== 'Selu') return undefined;
+    const st = (ctx.types['scale'] = scaleFactorType(ctx.config.precision.scale));
+    const g = ctx.node.attrs['gamma'];
+    ctx.layer.params['gamma_code'] = codeOf(typeof g === 'number' ? g : SELU_GAMMA, st);
+    return undefined;
+  },
+
+  tables: ['table'],
+  buildTables({ node, layer, config: cfg, where }) {
+    const t = activationTable(node.op, node.attrs, cfg.tableSize['table'] ?? DEFAULT_TABLE_SIZE, cfg.tableRange['table'], configuredType(cfg.precision.table) ?? DEFAULT_TABLE_TYPE, where);
+    layer.tables = { table: t };
+    layer.types['table'] = t.type;
+  },
+
+  emit(e) {
+    const { b, node, hls } = e;
+    const t = b.table(node, hls, 'table');
+    const entries: Record<string, number | boolean | string> = { table_t: t.typeName, ...tableIndexFields('table', hls.tables!['table'], e.inFrac) };
+    let p1 = NONE;
+    if (node.op === 'Selu') {
+      p1 = b.scalar(node, hls, 'gamma', e.role('scale')).name;
+      entries['scale_t'] = e.roleType('scale');
+    }
+    return e.activation(FUNCTORS[node.op], entries, t.name, p1);
+  },
+
+  emulate: buildUnary,
+
+  estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
+    const t = tableStorage(l, c.par);
+    c.add(t.res);
+    c.lut(c.par * (c.win + c.conv));
+    c.storage = { bits: t.bits, in: t.in };
+    c.steps = [{ ns: addDelay(c.win, c.part) }, t.bram ? { cycles: COEF.bramCycles } : { ns: 0.6 }, { ns: addDelay(c.wout, c.part) }];
+    if (l.node.op === 'Selu' || l.node.op === 'Elu') { c.lut(c.par * c.wout); c.steps.push({ ns: COEF.mux }); }
+    if (t.bram) c.notes.push(`table in block RAM, ${Math.ceil(c.par / 2)} cop${c.par > 2 ? 'ies' : 'y'} for ${c.par} parallel reads`);
+  }),
+};
