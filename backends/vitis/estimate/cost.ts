@@ -187,7 +187,7 @@ export function parallelElements(l: LoweredLayer, n: number): number {
   return Math.max(1, num(l.hls.params['in_pack'], n));
 }
 
-export function constCodes(l: LoweredLayer, inputIndex: number): ArrayLike<number | bigint> | undefined {
+export function layerConstCodes(l: LoweredLayer, inputIndex: number): ArrayLike<number | bigint> | undefined {
   const t = l.inputs[inputIndex];
   return t?.data ? codesOf(t) : undefined;
 }

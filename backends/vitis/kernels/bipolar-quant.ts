@@ -1,6 +1,7 @@
 /* BipolarQuant (QONNX): y = scale * sign(x) (+scale for x >= 0), a per-tensor scale; the result is 2 bits wide. */
-import { sizeOf } from 'firmflow';
-import { buildBipolar } from '../emulate/elementwise.js';
+import { fracBits, sizeOf } from 'firmflow';
+import { viaScratch } from '../emulate/elementwise.js';
+import { constCodes, constType, product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule } from '../estimate/cost.js';
 import { bipolar, configuredType, numeric } from '../passes/precision-rules.js';
@@ -42,3 +43,17 @@ export const bipolarQuant: VitisKernel = {
     c.steps = [{ ns: addDelay(c.win, c.part) }, { ns: COEF.mux }];
   }),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate)
+
+/** BipolarQuant: y = result(x >= 0 ? scale : -scale). */
+function buildBipolar(ctx: BuildContext): EmuKernel {
+  const x = ctx.acts[0];
+  const sT = ctx.consts.get(1);
+  if (!sT) unsupported(ctx, 'needs a constant scale');
+  const sType = constType(sT, ctx.hls.types['scale'] ?? ctx.out.type);
+  const sc = constCodes(sT, sType)[0];
+  const n = product(x.shape);
+  return viaScratch(ctx, fracBits(sType), n, ([X], T, b) => { for (let i = 0; i < n * b; i++) T[i] = X[i] >= 0 ? sc : -sc; });
+}

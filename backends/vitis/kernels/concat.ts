@@ -3,7 +3,8 @@
  * in io_stream two inputs joined along the last axis beat by beat.
  */
 import { type FixedType, sameType, sizeOf, unionType } from 'firmflow';
-import { buildConcat } from '../emulate/movement.js';
+import { gatherKernel, holds } from '../emulate/movement.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { num, sample, Unsupported } from '../passes/planning.js';
@@ -64,3 +65,33 @@ export const concat: VitisKernel = {
   emulate: buildConcat,
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => movementCore(c, true)),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/movement.ts)
+
+function buildConcat(ctx: BuildContext): EmuKernel {
+  if (ctx.consts.size) unsupported(ctx, 'constant inputs of Concat are not emulated');
+  const rank = ctx.out.shape.length;
+  let axis = ctx.node.attrs['axis'] as number;
+  axis = (axis < 0 ? axis + rank + 1 : axis) - 1; // per-sample axis (the batch axis is dropped)
+  if (axis < 0) unsupported(ctx, 'concatenation along the batch axis cannot be emulated per sample');
+  const outS = ctx.out.shape;
+  const inner = product(outS.slice(axis + 1));
+  const outer = product(outS.slice(0, axis));
+  const n = product(outS);
+  const map = new Int32Array(n);
+  const src = new Uint8Array(n);
+  let off = 0;
+  ctx.acts.forEach((a, k) => {
+    const len = a.shape[axis] * inner;
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < len; j++) {
+        const dst = o * outS[axis] * inner + off + j;
+        map[dst] = o * len + j;
+        src[dst] = k;
+      }
+    }
+    off += len;
+  });
+  return gatherKernel(ctx, src, map);
+}

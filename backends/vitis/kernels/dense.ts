@@ -3,7 +3,8 @@
  * The n_in x n_out block is the reuse factor's multiplication array.
  */
 import { type FixedType, sizeOf } from 'firmflow';
-import { buildDense } from '../emulate/linear.js';
+import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { MacEngine } from '../emulate/mac.js';
 import { chainCycles } from '../estimate/model.js';
 import { macCore, num } from '../estimate/cost.js';
 import { denseAccum } from '../passes/precision-rules.js';
@@ -72,4 +73,32 @@ export function macAccum(ctx: PrecisionContext): FixedType {
   const exact = ctx.accum(acc.type);
   ctx.types['accum'] = exact;
   return exact;
+}
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/mac.ts)
+
+function buildDense(ctx: BuildContext): EmuKernel {
+  const { node } = ctx;
+  const x = ctx.acts[0];
+  const wT = ctx.consts.get(1);
+  if (!x || !wT) unsupported(ctx, 'needs an activation input and a constant weight');
+  const [K, N] = wT.shape as number[];
+  const bT = ctx.consts.get(2);
+  const wType = constType(wT, role(ctx, 'weight'));
+  const bType = bT ? constType(bT, role(ctx, 'bias')) : undefined;
+  const mac = new MacEngine({
+    K, N, w: constCodes(wT, wType), wType, b: bT ? constCodes(bT, bType!) : undefined, bType,
+    xType: x.type, accum: role(ctx, 'accum'), result: ctx.out.type,
+  });
+  const rows = product(x.shape) / K;
+  return {
+    node, inputs: [x.tensor.name], output: ctx.out.tensor.name, mac,
+    run([X], Y, batch) {
+      let over = 0;
+      const total = rows * batch;
+      for (let r = 0; r < total; r++) over += mac.row(X, r * K, Y, r * N);
+      return over;
+    },
+  } as EmuKernel & { mac: MacEngine };
 }

@@ -1,6 +1,8 @@
 /* FixedCast, a model's own quantizer: the input converted to the quantizer's fixed-point type. */
 import { sizeOf } from 'firmflow';
-import { buildUnary } from '../emulate/elementwise.js';
+import { fracBits } from 'firmflow';
+import { viaScratch } from '../emulate/elementwise.js';
+import { product } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule } from '../estimate/cost.js';
 import { requireActivation, sample } from '../passes/planning.js';
@@ -17,7 +19,12 @@ export const fixedCast: VitisKernel = {
   // Its result is the quantizer's type, whatever the configuration's data type.
   defaultResult: 'model',
   emit: (e) => e.activation('op_linear'),
-  emulate: buildUnary,
+  // The quantizer's conversion of the input codes, the result type's rounding and overflow modes.
+  emulate(ctx) {
+    const x = ctx.acts[0];
+    const n = product(x.shape);
+    return viaScratch(ctx, fracBits(x.type), n, ([X], T, b) => { T.set(X.subarray(0, n * b)); });
+  },
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
     c.lut(c.par * c.conv);
     c.steps = [{ ns: addDelay(c.win, c.part) }, { ns: COEF.mux }];

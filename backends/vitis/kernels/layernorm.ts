@@ -2,8 +2,10 @@
  * LayerNormalization over the last axis: exact sums of x and of squared deviations, 1/sqrt(var + eps) from a
  * table, then gamma and beta.
  */
-import { type FixedType, fracBits, quantizeCodes, sizeOf, unionType } from 'firmflow';
-import { buildLayerNorm } from '../emulate/special.js';
+import { convertRaw, type FixedType, fracBits, quantizeCodes, rawFromNumber, sizeOf, unionType } from 'firmflow';
+import { overflowsBig } from '../emulate/convert.js';
+import { constCodes, constType, numParam, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { tableReader } from '../emulate/tables.js';
 import { add, addDelay, chainCycles, COEF, type Step, zero } from '../estimate/model.js';
 import { type Core, type LayerContext, log2c, multSteps, num, tableStorage, varMult, w } from '../estimate/cost.js';
 import type { LoweredLayer } from '../lowered.js';
@@ -104,3 +106,63 @@ function layernormCore(l: LoweredLayer, ctx: LayerContext, n: number): Core {
   return { res, steps, liveBits: n * wacc, storage: { bits: t.bits, in: t.in }, notes: [] };
 }
 
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate)
+
+/**
+ * LayerNormalization over the last axis (backends/vitis/templates/nnet/nnet_layernorm.h), in BigInt because the squared
+ * deviations are twice as wide as the data:
+ *   sum = accum(sum_i x_i) (one conversion per add); mean = accum(sum * inv_n);
+ *   sq = accum(sum_i (x_i - mean)^2) (one conversion per add); var = accum(sq * inv_n);
+ *   inv_std = table[idx(var)]; y_i = result((x_i - mean) * inv_std * gamma_i + beta_i) (exact, converted once).
+ */
+function buildLayerNorm(ctx: BuildContext): EmuKernel {
+  const x = ctx.acts[0];
+  const n = x.shape[x.shape.length - 1];
+  const rows = product(x.shape) / n;
+  const A = role(ctx, 'accum');
+  const table = ctx.hls.tables?.['table'];
+  if (!table) unsupported(ctx, 'has no inv_std table in its HLS annotation');
+  const gT = ctx.consts.get(1), bT = ctx.consts.get(2);
+  if (!gT) unsupported(ctx, 'needs a constant scale (gamma)');
+  const gType = constType(gT, role(ctx, 'scale'));
+  const bType = bT ? constType(bT, role(ctx, 'shift')) : undefined;
+  const gamma = Array.from(constCodes(gT, gType), BigInt);
+  const beta = bT ? Array.from(constCodes(bT, bType!), BigInt) : undefined;
+  const nType = ctx.hls.types['inv_n'] ?? INV_N_TYPE;
+  const invN = typeof ctx.hls.params['inv_n_code'] === 'number' ? BigInt(ctx.hls.params['inv_n_code'] as number) : rawFromNumber(1 / n, nType);
+  const fx = fracBits(x.type), fa = fracBits(A), fn = fracBits(nType), fg = fracBits(gType), fb = bType ? fracBits(bType) : 0;
+  const ft = fracBits(table.type);
+  const rd = tableReader(table, fa);
+  const R = ctx.out.type;
+  const toAcc = (v: bigint, f: number): bigint => convertRaw(v, f, A);
+  // (x - mean): exact at max(fx, fa) fractional bits.
+  const fd = Math.max(fx, fa);
+  const fy = fd + ft + fg;
+  const F = Math.max(fy, fb);
+  return {
+    node: ctx.node, inputs: [x.tensor.name], output: ctx.out.tensor.name,
+    run([X], Y, batch) {
+      let over = 0;
+      for (let r = 0; r < rows * batch; r++) {
+        const o = r * n;
+        let sum = 0n;
+        for (let i = 0; i < n; i++) sum = toAcc((sum << BigInt(fd - fa)) + (BigInt(X[o + i]) << BigInt(fd - fx)), fd);
+        const mean = toAcc(sum * invN, fa + fn);
+        const dev: bigint[] = [];
+        for (let i = 0; i < n; i++) dev.push((BigInt(X[o + i]) << BigInt(fd - fx)) - (mean << BigInt(fd - fa)));
+        let sq = 0n;
+        for (let i = 0; i < n; i++) sq = toAcc((sq << BigInt(2 * fd - fa)) + dev[i] * dev[i], 2 * fd);
+        const v = toAcc(sq * invN, fa + fn);
+        const inv = BigInt(rd.codes[rd.index(Number(v))]);
+        for (let i = 0; i < n; i++) {
+          let t = (dev[i] * inv * gamma[i]) << BigInt(F - fy);
+          if (beta) t += beta[i] << BigInt(F - fb);
+          if (overflowsBig(t, F, R)) over++;
+          Y[o + i] = Number(convertRaw(t, F, R));
+        }
+      }
+      return over;
+    },
+  };
+}

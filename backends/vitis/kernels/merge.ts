@@ -2,8 +2,10 @@
  * Add, Sub and Mul of two operands with broadcasting (nnet_merge.h): an activation with an activation, or with a
  * constant. The exact result type is the operation's on the operands' types.
  */
-import { type FixedType, resultType, sizeOf, type Tensor } from 'firmflow';
-import { buildBinary } from '../emulate/elementwise.js';
+import { convertRaw, type FixedType, fracBits, resultType, sizeOf, type Tensor } from 'firmflow';
+import { maxAbsCode, overflowsBig } from '../emulate/convert.js';
+import { EXACT, type Operand, operands, viaScratch } from '../emulate/elementwise.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay } from '../estimate/model.js';
 import { elementSchedule, multSteps, varMult, w } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
@@ -93,4 +95,53 @@ export function emitMerge(e: LayerEmit, functor: string): Emitted {
     return { cppKernel: 'nnet::merge (buffered)', lines: e.buffered((ins, o) => e.call(`nnet::merge<${aT}, ${bT}, ${yT}, ${e.cfg}, ${fn}>`, [ins[0], ins[1], o])) };
   }
   return { cppKernel: 'nnet::merge', lines: e.call(`nnet::merge<${aT}, ${bT}, ${yT}, ${e.cfg}, ${fn}>`, [e.input(A), e.input(B), e.out]) };
+}
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/elementwise.ts)
+
+function buildBinary(ctx: BuildContext): EmuKernel {
+  const op = ctx.node.op;
+  const [A, B] = operands(ctx);
+  if (!A || !B) unsupported(ctx, 'needs two operands');
+  const outN = product(ctx.out.shape);
+  const fa = fracBits(A.type), fb = fracBits(B.type);
+  const mul = op === 'Mul';
+  const F = mul ? fa + fb : Math.max(fa, fb);
+  const sa = mul ? 1 : 2 ** (F - fa), sb = mul ? 1 : 2 ** (F - fb);
+  const sign = op === 'Sub' ? -1 : 1;
+  const bound = mul ? maxAbsCode(A.type) * maxAbsCode(B.type) : maxAbsCode(A.type) * sa + maxAbsCode(B.type) * sb;
+  if (bound >= 2 ** 53) return binaryBig(ctx, A, B, F, outN);
+  const get = (o: Operand, X: Float64Array[], s: number, i: number): number => (o.act < 0 ? o.codes![o.map[i]] : X[o.act][s * o.size + o.map[i]]);
+  if (op !== 'Add' && op !== 'Sub' && op !== 'Mul') unsupported(ctx, `no emulation of ${op}`);
+  return viaScratch(ctx, F, outN, (X, T, batch) => {
+    for (let s = 0; s < batch; s++) {
+      const o = s * outN;
+      for (let i = 0; i < outN; i++) {
+        const a = get(A, X, s, i), b = get(B, X, s, i);
+        T[o + i] = mul ? a * b : a * sa + sign * b * sb;
+      }
+    }
+  });
+}
+function binaryBig(ctx: BuildContext, A: Operand, B: Operand, F: number, outN: number): EmuKernel {
+  const op = ctx.node.op;
+  const fa = fracBits(A.type), fb = fracBits(B.type);
+  const R = ctx.out.type;
+  const get = (o: Operand, X: Float64Array[], s: number, i: number): bigint => BigInt(o.act < 0 ? o.codes![o.map[i]] : X[o.act][s * o.size + o.map[i]]);
+  return {
+    node: ctx.node, inputs: ctx.acts.map((a) => a.tensor.name), output: ctx.out.tensor.name,
+    run(X, Y, batch) {
+      let over = 0;
+      for (let s = 0; s < batch; s++) {
+        for (let i = 0; i < outN; i++) {
+          const a = get(A, X, s, i), b = get(B, X, s, i);
+          const v = op === 'Mul' ? a * b : (a << BigInt(F - fa)) + (op === 'Sub' ? -1n : 1n) * (b << BigInt(F - fb));
+          if (overflowsBig(v, F, R)) over++;
+          Y[s * outN + i] = Number(convertRaw(v, F, R));
+        }
+      }
+      return over;
+    },
+  };
 }

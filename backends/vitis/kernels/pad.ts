@@ -1,6 +1,7 @@
 /* Pad (constant mode, no cropping) of the per-sample axes; in io_stream spatial padding of pixels streams natively. */
-import { quantizeCodes, sizeOf } from 'firmflow';
-import { buildPad } from '../emulate/movement.js';
+import { quantizeCodes, rawFromNumber, sizeOf, strides } from 'firmflow';
+import { gatherKernel, holds } from '../emulate/movement.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { precisionOf, sampleShape } from '../lowered.js';
 import { list, num, requireActivation, sample, Unsupported } from '../passes/planning.js';
@@ -57,3 +58,30 @@ export const pad: VitisKernel = {
   emulate: buildPad,
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => movementCore(c, true)),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/movement.ts)
+
+function buildPad(ctx: BuildContext): EmuKernel {
+  const pads = ctx.node.attrs['pads'] as number[];
+  const r = pads.length / 2;
+  if (pads[0] !== 0 || pads[r] !== 0) unsupported(ctx, 'padding the batch axis cannot be emulated per sample');
+  const inS = ctx.acts[0].shape, outS = ctx.out.shape;
+  const begin = pads.slice(1, r);
+  const inStr = strides(inS);
+  const n = product(outS);
+  const map = new Int32Array(n);
+  const idx = new Array<number>(outS.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let srcI = 0, ok = true;
+    for (let d = 0; d < outS.length; d++) {
+      const s = idx[d] - begin[d];
+      if (s < 0 || s >= inS[d]) { ok = false; break; }
+      srcI += s * inStr[d];
+    }
+    map[i] = ok ? srcI : -1;
+    for (let d = outS.length - 1; d >= 0; d--) { if (++idx[d] < outS[d]) break; idx[d] = 0; }
+  }
+  const value = typeof ctx.node.attrs['value'] === 'number' ? (ctx.node.attrs['value'] as number) : 0;
+  return gatherKernel(ctx, null, map, Number(rawFromNumber(value, ctx.out.type)));
+}

@@ -1,9 +1,11 @@
 /* PRelu: x >= 0 ? x : slope * x, the slope a constant broadcast to x (nnet_merge.h with the op_prelu functor). */
 import { autoConstType, DEFAULT_SCALE_TYPE, configuredType, numeric } from '../passes/precision-rules.js';
-import { sizeOf } from 'firmflow';
-import { buildPRelu } from '../emulate/elementwise.js';
+import { fracBits, sizeOf } from 'firmflow';
+import { maxAbsCode } from '../emulate/convert.js';
+import { EXACT, operands, viaBig, viaScratch } from '../emulate/elementwise.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
-import { constCodes, elementSchedule } from '../estimate/cost.js';
+import { elementSchedule, layerConstCodes } from '../estimate/cost.js';
 import { broadcastShapes, requireActivation, requireConst } from '../passes/planning.js';
 import type { VitisKernel } from './contract.js';
 import { emitMerge } from './merge.js';
@@ -32,8 +34,33 @@ export const prelu: VitisKernel = {
   emulate: buildPRelu,
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
-    c.constScale(constCodes(l, 1), (i) => i);
+    c.constScale(layerConstCodes(l, 1), (i) => i);
     c.lut(c.par * (c.wout + c.conv));
     c.steps.push({ ns: COEF.mux }, { ns: addDelay(c.wout, c.part) });
   }),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/elementwise.ts)
+
+/** PRelu: x >= 0 ? x : slope * x, the slope broadcast from a constant in its own (scale) type. */
+function buildPRelu(ctx: BuildContext): EmuKernel {
+  const [X, S] = operands(ctx);
+  if (!S || S.act >= 0) unsupported(ctx, 'needs a constant slope');
+  const n = product(ctx.out.shape);
+  const fx = fracBits(X.type), fs = fracBits(S.type);
+  const up = 2 ** fs;
+  const slope = S.codes!, map = S.map;
+  let maxS = up;
+  for (const v of slope) maxS = Math.max(maxS, Math.abs(v));
+  if (maxAbsCode(X.type) * maxS >= EXACT) {
+    const ub = BigInt(up);
+    return viaBig(ctx, fx + fs, n, ([x], j) => { const v = BigInt(x[j]); return v >= 0n ? v * ub : v * BigInt(slope[map[j % n]]); });
+  }
+  return viaScratch(ctx, fx + fs, n, ([x], T, batch) => {
+    for (let s = 0; s < batch; s++) {
+      const o = s * n;
+      for (let i = 0; i < n; i++) { const v = x[o + i]; T[o + i] = v >= 0 ? v * up : v * slope[map[i]]; }
+    }
+  });
+}

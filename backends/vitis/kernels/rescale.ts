@@ -2,9 +2,11 @@
  * Rescale (QONNX Quant as integer requantization, docs/design/vitis-backend.md "Rescale"): p = x * inv_scale
  * (exact), q = clamp(round(p) + zp), y = result((q - zp) * scale), per tensor or per channel.
  */
-import { FirmflowError, fracBits, quantRange, sizeOf } from 'firmflow';
-import { buildRescale, RESCALE_ROUNDING } from '../emulate/special.js';
-import { constCodes, elementSchedule, scaleCost } from '../estimate/cost.js';
+import { convertRaw, FirmflowError, fracBits, quantRange, sizeOf } from 'firmflow';
+import { overflowsBig } from '../emulate/convert.js';
+import { constCodes, constType, numParam, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { RESCALE_ROUNDING, roundCodes } from '../emulate/rounding.js';
+import { elementSchedule, layerConstCodes, scaleCost } from '../estimate/cost.js';
 import { describe } from '../passes/common.js';
 import { autoConstType, codesFor, configuredType, numeric, RESCALE_CONST_WIDTH, typeForCodes } from '../passes/precision-rules.js';
 import { num, requireActivation, requireConst, sample, Unsupported } from '../passes/planning.js';
@@ -86,5 +88,55 @@ export const rescale: VitisKernel = {
 
   emulate: buildRescale,
 
-  estimate: (l, ctx) => elementSchedule(l, ctx, (c) => scaleCost(c, constCodes(l, 1))),
+  estimate: (l, ctx) => elementSchedule(l, ctx, (c) => scaleCost(c, layerConstCodes(l, 1))),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/rounding.ts)
+
+/**
+ * Rescale as nnet_rescale.h computes it: p = code(x) * code(inv_scale[c]) (exact, prod_frac fractional bits);
+ * q = clamp(round(p / 2^F) + zp) (or clamp(round((p + zp 2^F) / 2^F)) when the zero point comes before rounding);
+ * y = result((q - zp) * scale[c]).
+ */
+function buildRescale(ctx: BuildContext): EmuKernel {
+  const x = ctx.acts[0];
+  const sT = ctx.consts.get(1);
+  if (!sT) unsupported(ctx, 'needs a constant scale');
+  const sType = constType(sT, role(ctx, 'scale'));
+  const sc = Array.from(constCodes(sT, sType), BigInt);
+  const invCodes = ctx.hls.params['inv_scale_codes'];
+  if (!Array.isArray(invCodes)) unsupported(ctx, "has no 'inv_scale_codes' in its HLS annotation");
+  const inv = invCodes.map((c) => BigInt(c));
+  const zp = (Array.isArray(ctx.hls.params['zero_point_codes']) ? (ctx.hls.params['zero_point_codes'] as number[]) : [0]).map((z) => BigInt(z));
+  const F = numParam(ctx, 'prod_frac');
+  const qmin = BigInt(numParam(ctx, 'q_min')), qmax = BigInt(numParam(ctx, 'q_max'));
+  const before = numParam(ctx, 'zero_point_before_rounding', 0) === 1;
+  const mode = String(ctx.hls.params['rounding_mode'] ?? 'ROUND');
+  const n = product(x.shape);
+  const inner = numParam(ctx, 'n_inner', n);
+  const C = numParam(ctx, 'n_chan', 1);
+  const fs = fracBits(sType);
+  const R = ctx.out.type;
+  const pick = <T>(a: T[], c: number): T => a[a.length === 1 ? 0 : c];
+  return {
+    node: ctx.node, inputs: [x.tensor.name], output: ctx.out.tensor.name,
+    run([X], Y, batch) {
+      let over = 0;
+      for (let s = 0; s < batch; s++) {
+        for (let i = 0; i < n; i++) {
+          const c = C === 1 ? 0 : Math.floor(i / inner) % C;
+          const z = pick(zp, c);
+          const p = BigInt(X[s * n + i]) * pick(inv, c);
+          let q = before ? roundCodes(p + (z << BigInt(Math.max(0, F))), F, mode) : roundCodes(p, F, mode) + z;
+          if (q < qmin) q = qmin;
+          if (q > qmax) q = qmax;
+          const v = (q - z) * pick(sc, c);
+          if (overflowsBig(v, fs, R)) over++;
+          Y[s * n + i] = Number(convertRaw(v, fs, R));
+        }
+      }
+      return over;
+    },
+  };
+}

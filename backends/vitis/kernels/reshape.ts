@@ -3,7 +3,8 @@
  * repacking of beats (io_stream). The result keeps the input's type by default.
  */
 import { sizeOf } from 'firmflow';
-import { buildCopy } from '../emulate/movement.js';
+import { gatherKernel, holds } from '../emulate/movement.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { requireActivation, sameBatch, sample } from '../passes/planning.js';
@@ -35,3 +36,19 @@ export const reshape: VitisKernel = {
   emulate: buildCopy,
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => movementCore(c, false)),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/movement.ts)
+
+function buildCopy(ctx: BuildContext): EmuKernel {
+  const x = ctx.acts[0];
+  const n = product(x.shape);
+  if (n !== product(ctx.out.shape)) unsupported(ctx, `input of ${n} values per sample and output of ${product(ctx.out.shape)} differ`);
+  const map = new Int32Array(n);
+  for (let i = 0; i < n; i++) map[i] = i;
+  if (!holds(ctx.out.type, x.type)) return gatherKernel(ctx, null, map);
+  return {
+    node: ctx.node, inputs: [x.tensor.name], output: ctx.out.tensor.name,
+    run([X], Y, batch) { Y.set(X.subarray(0, n * batch)); return 0; },
+  };
+}

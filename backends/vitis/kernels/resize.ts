@@ -2,8 +2,9 @@
  * Resize, nearest mode: per-axis index maps computed once by the interpreter's own rule. Integer channels-last
  * upscaling by repetition takes nnet::upsample; anything else a gather through the maps.
  */
-import { nearestIndexMap, sizeOf } from 'firmflow';
-import { buildResize } from '../emulate/movement.js';
+import { nearestIndexMap, sizeOf, strides } from 'firmflow';
+import { gatherKernel, holds } from '../emulate/movement.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { list, requireActivation, sameBatch, sample } from '../passes/planning.js';
@@ -73,3 +74,26 @@ export const resize: VitisKernel = {
   emulate: buildResize,
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => movementCore(c, true)),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/movement.ts)
+
+function buildResize(ctx: BuildContext): EmuKernel {
+  const inS = ctx.acts[0].shape, outS = ctx.out.shape;
+  const scales = ctx.node.attrs['scales'] as number[];
+  const sizes = ctx.node.attrs['sizes'] as number[] | null | undefined;
+  const ctm = String(ctx.node.attrs['coordinateTransformationMode'] ?? 'half_pixel');
+  const nm = String(ctx.node.attrs['nearestMode'] ?? 'round_prefer_floor');
+  const maps = outS.map((o, d) => nearestIndexMap(inS[d], o, sizes ? Math.fround(o / inS[d]) : scales[d + 1], ctm, nm));
+  const inStr = strides(inS);
+  const n = product(outS);
+  const map = new Int32Array(n);
+  const idx = new Array<number>(outS.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < outS.length; d++) s += maps[d][idx[d]] * inStr[d];
+    map[i] = s;
+    for (let d = outS.length - 1; d >= 0; d--) { if (++idx[d] < outS[d]) break; idx[d] = 0; }
+  }
+  return gatherKernel(ctx, null, map);
+}

@@ -2,8 +2,11 @@
  * Activations read from a lookup table (tables.ts activationTable): Sigmoid, Tanh, Softplus over the whole input;
  * Elu and Selu only for x < 0 (x >= 0 is the exact linear part, Selu's gamma in the 'scale' role type).
  */
-import { sizeOf } from 'firmflow';
-import { buildUnary } from '../emulate/elementwise.js';
+import { fracBits, sizeOf } from 'firmflow';
+import { maxAbsCode } from '../emulate/convert.js';
+import { attrNum, EXACT, scaleCode, viaBig, viaScratch } from '../emulate/elementwise.js';
+import { product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { tableReader } from '../emulate/tables.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule, tableStorage } from '../estimate/cost.js';
 import { codeOf, configuredType, scaleFactorType } from '../passes/precision-rules.js';
@@ -54,7 +57,7 @@ export const tableActivation: VitisKernel = {
     return e.activation(FUNCTORS[node.op], entries, t.name, p1);
   },
 
-  emulate: buildUnary,
+  emulate: emulateTable,
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
     const t = tableStorage(l, c.par);
@@ -66,3 +69,36 @@ export const tableActivation: VitisKernel = {
     if (t.bram) c.notes.push(`table in block RAM, ${Math.ceil(c.par / 2)} cop${c.par > 2 ? 'ies' : 'y'} for ${c.par} parallel reads`);
   }),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/elementwise.ts)
+
+function emulateTable(ctx: BuildContext): EmuKernel {
+  const x = ctx.acts[0];
+  const n = product(x.shape);
+  const fx = fracBits(x.type);
+  const table = ctx.hls.tables?.['table'];
+  if (!table) unsupported(ctx, 'has no lookup table in its HLS annotation');
+  const rd = tableReader(table, fx);
+  const ft = fracBits(table.type);
+  const codes = rd.codes;
+  const op = ctx.node.op;
+  if (op === 'Elu' || op === 'Selu') {
+    // x >= 0: the exact linear part (x, or gamma * x with gamma in the scale type); x < 0: the table.
+    const s = op === 'Selu' ? role(ctx, 'scale') : undefined;
+    const g = s ? scaleCode(ctx, 'gamma', attrNum(ctx, 'gamma', 1.05070102214813232421875), s) : 1;
+    const fl = fx + (s ? fracBits(s) : 0);
+    const F = Math.max(fl, ft);
+    const lin = g * 2 ** (F - fl), tab = 2 ** (F - ft);
+    let maxT = 0;
+    for (const c of codes) maxT = Math.max(maxT, Math.abs(c));
+    if (Math.max(maxAbsCode(x.type) * Math.abs(lin), maxT * tab) >= EXACT) {
+      const gb = BigInt(g), ls = BigInt(F - fl), ts = BigInt(F - ft);
+      return viaBig(ctx, F, n, ([X], i) => { const v = X[i]; return v >= 0 ? (BigInt(v) * gb) << ls : BigInt(codes[rd.index(v)]) << ts; });
+    }
+    return viaScratch(ctx, F, n, ([X], T, b) => {
+      for (let i = 0; i < n * b; i++) { const v = X[i]; T[i] = v >= 0 ? v * lin : codes[rd.index(v)] * tab; }
+    });
+  }
+  return viaScratch(ctx, ft, n, ([X], T, b) => { for (let i = 0; i < n * b; i++) T[i] = codes[rd.index(X[i])]; });
+}

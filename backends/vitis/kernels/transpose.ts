@@ -1,6 +1,7 @@
 /* Transpose of the per-sample axes (the batch axis stays first): a gather through the permuted input strides. */
-import { sizeOf } from 'firmflow';
-import { buildTranspose } from '../emulate/movement.js';
+import { sizeOf, strides } from 'firmflow';
+import { gatherKernel, holds } from '../emulate/movement.js';
+import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { samplePerm } from '../layout.js';
 import { sampleShape } from '../lowered.js';
@@ -44,3 +45,25 @@ export const transpose: VitisKernel = {
   emulate: buildTranspose,
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => movementCore(c, true)),
 };
+
+// ----------------------------------------------------------------------------------------------------
+// emulation (bit-accurate, emulate/movement.ts)
+
+function buildTranspose(ctx: BuildContext): EmuKernel {
+  const perm = ctx.node.attrs['perm'] as number[];
+  if (!Array.isArray(perm) || perm[0] !== 0) unsupported(ctx, 'a transpose that moves the batch axis cannot be emulated per sample');
+  const p = perm.slice(1).map((a) => a - 1);
+  const inS = ctx.acts[0].shape;
+  const outS = ctx.out.shape;
+  const inStr = strides(inS);
+  const n = product(outS);
+  const map = new Int32Array(n);
+  const idx = new Array<number>(outS.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let src = 0;
+    for (let d = 0; d < outS.length; d++) src += idx[d] * inStr[p[d]];
+    map[i] = src;
+    for (let d = outS.length - 1; d >= 0; d--) { if (++idx[d] < outS[d]) break; idx[d] = 0; }
+  }
+  return gatherKernel(ctx, null, map);
+}
