@@ -3,6 +3,7 @@
  * their constant factors in the 'scale' role type) and Softsign (a divider per element).
  */
 import { convertRaw, fixedAdd as fxAdd, fixedCast as fxCast, fixedDiv as fxDiv, type FixedType, fracBits, type Fx, type IRNode, fixedSub as fxSub } from 'firmflow';
+import { type BoundContext, copyBound, type ErrorBound, roundingStep } from '../emulate/bounds.js';
 import { makeConverter, maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { attrNum, EXACT, holdsExactly, scaleCode, viaBig, viaScratch } from '../emulate/elementwise.js';
 import { product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
@@ -20,10 +21,19 @@ interface Activation {
   precision(ctx: PrecisionContext): FixedType | undefined;
   emit(e: LayerEmit): Emitted;
   emulate(ctx: BuildContext): EmuKernel;
+  /** Its --trace error bound (a copy's when absent). */
+  bound?(b: BoundContext): ErrorBound;
   cost(c: ElementCore): void;
 }
 
 const nodeAttr = (node: IRNode, k: string, d: number): number => (typeof node.attrs[k] === 'number' ? (node.attrs[k] as number) : d);
+
+/** A factor's attribute value and its quantized value (the lowering's code in the scale type), for error bounds. */
+function factor(b: BoundContext, key: string, d: number): { alpha: number; aq: number } {
+  const alpha = Number(b.node.attrs[key] ?? d);
+  const code = b.hls.params[`${key}_code`];
+  return { alpha, aq: typeof code === 'number' ? code * 2 ** -fracBits(b.hls.types['scale']) : alpha };
+}
 
 /** The constant factors' type, recorded as the 'scale' role. */
 function factorType(ctx: PrecisionContext): FixedType {
@@ -49,6 +59,10 @@ const ACTIVATIONS: Record<string, Activation> = {
       return e.activation('op_leaky_relu', { scale_t: e.roleType('scale') }, p0);
     },
     emulate: emulateLeakyRelu,
+    bound(b) {
+      const { alpha, aq } = factor(b, 'alpha', 0.01);
+      return { L: [Math.max(1, Math.abs(aq))], own: (xf) => b.qR + Math.abs(aq - alpha) * xf };
+    },
     cost(c) {
       c.constScale([num(c.l.hls.params['alpha_code'])], (i) => i);
       c.lut(c.par * (c.wout + c.conv));
@@ -75,6 +89,12 @@ const ACTIVATIONS: Record<string, Activation> = {
       return e.activation('op_clip', { scale_t: e.roleType('scale', precisionOf(e.x)), has_min: e.num('has_min', 1) === 1, has_max: e.num('has_max', 1) === 1 }, p0, p1);
     },
     emulate: emulateClip,
+    bound({ node, hls, qR, ones }) {
+      const S = hls.types['scale'];
+      const lo = Number(node.attrs['min'] ?? -Infinity), hi = Number(node.attrs['max'] ?? Infinity);
+      const q = (v: number, key: string): number => (Number.isFinite(v) && S && typeof hls.params[key] === 'number' ? Math.abs((hls.params[key] as number) * 2 ** -fracBits(S) - v) : 0);
+      return { L: ones, own: () => qR + Math.max(q(lo, 'min_code'), q(hi, 'max_code')) };
+    },
     cost(c) { c.lut(c.par * 3 * c.wout); c.steps = [{ ns: addDelay(c.win, c.part) }, { ns: COEF.mux }]; },
   },
   HardSigmoid: {
@@ -91,6 +111,12 @@ const ACTIVATIONS: Record<string, Activation> = {
       return e.activation('op_hard_sigmoid', { scale_t: e.roleType('scale') }, p0, p1);
     },
     emulate: emulateHardSigmoid,
+    bound(b) {
+      const { alpha, aq } = factor(b, 'alpha', 0.2);
+      const { alpha: beta, aq: bq } = factor(b, 'beta', 0.5);
+      const accErr = b.accum ? roundingStep(b.accum) : 0;
+      return { L: [Math.abs(aq)], own: (xf) => b.qR + Math.abs(aq - alpha) * xf + Math.abs(bq - beta) + accErr };
+    },
     cost(c) {
       c.constScale([num(c.l.hls.params['alpha_code'])], () => 0);
       c.lut(c.par * (w(c.l.hls.types['accum'], c.win + 8) + 3 * c.wout));
@@ -109,6 +135,7 @@ const ACTIVATIONS: Record<string, Activation> = {
     },
     emit: (e) => e.activation('op_softsign', { accum_t: e.roleType('accum') }),
     emulate: emulateSoftsign,
+    bound: ({ qR, accum }) => ({ L: [1], own: () => qR + (accum ? 2 ** -fracBits(accum) * 2 : 0) }),
     cost(c) {
       // a divider per element: restoring division, one subtract per quotient bit, pipelined
       const wa = w(c.l.hls.types['accum'], c.win + 1);
@@ -131,6 +158,7 @@ export const activation: VitisKernel = {
   precision: (ctx) => of(ctx.node.op).precision(ctx),
   emit: (e) => of(e.node.op).emit(e),
   emulate: (ctx) => of(ctx.node.op).emulate(ctx),
+  errorBound: (b) => (of(b.node.op).bound ?? copyBound)(b),
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => of(l.node.op).cost(c)),
 };
 

@@ -37,6 +37,8 @@ export const bipolarQuant: VitisKernel = {
   },
 
   emulate: buildBipolar,
+  // A sign decision: exact unless the input error reaches across zero.
+  errorBound: () => ({ L: [Infinity], own: () => 0, decision: 'sign' }),
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
     c.lut(c.par * 1);

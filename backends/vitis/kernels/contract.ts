@@ -5,6 +5,7 @@
  */
 import type { FixedType, Graph, IRNode, Tensor } from 'firmflow';
 import type { LayerConfig, Role } from '../config.js';
+import type { BoundContext, ErrorBound } from '../emulate/bounds.js';
 import type { BuildContext, EmuKernel } from '../emulate/kernel.js';
 import type { LayerContext, LayerSchedule } from '../estimate/cost.js';
 import type { HlsLayer, LoweredLayer } from '../lowered.js';
@@ -94,6 +95,8 @@ export interface VitisKernel {
   emit(e: LayerEmit): Emitted;
   /** Its bit-accurate emulation over integer codes. */
   emulate(ctx: BuildContext): EmuKernel;
+  /** Its error bound in --trace (emulate/bounds.ts; a copy's bound, inputs passed unamplified, when absent). */
+  errorBound?(b: BoundContext): ErrorBound;
   /** Its core and schedule for the estimate of one call. */
   estimate(l: LoweredLayer, ctx: LayerContext): LayerSchedule;
 }

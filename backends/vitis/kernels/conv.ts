@@ -4,6 +4,7 @@
  */
 import { readWindow } from 'firmflow';
 import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { macBound } from '../emulate/bounds.js';
 import { MacEngine } from '../emulate/mac.js';
 import { macCore, num, windowSchedule } from '../estimate/cost.js';
 import { type KernelPlan, num as attr, requireActivation, requireConst, spatialGeometry, Unsupported } from '../passes/planning.js';
@@ -56,6 +57,7 @@ export const conv: VitisKernel = {
   },
 
   emulate: buildConv,
+  errorBound: (b) => { const w = b.konst(1)!; return macBound(b, w.shape[w.shape.length - 1] as number); },
 
   estimate: (l, ctx) => windowSchedule(l, ctx, macCore(l, ctx, num(l.hls.params['n_mult_in']), num(l.hls.params['n_mult_out']))),
 };

@@ -4,6 +4,7 @@
  */
 import { type FixedType, sizeOf } from 'firmflow';
 import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { macBound } from '../emulate/bounds.js';
 import { MacEngine } from '../emulate/mac.js';
 import { chainCycles } from '../estimate/model.js';
 import { macCore, num } from '../estimate/cost.js';
@@ -43,6 +44,7 @@ export const dense: VitisKernel = {
   },
 
   emulate: buildDense,
+  errorBound: (b) => macBound(b, b.konst(1)!.shape[1] as number),
 
   estimate(l, ctx) {
     const h = l.hls, p = h.params;

@@ -1,5 +1,6 @@
 /* GlobalMaxPool and GlobalAveragePool over the pixels of channels-last 1-D or 2-D data: one value per channel. */
 import { fracBits, sizeOf } from 'firmflow';
+import { averageBound, copyBound } from '../emulate/bounds.js';
 import { buildPool } from '../emulate/pooling.js';
 import { chainCycles } from '../estimate/model.js';
 import { num, poolCore } from '../estimate/cost.js';
@@ -56,6 +57,11 @@ export const globalPooling: VitisKernel = {
   },
 
   emulate: (ctx) => buildPool(ctx, ctx.node.op === 'GlobalMaxPool' ? 'max' : 'avg', true),
+
+  errorBound(b) {
+    if (b.node.op !== 'GlobalAveragePool') return copyBound(b);
+    return averageBound(b, ((b.hls.params['in_height'] as number | undefined) ?? 1) * (b.hls.params['in_width'] as number));
+  },
 
   estimate(l, ctx) {
     const p = l.hls.params;

@@ -2,7 +2,7 @@
  * Add, Sub and Mul of two operands with broadcasting (nnet_merge.h): an activation with an activation, or with a
  * constant. The exact result type is the operation's on the operands' types.
  */
-import { convertRaw, type FixedType, fracBits, resultType, sizeOf, type Tensor } from 'firmflow';
+import { convertRaw, type FixedType, fracBits, resultType, sizeOf, type Tensor, typeRange } from 'firmflow';
 import { maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { EXACT, type Operand, operands, viaScratch } from '../emulate/elementwise.js';
 import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
@@ -34,6 +34,16 @@ export const merge: VitisKernel = {
 
   emit: (e) => emitMerge(e, KINDS[e.node.op].functor),
   emulate: buildBinary,
+
+  errorBound(b) {
+    if (b.node.op !== 'Mul') return { L: b.ones, own: () => b.qR };
+    // |a_q b_q - a_f b_f| <= |b_q| e_a + |a_f| e_b: bounded with the operands' type ranges.
+    const ts = b.node.inputs.filter((t) => t !== '').map((t) => b.graph.tensor(t));
+    const mags = ts.map((t) => { const r = typeRange(t.precision!); return Math.max(Math.abs(r.min), Math.abs(r.max)); });
+    const acts = ts.filter((t) => !b.graph.isConstant(t.name)).map((t) => t.name);
+    const L = acts.map((a) => { const other = ts.find((t) => t.name !== a); return other ? mags[ts.indexOf(other)] : 1; });
+    return { L, own: () => b.qR };
+  },
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
     if (l.hls.kernel.startsWith('mul')) {

@@ -3,6 +3,7 @@
  * the input (or all taps with count_include_pad) through a table of 1/n factors.
  */
 import { fracBits } from 'firmflow';
+import { averageBound, copyBound } from '../emulate/bounds.js';
 import { buildPool } from '../emulate/pooling.js';
 import { num, poolCore, windowSchedule } from '../estimate/cost.js';
 import { AVG_SCALE_TYPE, codeOf, codeRange, configuredType, typeForCodes } from '../passes/precision-rules.js';
@@ -62,6 +63,8 @@ export const pooling: VitisKernel = {
   },
 
   emulate: (ctx) => buildPool(ctx, ctx.node.op === 'MaxPool' ? 'max' : 'avg', false),
+
+  errorBound: (b) => (b.node.op === 'AveragePool' ? averageBound(b, 0) : copyBound(b)),
 
   estimate(l, ctx) {
     const p = l.hls.params;

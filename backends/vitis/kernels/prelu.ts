@@ -1,6 +1,7 @@
 /* PRelu: x >= 0 ? x : slope * x, the slope a constant broadcast to x (nnet_merge.h with the op_prelu functor). */
 import { autoConstType, DEFAULT_SCALE_TYPE, configuredType, numeric } from '../passes/precision-rules.js';
 import { fracBits, sizeOf } from 'firmflow';
+import { codeValues, floatOf, maxAbsDiff } from '../emulate/bounds.js';
 import { maxAbsCode } from '../emulate/convert.js';
 import { EXACT, operands, viaBig, viaScratch } from '../emulate/elementwise.js';
 import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
@@ -32,6 +33,12 @@ export const prelu: VitisKernel = {
 
   emit: (e) => emitMerge(e, 'op_prelu'),
   emulate: buildPRelu,
+
+  errorBound(b) {
+    const s = b.konst(1)!;
+    const sq = codeValues(s, s.precision!);
+    return { L: [Math.max(1, ...Array.from(sq, Math.abs))], own: (xf) => b.qR + maxAbsDiff(sq, floatOf(s)!) * xf };
+  },
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
     c.constScale(layerConstCodes(l, 1), (i) => i);

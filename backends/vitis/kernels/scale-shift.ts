@@ -1,5 +1,6 @@
 /* ScaleShift (folded BatchNormalization, per-channel affine): y = scale[c] * x + shift[c] along one axis. */
 import { convertRaw, fracBits, sizeOf } from 'firmflow';
+import { accumLoss, codeValues, floatOf, maxAbsDiff } from '../emulate/bounds.js';
 import { maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { holdsExactly, viaScratch } from '../emulate/elementwise.js';
 import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
@@ -43,6 +44,15 @@ export const scaleShift: VitisKernel = {
   },
 
   emulate: buildScaleShift,
+
+  errorBound(b) {
+    const s = b.konst(1)!, h = b.konst(2);
+    const sq = codeValues(s, s.precision!);
+    const L = Math.max(...Array.from(sq, Math.abs));
+    const dS = maxAbsDiff(sq, floatOf(s)!), dH = h ? maxAbsDiff(codeValues(h, h.precision!), floatOf(h)!) : 0;
+    const accErr = b.accum ? accumLoss(b.accum, 1, b) : 0;
+    return { L: [L], own: (xf) => b.qR + dS * xf + dH + accErr };
+  },
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => scaleCost(c, layerConstCodes(l, 1))),
 };

@@ -4,6 +4,7 @@
  */
 import { type FixedType, fracBits, rawFromNumber, sizeOf } from 'firmflow';
 import type { LayerConfig } from '../config.js';
+import { roundingStep } from '../emulate/bounds.js';
 import { convertOne, maxAbsCode, productConverter } from '../emulate/convert.js';
 import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { tableReader } from '../emulate/tables.js';
@@ -89,6 +90,20 @@ export const softmax: VitisKernel = {
   },
 
   emulate: buildSoftmax,
+
+  errorBound(b) {
+    const { hls, qR } = b;
+    if (hls.kernel.includes('argmax')) return { L: [Infinity], own: () => 0, decision: 'argmax' };
+    const e = hls.tables?.['exp_table'], f = hls.tables?.['exp_fine'], v = hls.tables?.['inv_table'];
+    const n = hls.params['n_in'] as number;
+    const binI = v ? (v.hi - v.lo) / v.size : 0;
+    // Two-level exp at bin starts (slope <= 1 for t >= 0): the bits of t below the fine table are dropped (one fine
+    // bin at most), each table entry and their product round once, t beyond the range reads exp(-range).
+    const binF = e && f ? e.hi / e.size / f.size : 0;
+    const de = binF + (e ? 3 * roundingStep(e.type) + Math.exp(-e.hi) : 0);
+    const di = binI + (v ? roundingStep(v.type) : 0);
+    return { L: [0.5], own: () => qR + de * (1 + di) + di + n * de };
+  },
 
   estimate(l, ctx) {
     const h = l.hls, p = h.params;

@@ -2,7 +2,8 @@
  * Activations read from a lookup table (tables.ts activationTable): Sigmoid, Tanh, Softplus over the whole input;
  * Elu and Selu only for x < 0 (x >= 0 is the exact linear part, Selu's gamma in the 'scale' role type).
  */
-import { fracBits, sizeOf } from 'firmflow';
+import { fracBits, type IRNode, sizeOf } from 'firmflow';
+import { roundingStep } from '../emulate/bounds.js';
 import { maxAbsCode } from '../emulate/convert.js';
 import { attrNum, EXACT, scaleCode, viaBig, viaScratch } from '../emulate/elementwise.js';
 import { product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
@@ -18,6 +19,15 @@ import type { VitisKernel } from './contract.js';
 /** nnet_activation.h functor of each op (the table functor unless a linear part for x >= 0 is added). */
 const FUNCTORS: Record<string, string> = { Sigmoid: 'op_table', Tanh: 'op_table', Softplus: 'op_table', Elu: 'op_elu', Selu: 'op_selu' };
 const SELU_GAMMA = 1.05070102214813232421875;
+
+/** Lipschitz constant of each function in the max norm (the amplification of an input error). */
+const LIPSCHITZ: Record<string, (attrs: IRNode['attrs']) => number> = {
+  Sigmoid: () => 0.25,
+  Tanh: () => 1,
+  Softplus: () => 1,
+  Elu: (a) => Math.max(1, Math.abs(Number(a['alpha'] ?? 1))),
+  Selu: (a) => Math.abs(Number(a['gamma'] ?? 1.0507009873554805)) * Math.max(1, Math.abs(Number(a['alpha'] ?? 1.6732632423543772))),
+};
 
 export const tableActivation: VitisKernel = {
   name: 'table-activation',
@@ -58,6 +68,20 @@ export const tableActivation: VitisKernel = {
   },
 
   emulate: emulateTable,
+
+  // The table type's rounding plus the slope times half a bin (entries hold the function at bin centres).
+  errorBound({ node, hls, qR }) {
+    const t = hls.tables?.['table'];
+    const lip = LIPSCHITZ[node.op](node.attrs);
+    const bin = t ? (t.hi - t.lo) / t.size : 0;
+    const tq = t ? roundingStep(t.type) : 0;
+    let gammaErr = 0;
+    if (node.op === 'Selu' && typeof hls.params['gamma_code'] === 'number') {
+      const g = Number(node.attrs['gamma'] ?? SELU_GAMMA);
+      gammaErr = Math.abs((hls.params['gamma_code'] as number) * 2 ** -fracBits(hls.types['scale']) - g);
+    }
+    return { L: [lip], own: (xf) => qR + tq + (lip * bin) / 2 + gammaErr * xf };
+  },
 
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {
     const t = tableStorage(l, c.par);
