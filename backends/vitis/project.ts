@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FirmflowError, type Graph } from 'firmflow';
+import { FirmflowError, type Graph, sizeOf } from 'firmflow';
 import { compileProjectDir, type CompileOptions, type CompileResult } from './compile.js';
 import { permuteSamples } from './layout.js';
 import type { HlsPortLayout } from './lowered.js';
@@ -63,7 +63,6 @@ export function readManifest(dir: string): VitisManifest {
   return j;
 }
 
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 
 function isFeed(v: unknown): v is Feed {
@@ -110,7 +109,7 @@ export class HostSimulation {
       if (data.length === 0 || data.length % per !== 0) {
         throw new FirmflowError('vitis.predict', `input '${p.name}' has ${data.length} values, not a whole number of samples of ${per} values (shape [${p.shape.join(', ')}] per sample)`);
       }
-      if (isFeed(f) && f.shape && f.shape.length > 1 && prod(f.shape.slice(1)) !== per) {
+      if (isFeed(f) && f.shape && f.shape.length > 1 && sizeOf(f.shape.slice(1)) !== per) {
         throw new FirmflowError('vitis.predict', `input '${p.name}' has shape [${f.shape.join(', ')}]; one sample must hold ${per} values`);
       }
       const n = data.length / per;

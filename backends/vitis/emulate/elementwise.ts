@@ -1,6 +1,6 @@
-import { fixedAdd as fxAdd, fixedCast as fxCast, convertRaw, fixedDiv as fxDiv, type FixedType, fracBits, type Fx, rawFromNumber, fixedSub as fxSub } from 'firmflow';
+import { convertRaw, fixedAdd as fxAdd, fixedCast as fxCast, fixedDiv as fxDiv, fixedSub as fxSub, type FixedType, fracBits, type Fx, rawFromNumber, sizeOf } from 'firmflow';
 import { makeConverter, maxAbsCode, overflowsBig, type CodeConverter } from './convert.js';
-import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
+import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 import { broadcastMap } from './movement.js';
 import { tableReader } from './tables.js';
 
@@ -65,7 +65,7 @@ export interface Operand { act: number; codes?: Float64Array; type: FixedType; m
 
 export function operands(ctx: BuildContext): Operand[] {
   const outS = ctx.out.shape;
-  const n = product(outS);
+  const n = sizeOf(outS);
   const res: Operand[] = [];
   const roleNames = ['input', 'input1', 'input2'];
   ctx.node.inputs.forEach((name, idx) => {
@@ -74,7 +74,7 @@ export function operands(ctx: BuildContext): Operand[] {
     if (a >= 0) {
       const act = ctx.acts[a];
       const map = broadcastMap(act.shape, false, outS);
-      res.push({ act: a, type: act.type, map, size: product(act.shape), identity: product(act.shape) === n });
+      res.push({ act: a, type: act.type, map, size: sizeOf(act.shape), identity: sizeOf(act.shape) === n });
     } else {
       const t = ctx.consts.get(idx)!;
       const type = constType(t, ctx.hls.types[roleNames[idx]] ?? ctx.out.type);

@@ -1,8 +1,8 @@
-import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes } from 'firmflow';
+import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, sizeOf } from 'firmflow';
 import { graphInfo, hlsOf, sampleShape, type HlsPortLayout } from '../lowered.js';
 import { kernelFor, SUPPORTED_OPS } from '../kernels/index.js';
 import { permuteSamples } from '../layout.js';
-import { buildContext, product, typeOf, type BuildContext, type EmuKernel } from './kernel.js';
+import { buildContext, typeOf, type BuildContext, type EmuKernel } from './kernel.js';
 
 export { permuteSamples };
 
@@ -86,7 +86,7 @@ export class Emulator {
     };
     this.inputs = graph.inputs.map((p) => port(p, info.inputLayouts ?? []));
     this.outputs = graph.outputs.map((p) => port(p, info.outputLayouts ?? []));
-    for (const t of graph.tensors.values()) if (t.data === undefined && t.meta['hlsShape']) this.sizes.set(t.name, product(sampleShape(t)));
+    for (const t of graph.tensors.values()) if (t.data === undefined && t.meta['hlsShape']) this.sizes.set(t.name, sizeOf(sampleShape(t)));
   }
 
   /** Per-sample element count of an activation tensor. */
@@ -104,7 +104,7 @@ export class Emulator {
     for (const p of this.inputs) {
       const f = feeds[p.name];
       if (!f) throw new FirmflowError('vitis.emulate', `missing value for input '${p.name}' (inputs given: ${Object.keys(feeds).join(', ') || 'none'})`);
-      const per = product(p.shape);
+      const per = sizeOf(p.shape);
       if (f.data.length % per !== 0 || f.data.length === 0) {
         throw new FirmflowError('vitis.emulate', `input '${p.name}' has ${f.data.length} values, not a whole number of samples of ${per} values (shape [${p.shape.join(', ')}] per sample)`);
       }

@@ -1,6 +1,6 @@
-import { broadcastStrides, type FixedType, fracBits, nearestIndexMap, rawFromNumber, sameType, strides } from 'firmflow';
+import { broadcastStrides, type FixedType, fracBits, nearestIndexMap, rawFromNumber, sameType, sizeOf, strides } from 'firmflow';
 import { makeConverter, typeLimits } from './convert.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from './kernel.js';
 
 /*
  * Ops that only move values (Transpose, Reshape, Flatten, Squeeze/Unsqueeze, Concat, Pad, Resize nearest): each
@@ -20,7 +20,7 @@ export function holds(to: FixedType, from: FixedType): boolean {
 export function gatherKernel(ctx: BuildContext, src: Uint8Array | null, map: Int32Array, padCode = 0): EmuKernel {
   const outN = map.length;
   const ins = ctx.acts;
-  const sizes = ins.map((a) => product(a.shape));
+  const sizes = ins.map((a) => sizeOf(a.shape));
   const exact = ins.map((a) => holds(ctx.out.type, a.type));
   const convs = ins.map((a) => makeConverter(fracBits(a.type), ctx.out.type));
   const one = new Float64Array(1);
@@ -55,7 +55,7 @@ export function broadcastMap(operandShape: number[], isConst: boolean, outS: num
     if (shape.length === full.length && shape[0] !== 1) throw new Error(`constant of shape [${shape.join(', ')}] would broadcast over the batch axis`);
   } else shape = [1, ...operandShape];
   const st = broadcastStrides(shape, full).slice(1);
-  const n = product(outS);
+  const n = sizeOf(outS);
   const map = new Int32Array(n);
   const idx = new Array<number>(outS.length).fill(0);
   for (let i = 0; i < n; i++) {

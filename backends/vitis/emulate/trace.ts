@@ -1,10 +1,9 @@
-import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, type IRNode, quantizeArray, type RtTensor, type Tensor, toFloat64, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
+import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, type IRNode, quantizeArray, type RtTensor, sizeOf, type Tensor, toFloat64, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
 import { hlsOf } from '../lowered.js';
 import { kernelFor } from '../kernels/index.js';
 import { boundContext, copyBound, roundingStep } from './bounds.js';
 import { emulatorFor, type EmuInputs } from './emulator.js';
-import { product } from './kernel.js';
 
 export { roundingStep };
 
@@ -278,7 +277,7 @@ function floatValues(ref: Graph, ignorePrecision: boolean, emu: ReturnType<typeo
     ref.inputs.forEach((p, i) => {
       const f = feeds[p.name];
       if (!f) throw new FirmflowError('vitis.emulate', `missing value for input '${p.name}'`);
-      const n = product(perSample[i]);
+      const n = sizeOf(perSample[i]);
       feed[p.name] = { shape: [b, ...perSample[i]], data: Float64Array.from(Float32Array.from(f.data).subarray(first * n, (first + b) * n)) };
     });
     const record = (name: string, v: RtTensor): void => {

@@ -2,11 +2,11 @@
  * Element-wise activations computed without tables: Relu, LeakyRelu, Clip, HardSigmoid (nnet_activation.h functors,
  * their constant factors in the 'scale' role type) and Softsign (a divider per element).
  */
-import { convertRaw, fixedAdd as fxAdd, fixedCast as fxCast, fixedDiv as fxDiv, type FixedType, fracBits, type Fx, type IRNode, fixedSub as fxSub } from 'firmflow';
+import { convertRaw, fixedAdd as fxAdd, fixedCast as fxCast, fixedDiv as fxDiv, fixedSub as fxSub, type FixedType, fracBits, type Fx, type IRNode, sizeOf } from 'firmflow';
 import { type BoundContext, copyBound, type ErrorBound, roundingStep } from '../emulate/bounds.js';
 import { makeConverter, maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { attrNum, EXACT, holdsExactly, scaleCode, viaBig, viaScratch } from '../emulate/elementwise.js';
-import { product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { type ElementCore, elementSchedule, num, w } from '../estimate/cost.js';
 import { codeOf, scaleFactorType } from '../passes/precision-rules.js';
@@ -154,6 +154,7 @@ export const activation: VitisKernel = {
   ops: Object.keys(ACTIVATIONS),
   header: 'nnet_activation.h',
   stream: 'flow',
+  streaming: true,
   plan: (node, graph, strategy) => planners[node.op](node, graph, strategy),
   precision: (ctx) => of(ctx.node.op).precision(ctx),
   emit: (e) => of(e.node.op).emit(e),
@@ -168,7 +169,7 @@ export const activation: VitisKernel = {
 /** Relu: the input codes, negatives set to 0. */
 function emulateRelu(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const fx = fracBits(x.type);
   return viaScratch(ctx, fx, n, ([X], T, b) => { for (let i = 0; i < n * b; i++) { const v = X[i]; T[i] = v > 0 ? v : 0; } });
 }
@@ -176,7 +177,7 @@ function emulateRelu(ctx: BuildContext): EmuKernel {
 /** LeakyRelu: x or alpha * x exactly (alpha in the scale type), converted once. */
 function emulateLeakyRelu(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const fx = fracBits(x.type);
   const s = role(ctx, 'scale');
   const a = scaleCode(ctx, 'alpha', attrNum(ctx, 'alpha', 0.01), s);
@@ -191,7 +192,7 @@ function emulateLeakyRelu(ctx: BuildContext): EmuKernel {
 /** HardSigmoid: t = accum(alpha * x + beta); t <= 0 -> 0, t >= 1 -> 1, else result(t). */
 function emulateHardSigmoid(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const fx = fracBits(x.type);
   // t = accum(alpha * x + beta); t <= 0 -> 0, t >= 1 -> 1, else result(t).
   const s = role(ctx, 'scale'), fs = fracBits(s);
@@ -233,7 +234,7 @@ function emulateHardSigmoid(ctx: BuildContext): EmuKernel {
 /** Clip: x clamped to the bounds (codes in the scale type, else the input type). */
 function emulateClip(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const fx = fracBits(x.type);
   const lo = attrNum(ctx, 'min', -Infinity), hi = attrNum(ctx, 'max', Infinity);
   const s = ctx.hls.types['scale'] ?? x.type;
@@ -253,7 +254,7 @@ function emulateClip(ctx: BuildContext): EmuKernel {
 function emulateSoftsign(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
   const A = role(ctx, 'accum');
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const one: Fx = { raw: 1n, type: { signed: false, width: 1, integer: 1, rounding: 'TRN', overflow: 'WRAP' } };
   const R = ctx.out.type;
   return {

@@ -1,7 +1,7 @@
 /* BipolarQuant (QONNX): y = scale * sign(x) (+scale for x >= 0), a per-tensor scale; the result is 2 bits wide. */
 import { fracBits, sizeOf } from 'firmflow';
 import { viaScratch } from '../emulate/elementwise.js';
-import { constCodes, constType, product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { constCodes, constType, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule } from '../estimate/cost.js';
 import { bipolar, configuredType, numeric } from '../passes/precision-rules.js';
@@ -13,6 +13,7 @@ export const bipolarQuant: VitisKernel = {
   ops: ['BipolarQuant'],
   header: 'nnet_activation.h',
   stream: 'flow',
+  streaming: true,
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
@@ -56,6 +57,6 @@ function buildBipolar(ctx: BuildContext): EmuKernel {
   if (!sT) unsupported(ctx, 'needs a constant scale');
   const sType = constType(sT, ctx.hls.types['scale'] ?? ctx.out.type);
   const sc = constCodes(sT, sType)[0];
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   return viaScratch(ctx, fracBits(sType), n, ([X], T, b) => { for (let i = 0; i < n * b; i++) T[i] = X[i] >= 0 ? sc : -sc; });
 }

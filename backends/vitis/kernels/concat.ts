@@ -4,7 +4,7 @@
  */
 import { type FixedType, sameType, sizeOf, unionType } from 'firmflow';
 import { gatherKernel, holds } from '../emulate/movement.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { num, sample, Unsupported } from '../passes/planning.js';
@@ -76,9 +76,9 @@ function buildConcat(ctx: BuildContext): EmuKernel {
   axis = (axis < 0 ? axis + rank + 1 : axis) - 1; // per-sample axis (the batch axis is dropped)
   if (axis < 0) unsupported(ctx, 'concatenation along the batch axis cannot be emulated per sample');
   const outS = ctx.out.shape;
-  const inner = product(outS.slice(axis + 1));
-  const outer = product(outS.slice(0, axis));
-  const n = product(outS);
+  const inner = sizeOf(outS.slice(axis + 1));
+  const outer = sizeOf(outS.slice(0, axis));
+  const n = sizeOf(outS);
   const map = new Int32Array(n);
   const src = new Uint8Array(n);
   let off = 0;

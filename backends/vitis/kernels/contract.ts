@@ -97,6 +97,11 @@ export interface VitisKernel {
   emulate(ctx: BuildContext): EmuKernel;
   /** Its error bound in --trace (emulate/bounds.ts; a copy's bound, inputs passed unamplified, when absent). */
   errorBound?(b: BoundContext): ErrorBound;
+  /**
+   * io_stream: it writes results before it has read its whole input, so as a DATAFLOW stage it adds its pipeline
+   * depth rather than its whole latency (element-wise kernels, line-buffered windows).
+   */
+  streaming?: boolean;
   /** Its core and schedule for the estimate of one call. */
   estimate(l: LoweredLayer, ctx: LayerContext): LayerSchedule;
 }

@@ -16,6 +16,7 @@ export const conv: VitisKernel = {
   ops: ['Conv'],
   header: 'nnet_conv.h',
   stream: 'line-buffer',
+  streaming: true,
   parallelization: true,
 
   plan(node, graph, strategy) {

@@ -3,7 +3,7 @@
  * The n_in x n_out block is the reuse factor's multiplication array.
  */
 import { type FixedType, sizeOf } from 'firmflow';
-import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { macBound } from '../emulate/bounds.js';
 import { MacEngine } from '../emulate/mac.js';
 import { chainCycles } from '../estimate/model.js';
@@ -93,7 +93,7 @@ function buildDense(ctx: BuildContext): EmuKernel {
     K, N, w: constCodes(wT, wType), wType, b: bT ? constCodes(bT, bType!) : undefined, bType,
     xType: x.type, accum: role(ctx, 'accum'), result: ctx.out.type,
   });
-  const rows = product(x.shape) / K;
+  const rows = sizeOf(x.shape) / K;
   return {
     node, inputs: [x.tensor.name], output: ctx.out.tensor.name, mac,
     run([X], Y, batch) {

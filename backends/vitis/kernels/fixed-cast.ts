@@ -2,7 +2,6 @@
 import { sizeOf } from 'firmflow';
 import { fracBits } from 'firmflow';
 import { viaScratch } from '../emulate/elementwise.js';
-import { product } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule } from '../estimate/cost.js';
 import { requireActivation, sample } from '../passes/planning.js';
@@ -13,6 +12,7 @@ export const fixedCast: VitisKernel = {
   ops: ['FixedCast'],
   header: 'nnet_activation.h',
   stream: 'flow',
+  streaming: true,
   plan(node, graph) {
     return { kernel: 'fixed_cast', params: { n_in: sizeOf(sample(requireActivation(node, graph, 0))) } };
   },
@@ -22,7 +22,7 @@ export const fixedCast: VitisKernel = {
   // The quantizer's conversion of the input codes, the result type's rounding and overflow modes.
   emulate(ctx) {
     const x = ctx.acts[0];
-    const n = product(x.shape);
+    const n = sizeOf(x.shape);
     return viaScratch(ctx, fracBits(x.type), n, ([X], T, b) => { T.set(X.subarray(0, n * b)); });
   },
   estimate: (l, ctx) => elementSchedule(l, ctx, (c) => {

@@ -4,7 +4,7 @@
  */
 import { convertRaw, type FixedType, fracBits, quantizeCodes, rawFromNumber, sizeOf, unionType } from 'firmflow';
 import { overflowsBig } from '../emulate/convert.js';
-import { constCodes, constType, numParam, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { constCodes, constType, numParam, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { tableReader } from '../emulate/tables.js';
 import { add, addDelay, chainCycles, COEF, type Step, zero } from '../estimate/model.js';
 import { type Core, type LayerContext, log2c, multSteps, num, tableStorage, varMult, w } from '../estimate/cost.js';
@@ -119,7 +119,7 @@ function layernormCore(l: LoweredLayer, ctx: LayerContext, n: number): Core {
 function buildLayerNorm(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
   const n = x.shape[x.shape.length - 1];
-  const rows = product(x.shape) / n;
+  const rows = sizeOf(x.shape) / n;
   const A = role(ctx, 'accum');
   const table = ctx.hls.tables?.['table'];
   if (!table) unsupported(ctx, 'has no inv_std table in its HLS annotation');

@@ -5,7 +5,7 @@
 import { convertRaw, type FixedType, fracBits, resultType, sizeOf, type Tensor, typeRange } from 'firmflow';
 import { maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { EXACT, type Operand, operands, viaScratch } from '../emulate/elementwise.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay } from '../estimate/model.js';
 import { elementSchedule, multSteps, varMult, w } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
@@ -22,6 +22,7 @@ export const merge: VitisKernel = {
   ops: Object.keys(KINDS),
   header: 'nnet_merge.h',
   stream: 'merge',
+  streaming: true,
 
   plan(node, graph) {
     if (node.inputs.every((i) => i === '' || graph.isConstant(i))) throw new Unsupported('both operands are constants; constant folding should have removed this node');
@@ -114,7 +115,7 @@ function buildBinary(ctx: BuildContext): EmuKernel {
   const op = ctx.node.op;
   const [A, B] = operands(ctx);
   if (!A || !B) unsupported(ctx, 'needs two operands');
-  const outN = product(ctx.out.shape);
+  const outN = sizeOf(ctx.out.shape);
   const fa = fracBits(A.type), fb = fracBits(B.type);
   const mul = op === 'Mul';
   const F = mul ? fa + fb : Math.max(fa, fb);

@@ -1,7 +1,7 @@
 /* Pad (constant mode, no cropping) of the per-sample axes; in io_stream spatial padding of pixels streams natively. */
 import { quantizeCodes, rawFromNumber, sizeOf, strides } from 'firmflow';
 import { gatherKernel, holds } from '../emulate/movement.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { precisionOf, sampleShape } from '../lowered.js';
 import { list, num, requireActivation, sample, Unsupported } from '../passes/planning.js';
@@ -69,7 +69,7 @@ function buildPad(ctx: BuildContext): EmuKernel {
   const inS = ctx.acts[0].shape, outS = ctx.out.shape;
   const begin = pads.slice(1, r);
   const inStr = strides(inS);
-  const n = product(outS);
+  const n = sizeOf(outS);
   const map = new Int32Array(n);
   const idx = new Array<number>(outS.length).fill(0);
   for (let i = 0; i < n; i++) {

@@ -16,6 +16,7 @@ export const pooling: VitisKernel = {
   ops: ['MaxPool', 'AveragePool'],
   header: 'nnet_pooling.h',
   stream: 'line-buffer',
+  streaming: true,
   parallelization: true,
 
   plan(node, graph) {

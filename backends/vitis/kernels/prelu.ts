@@ -4,7 +4,7 @@ import { fracBits, sizeOf } from 'firmflow';
 import { codeValues, floatOf, maxAbsDiff } from '../emulate/bounds.js';
 import { maxAbsCode } from '../emulate/convert.js';
 import { EXACT, operands, viaBig, viaScratch } from '../emulate/elementwise.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule, layerConstCodes } from '../estimate/cost.js';
 import { broadcastShapes, requireActivation, requireConst } from '../passes/planning.js';
@@ -16,6 +16,7 @@ export const prelu: VitisKernel = {
   ops: ['PRelu'],
   header: 'nnet_merge.h',
   stream: 'merge',
+  streaming: true,
 
   plan(node, graph) {
     requireActivation(node, graph, 0);
@@ -54,7 +55,7 @@ export const prelu: VitisKernel = {
 function buildPRelu(ctx: BuildContext): EmuKernel {
   const [X, S] = operands(ctx);
   if (!S || S.act >= 0) unsupported(ctx, 'needs a constant slope');
-  const n = product(ctx.out.shape);
+  const n = sizeOf(ctx.out.shape);
   const fx = fracBits(X.type), fs = fracBits(S.type);
   const up = 2 ** fs;
   const slope = S.codes!, map = S.map;

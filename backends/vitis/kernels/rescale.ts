@@ -4,7 +4,7 @@
  */
 import { convertRaw, FirmflowError, fracBits, quantRange, sizeOf } from 'firmflow';
 import { overflowsBig } from '../emulate/convert.js';
-import { constCodes, constType, numParam, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { constCodes, constType, numParam, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { RESCALE_ROUNDING, roundCodes } from '../emulate/rounding.js';
 import { elementSchedule, layerConstCodes, scaleCost } from '../estimate/cost.js';
 import { describe } from '../passes/common.js';
@@ -18,6 +18,7 @@ export const rescale: VitisKernel = {
   ops: ['Rescale'],
   header: 'nnet_rescale.h',
   stream: 'flow',
+  streaming: true,
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
@@ -113,7 +114,7 @@ function buildRescale(ctx: BuildContext): EmuKernel {
   const qmin = BigInt(numParam(ctx, 'q_min')), qmax = BigInt(numParam(ctx, 'q_max'));
   const before = numParam(ctx, 'zero_point_before_rounding', 0) === 1;
   const mode = String(ctx.hls.params['rounding_mode'] ?? 'ROUND');
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const inner = numParam(ctx, 'n_inner', n);
   const C = numParam(ctx, 'n_chan', 1);
   const fs = fracBits(sType);

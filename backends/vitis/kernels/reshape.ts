@@ -4,7 +4,7 @@
  */
 import { sizeOf } from 'firmflow';
 import { gatherKernel, holds } from '../emulate/movement.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { requireActivation, sameBatch, sample } from '../passes/planning.js';
@@ -15,6 +15,7 @@ export const reshape: VitisKernel = {
   ops: ['Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'],
   header: 'nnet_transform.h',
   stream: 'flow',
+  streaming: true,
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
@@ -42,8 +43,8 @@ export const reshape: VitisKernel = {
 
 function buildCopy(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
-  const n = product(x.shape);
-  if (n !== product(ctx.out.shape)) unsupported(ctx, `input of ${n} values per sample and output of ${product(ctx.out.shape)} differ`);
+  const n = sizeOf(x.shape);
+  if (n !== sizeOf(ctx.out.shape)) unsupported(ctx, `input of ${n} values per sample and output of ${sizeOf(ctx.out.shape)} differ`);
   const map = new Int32Array(n);
   for (let i = 0; i < n; i++) map[i] = i;
   if (!holds(ctx.out.type, x.type)) return gatherKernel(ctx, null, map);

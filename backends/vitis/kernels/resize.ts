@@ -4,7 +4,7 @@
  */
 import { nearestIndexMap, sizeOf, strides } from 'firmflow';
 import { gatherKernel, holds } from '../emulate/movement.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { list, requireActivation, sameBatch, sample } from '../passes/planning.js';
@@ -86,7 +86,7 @@ function buildResize(ctx: BuildContext): EmuKernel {
   const nm = String(ctx.node.attrs['nearestMode'] ?? 'round_prefer_floor');
   const maps = outS.map((o, d) => nearestIndexMap(inS[d], o, sizes ? Math.fround(o / inS[d]) : scales[d + 1], ctm, nm));
   const inStr = strides(inS);
-  const n = product(outS);
+  const n = sizeOf(outS);
   const map = new Int32Array(n);
   const idx = new Array<number>(outS.length).fill(0);
   for (let i = 0; i < n; i++) {

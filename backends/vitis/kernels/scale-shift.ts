@@ -3,7 +3,7 @@ import { convertRaw, fracBits, sizeOf } from 'firmflow';
 import { accumLoss, codeValues, floatOf, maxAbsDiff } from '../emulate/bounds.js';
 import { maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { holdsExactly, viaScratch } from '../emulate/elementwise.js';
-import { constCodes, constType, product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, layerConstCodes, scaleCost } from '../estimate/cost.js';
 import { denseAccum } from '../passes/precision-rules.js';
 import { num, requireActivation, requireConst, sample, Unsupported } from '../passes/planning.js';
@@ -14,6 +14,7 @@ export const scaleShift: VitisKernel = {
   ops: ['ScaleShift'],
   header: 'nnet_activation.h',
   stream: 'flow',
+  streaming: true,
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
@@ -75,8 +76,8 @@ function buildScaleShift(ctx: BuildContext): EmuKernel {
   const axisAttr = typeof ctx.node.attrs['axis'] === 'number' ? (ctx.node.attrs['axis'] as number) : 1;
   const axis = (axisAttr < 0 ? axisAttr + rank + 1 : axisAttr) - 1;
   const C = x.shape[axis];
-  const inner = product(x.shape.slice(axis + 1));
-  const n = product(x.shape);
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const n = sizeOf(x.shape);
   const fx = fracBits(x.type), fs = fracBits(sType), fh = hType ? fracBits(hType) : fx + fs;
   const F = Math.max(fx + fs, fh);
   const ps = 2 ** (F - fx - fs), hs = 2 ** (F - fh);

@@ -6,7 +6,7 @@ import { fracBits, type IRNode, sizeOf } from 'firmflow';
 import { roundingStep } from '../emulate/bounds.js';
 import { maxAbsCode } from '../emulate/convert.js';
 import { attrNum, EXACT, scaleCode, viaBig, viaScratch } from '../emulate/elementwise.js';
-import { product, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { tableReader } from '../emulate/tables.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule, tableStorage } from '../estimate/cost.js';
@@ -34,6 +34,7 @@ export const tableActivation: VitisKernel = {
   ops: Object.keys(FUNCTORS),
   header: 'nnet_activation.h',
   stream: 'flow',
+  streaming: true,
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
@@ -99,7 +100,7 @@ export const tableActivation: VitisKernel = {
 
 function emulateTable(ctx: BuildContext): EmuKernel {
   const x = ctx.acts[0];
-  const n = product(x.shape);
+  const n = sizeOf(x.shape);
   const fx = fracBits(x.type);
   const table = ctx.hls.tables?.['table'];
   if (!table) unsupported(ctx, 'has no lookup table in its HLS annotation');

@@ -1,7 +1,7 @@
 /* Transpose of the per-sample axes (the batch axis stays first): a gather through the permuted input strides. */
 import { sizeOf, strides } from 'firmflow';
 import { gatherKernel, holds } from '../emulate/movement.js';
-import { product, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { samplePerm } from '../layout.js';
 import { sampleShape } from '../lowered.js';
@@ -56,7 +56,7 @@ function buildTranspose(ctx: BuildContext): EmuKernel {
   const inS = ctx.acts[0].shape;
   const outS = ctx.out.shape;
   const inStr = strides(inS);
-  const n = product(outS);
+  const n = sizeOf(outS);
   const map = new Int32Array(n);
   const idx = new Array<number>(outS.length).fill(0);
   for (let i = 0; i < n; i++) {
