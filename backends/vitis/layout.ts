@@ -10,6 +10,13 @@ export function samplePerm(perm: readonly number[]): number[] {
   return perm.slice(1).map((a) => a - 1);
 }
 
+/** The permutation undoing `perm` (inv[perm[i]] = i): the firmware's layout back to the model's. */
+export function inversePerm(perm: readonly number[]): number[] {
+  const inv = new Array<number>(perm.length);
+  perm.forEach((a, i) => { inv[a] = i; });
+  return inv;
+}
+
 /** Gather map of a per-sample permutation `p` of `shape`: output element i is input element map[i]. */
 export function permutationMap(shape: readonly number[], p: readonly number[]): Int32Array {
   const outS = p.map((a) => shape[a]);

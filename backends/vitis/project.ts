@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FirmflowError, type Graph, sizeOf } from 'firmflow';
 import { compileProjectDir, type CompileOptions, type CompileResult } from './compile.js';
-import { permuteSamples } from './layout.js';
+import { inversePerm, permuteSamples } from './layout.js';
 import type { HlsPortLayout } from './lowered.js';
 import { deserializeGraph, readWeightsFile, type GraphJson } from './writer/serialize.js';
 
@@ -157,10 +157,8 @@ export class HostSimulation {
         let shape = [samples, ...p.shape];
         const layout = (this.manifest.outputLayouts ?? []).find((l) => l.name === p.name);
         if (layout) {
-          const inv = new Array<number>(layout.perm.length);
-          layout.perm.forEach((a, i) => { inv[a] = i; });
           const out = new Float64Array(n);
-          permuteSamples(data, samples, p.shape, inv, out);
+          permuteSamples(data, samples, p.shape, inversePerm(layout.perm), out);
           data = out;
           shape = [samples, ...(layout.modelShape.slice(1) as number[])];
         }

@@ -1,14 +1,14 @@
-import { convertRaw, fixedAdd as fxAdd, fixedCast as fxCast, fixedDiv as fxDiv, fixedSub as fxSub, type FixedType, fracBits, type Fx, rawFromNumber, sizeOf } from 'firmflow';
-import { makeConverter, maxAbsCode, overflowsBig, type CodeConverter } from './convert.js';
-import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from './kernel.js';
+import { convertRaw, type FixedType, fracBits, rawFromNumber, sizeOf } from 'firmflow';
+import { makeConverter, maxAbsCode, overflowsBig } from './convert.js';
+import { constCodes, constType, type BuildContext, type EmuKernel } from './kernel.js';
 import { broadcastMap } from './movement.js';
-import { tableReader } from './tables.js';
 
 /*
- * Element-wise layers. Each computes an exact intermediate code per element into a scratch buffer (at a fixed
- * number of fractional bits) and converts the whole buffer to the result type in one pass, so the rounding and
- * overflow rule lives in one place (convert.ts).
+ * The element-wise emulation core the kernels share (activations, merges, ScaleShift, BipolarQuant): each computes
+ * an exact intermediate code per element into a scratch buffer (at a fixed number of fractional bits) and converts
+ * the whole buffer to the result type in one pass, so the rounding and overflow rule lives in one place (convert.ts).
  */
+
 /** A kernel from a per-chunk "exact intermediate" function at `frac` fractional bits. */
 export function viaScratch(ctx: BuildContext, frac: number, n: number, fill: (X: Float64Array[], T: Float64Array, batch: number) => void): EmuKernel {
   const conv = makeConverter(frac, ctx.out.type);

@@ -1,7 +1,7 @@
 import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, sizeOf } from 'firmflow';
 import { graphInfo, hlsOf, sampleShape, type HlsPortLayout } from '../lowered.js';
 import { kernelFor, SUPPORTED_OPS } from '../kernels/index.js';
-import { permuteSamples } from '../layout.js';
+import { inversePerm, permuteSamples } from '../layout.js';
 import { buildContext, typeOf, type BuildContext, type EmuKernel } from './kernel.js';
 
 export { permuteSamples };
@@ -179,9 +179,7 @@ export class Emulator {
       let shape = [samples, ...p.shape];
       if (p.layout) {
         // The firmware's layout is the model's permuted by `perm`: undo it.
-        const inv = new Array<number>(p.layout.perm.length);
-        p.layout.perm.forEach((a, i) => { inv[a] = i; });
-        data = Float64Array.from(permuteSamples(data, samples, p.shape, inv));
+        data = Float64Array.from(permuteSamples(data, samples, p.shape, inversePerm(p.layout.perm)));
         shape = [samples, ...(p.layout.modelShape.slice(1) as number[])];
       }
       result[p.name] = { shape, data, codes: c, type: p.type };

@@ -1,12 +1,13 @@
-import { broadcastStrides, type FixedType, fracBits, nearestIndexMap, rawFromNumber, sameType, sizeOf, strides } from 'firmflow';
+import { broadcastStrides, type FixedType, fracBits, sameType, sizeOf } from 'firmflow';
 import { makeConverter, typeLimits } from './convert.js';
-import { unsupported, type BuildContext, type EmuKernel } from './kernel.js';
+import { type BuildContext, type EmuKernel } from './kernel.js';
 
 /*
- * Ops that only move values (Transpose, Reshape, Flatten, Squeeze/Unsqueeze, Concat, Pad, Resize nearest): each
- * output element of a sample reads one input element (or the pad constant), converted to the result type. The
- * per-sample gather map is computed once; converting is a copy when the types agree.
+ * The gather core of the kernels that only move values (Transpose, Reshape, Concat, Pad, Resize): each output
+ * element of a sample reads one input element (or the pad constant), converted to the result type. The per-sample
+ * gather map is computed once by the kernel; converting is a copy when the types agree.
  */
+
 /** Whether every value of `from` is representable in `to` unchanged. */
 export function holds(to: FixedType, from: FixedType): boolean {
   if (sameType(to, from)) return true;

@@ -1,5 +1,5 @@
 /* Integer rounding of Rescale (QONNX Quant rounding modes) on exact codes. */
-import { type FixedType } from 'firmflow';
+
 
 /** QONNX rounding modes in the order of nnet::rescale_rounding. */
 export const RESCALE_ROUNDING = ['ROUND', 'CEIL', 'FLOOR', 'UP', 'DOWN', 'HALF_UP', 'HALF_DOWN'] as const;

@@ -1,4 +1,4 @@
-import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, type IRNode, quantizeArray, type RtTensor, sizeOf, type Tensor, toFloat64, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
+import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, quantizeArray, type RtTensor, sizeOf, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
 import { hlsOf } from '../lowered.js';
 import { kernelFor } from '../kernels/index.js';

@@ -6,7 +6,7 @@ import { convertRaw, fixedAdd as fxAdd, fixedCast as fxCast, fixedDiv as fxDiv, 
 import { type BoundContext, copyBound, type ErrorBound, roundingStep } from '../emulate/bounds.js';
 import { makeConverter, maxAbsCode, overflowsBig } from '../emulate/convert.js';
 import { attrNum, EXACT, holdsExactly, scaleCode, viaBig, viaScratch } from '../emulate/elementwise.js';
-import { role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { role, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay, COEF } from '../estimate/model.js';
 import { type ElementCore, elementSchedule, num, w } from '../estimate/cost.js';
 import { codeOf, scaleFactorType } from '../passes/precision-rules.js';

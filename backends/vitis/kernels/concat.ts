@@ -3,7 +3,7 @@
  * in io_stream two inputs joined along the last axis beat by beat.
  */
 import { type FixedType, sameType, sizeOf, unionType } from 'firmflow';
-import { gatherKernel, holds } from '../emulate/movement.js';
+import { gatherKernel } from '../emulate/movement.js';
 import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';

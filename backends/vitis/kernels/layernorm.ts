@@ -4,7 +4,7 @@
  */
 import { convertRaw, type FixedType, fracBits, quantizeCodes, rawFromNumber, sizeOf, unionType } from 'firmflow';
 import { overflowsBig } from '../emulate/convert.js';
-import { constCodes, constType, numParam, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { tableReader } from '../emulate/tables.js';
 import { add, addDelay, chainCycles, COEF, type Step, zero } from '../estimate/model.js';
 import { type Core, type LayerContext, log2c, multSteps, num, tableStorage, varMult, w } from '../estimate/cost.js';

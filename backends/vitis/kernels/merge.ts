@@ -4,7 +4,7 @@
  */
 import { convertRaw, type FixedType, fracBits, resultType, sizeOf, type Tensor, typeRange } from 'firmflow';
 import { maxAbsCode, overflowsBig } from '../emulate/convert.js';
-import { EXACT, type Operand, operands, viaScratch } from '../emulate/elementwise.js';
+import { type Operand, operands, viaScratch } from '../emulate/elementwise.js';
 import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { addDelay } from '../estimate/model.js';
 import { elementSchedule, multSteps, varMult, w } from '../estimate/cost.js';

@@ -1,6 +1,6 @@
 /* Pad (constant mode, no cropping) of the per-sample axes; in io_stream spatial padding of pixels streams natively. */
 import { quantizeCodes, rawFromNumber, sizeOf, strides } from 'firmflow';
-import { gatherKernel, holds } from '../emulate/movement.js';
+import { gatherKernel } from '../emulate/movement.js';
 import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { precisionOf, sampleShape } from '../lowered.js';

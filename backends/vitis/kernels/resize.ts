@@ -3,8 +3,8 @@
  * upscaling by repetition takes nnet::upsample; anything else a gather through the maps.
  */
 import { nearestIndexMap, sizeOf, strides } from 'firmflow';
-import { gatherKernel, holds } from '../emulate/movement.js';
-import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
+import { gatherKernel } from '../emulate/movement.js';
+import { type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { list, requireActivation, sameBatch, sample } from '../passes/planning.js';

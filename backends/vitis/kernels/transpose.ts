@@ -1,9 +1,9 @@
 /* Transpose of the per-sample axes (the batch axis stays first): a gather through the permuted input strides. */
 import { sizeOf, strides } from 'firmflow';
-import { gatherKernel, holds } from '../emulate/movement.js';
+import { gatherKernel } from '../emulate/movement.js';
 import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { elementSchedule, movementCore } from '../estimate/cost.js';
-import { samplePerm } from '../layout.js';
+import { permutationMap, samplePerm } from '../layout.js';
 import { sampleShape } from '../lowered.js';
 import { list, requireActivation, sample, Unsupported } from '../passes/planning.js';
 import { fail } from '../writer/emit.js';
@@ -31,9 +31,7 @@ export const transpose: VitisKernel = {
     const xs = sampleShape(x);
     const perm = samplePerm((node.attrs['perm'] as number[] | undefined) ?? []);
     if (xs.length > 4) fail(node, 'more than 4 axes per sample');
-    const inStride = new Array<number>(xs.length);
-    let s = 1;
-    for (let k = xs.length - 1; k >= 0; k--) { inStride[k] = s; s *= xs[k]; }
+    const inStride = strides(xs);
     const d = [...new Array(4 - ys.length).fill(1), ...ys];
     const st = [...new Array(4 - ys.length).fill(0), ...perm.map((p) => inStride[p])];
     e.config('nnet::gather_config', { n_out: sizeOf(ys), d0: d[0], d1: d[1], d2: d[2], d3: d[3], s0: st[0], s1: st[1], s2: st[2], s3: st[3], in_t: e.xT });
@@ -52,18 +50,5 @@ export const transpose: VitisKernel = {
 function buildTranspose(ctx: BuildContext): EmuKernel {
   const perm = ctx.node.attrs['perm'] as number[];
   if (!Array.isArray(perm) || perm[0] !== 0) unsupported(ctx, 'a transpose that moves the batch axis cannot be emulated per sample');
-  const p = perm.slice(1).map((a) => a - 1);
-  const inS = ctx.acts[0].shape;
-  const outS = ctx.out.shape;
-  const inStr = strides(inS);
-  const n = sizeOf(outS);
-  const map = new Int32Array(n);
-  const idx = new Array<number>(outS.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let src = 0;
-    for (let d = 0; d < outS.length; d++) src += idx[d] * inStr[p[d]];
-    map[i] = src;
-    for (let d = outS.length - 1; d >= 0; d--) { if (++idx[d] < outS[d]) break; idx[d] = 0; }
-  }
-  return gatherKernel(ctx, null, map);
+  return gatherKernel(ctx, null, permutationMap(ctx.acts[0].shape, samplePerm(perm)));
 }

@@ -1,8 +1,8 @@
-import { FirmflowError, formatType, fracBits, type Graph, type GraphPass, interpret, type IRNode, sizeOf, type Tensor, typeRange } from 'firmflow';
+import { FirmflowError, formatType, type GraphPass, interpret, sizeOf, typeRange } from 'firmflow';
 import { readFileSync } from 'node:fs';
 import { permuteSamples } from '../emulate/emulator.js';
 import { hlsConfig } from '../config.js';
-import { sampleShape, type HlsLayer, type HlsPortLayout } from '../lowered.js';
+import { sampleShape, type HlsPortLayout } from '../lowered.js';
 import { UNSUPPORTED_KEY, describe, hls, shapeOf, warn } from './common.js';
 import { isValidReuseFactor } from './reuse.js';
 
