@@ -12,7 +12,6 @@ import { add, addDelay, chainCycles, COEF, type Step, zero } from '../estimate/m
 import { type Core, type LayerContext, log2c, multSteps, num, tableStorage, varMult, w } from '../estimate/cost.js';
 import type { LoweredLayer } from '../lowered.js';
 import { CONFIG_KEY } from '../passes/common.js';
-import { softmaxResultType } from '../passes/precision-rules.js';
 import { num as attr, requireActivation, sample, Unsupported } from '../passes/planning.js';
 import {
   DEFAULT_EXP_RANGE, DEFAULT_SOFTMAX_TABLE_TYPE, DEFAULT_TABLE_SIZE, expSumType, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable,
@@ -23,6 +22,17 @@ import type { VitisKernel } from './contract.js';
 
 const typeOr = (p: FixedType | 'auto' | undefined, d: FixedType): FixedType => (p && p !== 'auto' ? p : d);
 const stable = (kernel: string): boolean => kernel.startsWith('softmax_stable');
+
+/**
+ * Default result type of a stable Softmax: ufixed<W,0,RND_CONV,SAT> with W the data width, widened so that the
+ * largest input (exp 1.0) and one a single input LSB below it (exp(-2^-F) ~ 1 - 2^-F) stay apart after the common
+ * factor 1/s (s <= n): W >= F + ceil(log2(n + 1)) + 1, at most 32.
+ */
+function softmaxResultType(x: FixedType, n: number, data: FixedType): FixedType {
+  const need = fracBits(x) + Math.ceil(Math.log2(n + 1)) + 1;
+  const width = Math.min(32, Math.max(data.width, need));
+  return { signed: false, width, integer: 0, rounding: 'RND_CONV', overflow: 'SAT' };
+}
 
 export const softmax: VitisKernel = {
   name: 'softmax',

@@ -111,7 +111,6 @@ export function capAccum(t: FixedType): { type: FixedType; dropped: number } {
   return { type: { ...t, width: ACCUM_CAP }, dropped };
 }
 
-
 /** A configured type (not absent, not 'auto'). */
 export const configuredType = (p: PrecisionSetting | undefined): FixedType | undefined => (p && p !== 'auto' ? p : undefined);
 
@@ -169,18 +168,6 @@ export function constTypeOf(t: Tensor, set: PrecisionSetting | undefined, width 
   if (set && set !== 'auto') return set;
   if (!set && t.precision) return t.precision;
   return autoConstType(numeric(t), width);
-}
-
-
-/**
- * Default result type of a stable Softmax: ufixed<W,0,RND_CONV,SAT> with W the data width, widened so that the
- * largest input (exp 1.0) and one a single input LSB below it (exp(-2^-F) ~ 1 - 2^-F) stay apart after the common
- * factor 1/s (s <= n): W >= F + ceil(log2(n + 1)) + 1, at most 32.
- */
-export function softmaxResultType(x: FixedType, n: number, data: FixedType): FixedType {
-  const need = fracBits(x) + Math.ceil(Math.log2(n + 1)) + 1;
-  const width = Math.min(32, Math.max(data.width, need));
-  return { signed: false, width, integer: 0, rounding: 'RND_CONV', overflow: 'SAT' };
 }
 
 export function bipolar(s: number): FixedType | undefined {
