@@ -80,27 +80,20 @@ export const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(
 export const SELU_ALPHA = 1.67326319217681884765625;
 export const SELU_GAMMA = 1.05070102214813232421875;
 
-/** The table function of an activation op (the table covers the whole function, or the x < 0 part for Elu/Selu). */
-export function activationFunction(op: string, attrs: Record<string, unknown>): { f: (x: number) => number; fn: string; negativeOnly: boolean } {
-  const num = (k: string, d: number): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : d);
-  switch (op) {
-    case 'Sigmoid': return { f: sigmoid, fn: 'sigmoid', negativeOnly: false };
-    case 'Tanh': return { f: Math.tanh, fn: 'tanh', negativeOnly: false };
-    case 'Softplus': return { f: softplus, fn: 'softplus', negativeOnly: false };
-    case 'Elu': { const a = num('alpha', 1); return { f: (x) => a * Math.expm1(x), fn: `elu(alpha=${a})`, negativeOnly: true }; }
-    case 'Selu': {
-      const a = num('alpha', SELU_ALPHA), g = num('gamma', SELU_GAMMA);
-      return { f: (x) => g * a * Math.expm1(x), fn: `selu(alpha=${a}, gamma=${g})`, negativeOnly: true };
-    }
-    default: throw new Error(`no table function for ${op}`);
-  }
+/**
+ * The function a lookup table samples: `f`, its name for comments (`fn`), and whether the table covers only x < 0
+ * (Elu, Selu: x >= 0 is computed exactly).
+ */
+export interface TableFunction {
+  f: (x: number) => number;
+  fn: string;
+  negativeOnly: boolean;
 }
 
-/** The table of Sigmoid / Tanh / Softplus / Elu / Selu. */
-export function activationTable(op: string, attrs: Record<string, unknown>, size = DEFAULT_TABLE_SIZE, range?: [number, number], type: FixedType = DEFAULT_TABLE_TYPE, where = op): HlsTable {
-  const { f, fn, negativeOnly } = activationFunction(op, attrs);
-  const [lo, hi] = range ?? (negativeOnly ? DEFAULT_NEGATIVE_RANGE : DEFAULT_TABLE_RANGE);
-  return makeTable(f, size, lo, hi, type, fn, where);
+/** The table of a function over `range` (default: the whole default range, or its negative part). */
+export function functionTable(spec: TableFunction, size = DEFAULT_TABLE_SIZE, range?: [number, number], type: FixedType = DEFAULT_TABLE_TYPE, where = spec.fn): HlsTable {
+  const [lo, hi] = range ?? (spec.negativeOnly ? DEFAULT_NEGATIVE_RANGE : DEFAULT_TABLE_RANGE);
+  return makeTable(spec.f, size, lo, hi, type, spec.fn, where);
 }
 
 /**

@@ -10,6 +10,7 @@ import type { BuildContext, EmuKernel } from '../emulate/kernel.js';
 import type { LayerContext, LayerSchedule } from '../estimate/cost.js';
 import type { HlsLayer, LoweredLayer } from '../lowered.js';
 import type { Planner } from '../passes/planning.js';
+import type { TableFunction } from '../tables.js';
 import type { Emitted, LayerEmit } from '../writer/emit.js';
 
 /** One node's types under construction (passes/precision.ts builds it; a kernel's `precision` hook reads it). */
@@ -86,6 +87,8 @@ export interface VitisKernel {
   adjustResult?(ctx: PrecisionContext, result: FixedType): FixedType;
   /** Names of its lookup tables (the keys of TableSize / TableRange and table precision roles). */
   tables?: readonly string[];
+  /** The function its table samples, per op and attributes (table activations; tables.ts functionTable). */
+  tableFunction?(op: string, attrs: Record<string, unknown>): TableFunction;
   /** Builds its tables into layer.tables (and their types into layer.types). */
   buildTables?(ctx: TableContext): void;
   /** How it reads streams in io_stream. */

@@ -12,13 +12,27 @@ import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule, tableStorage } from '../estimate/cost.js';
 import { codeOf, configuredType, scaleFactorType } from '../passes/precision-rules.js';
 import { requireActivation, sample } from '../passes/planning.js';
-import { activationTable, DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE } from '../tables.js';
+import { DEFAULT_TABLE_SIZE, DEFAULT_TABLE_TYPE, functionTable, SELU_ALPHA, SELU_GAMMA, sigmoid, softplus, type TableFunction } from '../tables.js';
 import { NONE, tableIndexFields } from '../writer/emit.js';
 import type { VitisKernel } from './contract.js';
 
 /** nnet_activation.h functor of each op (the table functor unless a linear part for x >= 0 is added). */
 const FUNCTORS: Record<string, string> = { Sigmoid: 'op_table', Tanh: 'op_table', Softplus: 'op_table', Elu: 'op_elu', Selu: 'op_selu' };
-const SELU_GAMMA = 1.05070102214813232421875;
+
+type Attrs = Record<string, unknown>;
+const attrOr = (a: Attrs, k: string, d: number): number => (typeof a[k] === 'number' ? (a[k] as number) : d);
+
+/** The function each op's table samples (Elu and Selu: the x < 0 part). */
+const TABLE_FUNCTIONS: Record<string, (a: Attrs) => TableFunction> = {
+  Sigmoid: () => ({ f: sigmoid, fn: 'sigmoid', negativeOnly: false }),
+  Tanh: () => ({ f: Math.tanh, fn: 'tanh', negativeOnly: false }),
+  Softplus: () => ({ f: softplus, fn: 'softplus', negativeOnly: false }),
+  Elu: (a) => { const al = attrOr(a, 'alpha', 1); return { f: (x) => al * Math.expm1(x), fn: `elu(alpha=${al})`, negativeOnly: true }; },
+  Selu: (a) => {
+    const al = attrOr(a, 'alpha', SELU_ALPHA), g = attrOr(a, 'gamma', SELU_GAMMA);
+    return { f: (x) => g * al * Math.expm1(x), fn: `selu(alpha=${al}, gamma=${g})`, negativeOnly: true };
+  },
+};
 
 /** Lipschitz constant of each function in the max norm (the amplification of an input error). */
 const LIPSCHITZ: Record<string, (attrs: IRNode['attrs']) => number> = {
@@ -50,8 +64,9 @@ export const tableActivation: VitisKernel = {
   },
 
   tables: ['table'],
+  tableFunction: (op, attrs) => TABLE_FUNCTIONS[op](attrs),
   buildTables({ node, layer, config: cfg, where }) {
-    const t = activationTable(node.op, node.attrs, cfg.tableSize['table'] ?? DEFAULT_TABLE_SIZE, cfg.tableRange['table'], configuredType(cfg.precision.table) ?? DEFAULT_TABLE_TYPE, where);
+    const t = functionTable(TABLE_FUNCTIONS[node.op](node.attrs), cfg.tableSize['table'] ?? DEFAULT_TABLE_SIZE, cfg.tableRange['table'], configuredType(cfg.precision.table) ?? DEFAULT_TABLE_TYPE, where);
     layer.tables = { table: t };
     layer.types['table'] = t.type;
   },
