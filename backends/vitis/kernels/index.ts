@@ -25,9 +25,9 @@ import { transpose } from './transpose.js';
 
 export type { DefaultResult, PrecisionContext, StreamKind, TableContext, VitisKernel } from './contract.js';
 
-/** Every kernel module, in no particular order. */
+/** Every kernel module (the table kernels first: TABLES_OF, and the messages listing it, keep this order). */
 export const KERNELS: readonly VitisKernel[] = [
-  dense, conv, pooling, globalPooling, softmax, layernorm, activation, tableActivation, fixedCast, bipolarQuant, prelu,
+  tableActivation, softmax, layernorm, dense, conv, pooling, globalPooling, activation, fixedCast, bipolarQuant, prelu,
   scaleShift, merge, rescale, reshape, transpose, concat, pad, resize,
 ];
 

@@ -17,7 +17,7 @@ import { NONE, tableIndexFields } from '../writer/emit.js';
 import type { VitisKernel } from './contract.js';
 
 /** nnet_activation.h functor of each op (the table functor unless a linear part for x >= 0 is added). */
-const FUNCTORS: Record<string, string> = { Sigmoid: 'op_table', Tanh: 'op_table', Softplus: 'op_table', Elu: 'op_elu', Selu: 'op_selu' };
+const FUNCTORS: Record<string, string> = { Sigmoid: 'op_table', Tanh: 'op_table', Elu: 'op_elu', Selu: 'op_selu', Softplus: 'op_table' };
 
 type Attrs = Record<string, unknown>;
 const attrOr = (a: Attrs, k: string, d: number): number => (typeof a[k] === 'number' ? (a[k] as number) : d);
