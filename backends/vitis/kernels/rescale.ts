@@ -2,8 +2,8 @@
  * Rescale (QONNX Quant as integer requantization, docs/design/vitis-backend.md "Rescale"): p = x * inv_scale
  * (exact), q = clamp(round(p) + zp), y = result((q - zp) * scale), per tensor or per channel.
  */
-import { convertRaw, FirmflowError, fracBits, quantRange, sizeOf } from 'firmflow';
-import { overflowsBig } from '../emulate/convert.js';
+import { FirmflowError, fracBits, quantRange, sizeOf } from 'firmflow';
+import { viaBig } from '../emulate/elementwise.js';
 import { constCodes, constType, numParam, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { RESCALE_ROUNDING, roundCodes } from '../emulate/rounding.js';
 import { elementSchedule, layerConstCodes, scaleCost } from '../estimate/cost.js';
@@ -118,26 +118,14 @@ function buildRescale(ctx: BuildContext): EmuKernel {
   const inner = numParam(ctx, 'n_inner', n);
   const C = numParam(ctx, 'n_chan', 1);
   const fs = fracBits(sType);
-  const R = ctx.out.type;
   const pick = <T>(a: T[], c: number): T => a[a.length === 1 ? 0 : c];
-  return {
-    node: ctx.node, inputs: [x.tensor.name], output: ctx.out.tensor.name,
-    run([X], Y, batch) {
-      let over = 0;
-      for (let s = 0; s < batch; s++) {
-        for (let i = 0; i < n; i++) {
-          const c = C === 1 ? 0 : Math.floor(i / inner) % C;
-          const z = pick(zp, c);
-          const p = BigInt(X[s * n + i]) * pick(inv, c);
-          let q = before ? roundCodes(p + (z << BigInt(Math.max(0, F))), F, mode) : roundCodes(p, F, mode) + z;
-          if (q < qmin) q = qmin;
-          if (q > qmax) q = qmax;
-          const v = (q - z) * pick(sc, c);
-          if (overflowsBig(v, fs, R)) over++;
-          Y[s * n + i] = Number(convertRaw(v, fs, R));
-        }
-      }
-      return over;
-    },
-  };
+  return viaBig(ctx, fs, n, ([X], i) => {
+    const c = C === 1 ? 0 : Math.floor((i % n) / inner) % C;
+    const z = pick(zp, c);
+    const p = BigInt(X[i]) * pick(inv, c);
+    let q = before ? roundCodes(p + (z << BigInt(Math.max(0, F))), F, mode) : roundCodes(p, F, mode) + z;
+    if (q < qmin) q = qmin;
+    if (q > qmax) q = qmax;
+    return (q - z) * pick(sc, c);
+  });
 }
