@@ -7,9 +7,9 @@ import { constCodes, constType, role, unsupported, type BuildContext, type EmuKe
 import { macBound } from '../emulate/bounds.js';
 import { MacEngine } from '../emulate/mac.js';
 import { macCore, num, windowSchedule } from '../estimate/cost.js';
+import { macAccumType } from '../passes/precision-rules.js';
 import { type KernelPlan, num as attr, requireActivation, requireConst, spatialGeometry, Unsupported } from '../passes/planning.js';
 import type { VitisKernel } from './contract.js';
-import { macAccum } from './dense.js';
 
 export const conv: VitisKernel = {
   name: 'conv',
@@ -36,7 +36,7 @@ export const conv: VitisKernel = {
   },
 
   constRoles: { 1: 'weight', 2: 'bias' },
-  precision: macAccum,
+  precision: (ctx) => (ctx.types['accum'] = ctx.accum(macAccumType(ctx.input, ctx.tensor(1)!, ctx.types['weight'], ctx.layer.params['n_mult_out'] as number, ctx.tensor(2), ctx.types['bias']))),
 
   emit(e) {
     const { b, l, hls, node, x } = e;

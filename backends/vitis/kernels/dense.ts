@@ -2,15 +2,15 @@
  * Dense (MatMul / Gemm with constant weights): y[r][n] = b[n] + sum_k x[r][k] w[k][n] for every row r of a sample.
  * The n_in x n_out block is the reuse factor's multiplication array.
  */
-import { type FixedType, sizeOf } from 'firmflow';
+import { sizeOf } from 'firmflow';
 import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { macBound } from '../emulate/bounds.js';
 import { MacEngine } from '../emulate/mac.js';
 import { chainCycles } from '../estimate/model.js';
 import { macCore, num } from '../estimate/cost.js';
-import { denseAccum } from '../passes/precision-rules.js';
+import { macAccumType } from '../passes/precision-rules.js';
 import { requireActivation, requireConst, sample } from '../passes/planning.js';
-import type { PrecisionContext, VitisKernel } from './contract.js';
+import type { VitisKernel } from './contract.js';
 
 export const dense: VitisKernel = {
   name: 'dense',
@@ -28,7 +28,7 @@ export const dense: VitisKernel = {
   },
 
   constRoles: { 1: 'weight', 2: 'bias' },
-  precision: macAccum,
+  precision: (ctx) => (ctx.types['accum'] = ctx.accum(macAccumType(ctx.input, ctx.tensor(1)!, ctx.types['weight'], ctx.layer.params['n_mult_out'] as number, ctx.tensor(2), ctx.types['bias']))),
 
   emit(e) {
     const { b, l, hls, x } = e;
@@ -62,20 +62,6 @@ export const dense: VitisKernel = {
     return { core, latency: depth, ii: coreII, copies: rows };
   },
 };
-
-/**
- * The exact accumulator of a multiply-accumulate over constant weights (Dense, Conv): the column sums of the weight
- * codes bound every partial sum. Depthwise: the rows of the [k, M] weight matrix are the window taps.
- */
-export function macAccum(ctx: PrecisionContext): FixedType {
-  const w = ctx.tensor(1)!, b = ctx.tensor(2);
-  const N = ctx.layer.params['n_mult_out'] as number;
-  const rows = (w.data!.length / N) | 0;
-  const acc = denseAccum(ctx.input, w.meta['hlsCodes'] as ArrayLike<number>, ctx.types['weight'], rows, N, b?.meta['hlsCodes'] as ArrayLike<number> | undefined, b ? ctx.types['bias'] : undefined);
-  const exact = ctx.accum(acc.type);
-  ctx.types['accum'] = exact;
-  return exact;
-}
 
 // ----------------------------------------------------------------------------------------------------
 // emulation (bit-accurate, emulate/mac.ts)

@@ -89,7 +89,7 @@ export const layernorm: VitisKernel = {
 function layernormCore(l: LoweredLayer, ctx: LayerContext, n: number): Core {
   const { part } = ctx;
   const h = l.hls;
-  const win = w(h.types['input']), wout = w(h.types['result']), wacc = w(h.types['accum'], 32), wt = w(h.types['table'], 18);
+  const wout = w(h.types['result']), wacc = w(h.types['accum'], 32), wt = w(h.types['table'], 18);
   const t = tableStorage(l, 1);
   const sq = varMult(wacc, wacc, part);
   const sc = varMult(wacc, wt, part);

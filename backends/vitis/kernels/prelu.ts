@@ -8,8 +8,8 @@ import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kerne
 import { addDelay, COEF } from '../estimate/model.js';
 import { elementSchedule, layerConstCodes } from '../estimate/cost.js';
 import { broadcastShapes, requireActivation, requireConst } from '../passes/planning.js';
+import { emitMerge } from '../writer/emit.js';
 import type { VitisKernel } from './contract.js';
-import { emitMerge } from './merge.js';
 
 export const prelu: VitisKernel = {
   name: 'prelu',

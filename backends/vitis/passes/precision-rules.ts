@@ -104,6 +104,15 @@ export function denseAccum(x: FixedType, wCodes: ArrayLike<number | bigint>, wTy
   return { type: typeForCodes(lo, hi, f), lo, hi };
 }
 
+/**
+ * The exact accumulator of a multiply-accumulate over constant weights w (N output columns) and bias b (Dense, Conv):
+ * the column sums of the weight codes bound every partial sum. Depthwise: the rows of the [k, M] weights are the taps.
+ */
+export function macAccumType(x: FixedType, w: Tensor, wType: FixedType, N: number, b?: Tensor, bType?: FixedType): FixedType {
+  const rows = (w.data!.length / N) | 0;
+  return denseAccum(x, w.meta['hlsCodes'] as ArrayLike<number>, wType, rows, N, b?.meta['hlsCodes'] as ArrayLike<number> | undefined, b ? bType : undefined).type;
+}
+
 /** Caps an exact accumulator at ACCUM_CAP bits by dropping fractional bits; returns the dropped count. */
 export function capAccum(t: FixedType): { type: FixedType; dropped: number } {
   if (t.width <= ACCUM_CAP) return { type: t, dropped: 0 };

@@ -398,3 +398,51 @@ export class LayerEmit {
     return { cppKernel: `${fn}<${functor}>`, lines: this.call(`${fn}<${this.io()}, ${this.cfg}, nnet::${functor}>`, [this.input(this.x), this.out, p0, p1]) };
   }
 }
+
+/**
+ * A two-operand nnet::merge with the functor `functor` (Add/Sub/Mul, PRelu): broadcast strides over the last four
+ * axes; in io_stream lock-step streams, an activation with a constant, or the tensors buffered.
+ */
+export function emitMerge(e: LayerEmit, functor: string): Emitted {
+  const { b, l, node, y, ys } = e;
+  const [A, B] = [l.inputs[0], l.inputs[1]];
+  const full = (t: Tensor): number[] => {
+    if (!t.data) return sampleShape(t);
+    const s = t.shape as number[];
+    const padded = [...new Array(Math.max(0, y.shape.length - s.length)).fill(1), ...s];
+    return padded.slice(1);
+  };
+  const sa = full(A), sb = full(B);
+  if (ys.length > 4) fail(node, `its result has ${ys.length} axes per sample; at most 4 are supported`);
+  const ba = broadcastStrides(sa, ys), bb = broadcastStrides(sb, ys);
+  const same = sizeOf(sa) === sizeOf(ys) && sizeOf(sb) === sizeOf(ys);
+  const aT = A.data ? b.constant(A, 'constant operand').typeName : b.act(A);
+  const bT = B.data ? b.constant(B, 'constant operand').typeName : b.act(B);
+  const config = (sa: typeof ba, sb: typeof bb, at: string, bt: string, sameShape: boolean): string => struct(e.cfg, 'nnet::merge_config', {
+    n_out: sizeOf(ys), d0: ba.d[0], d1: ba.d[1], d2: ba.d[2], d3: ba.d[3],
+    a_s0: sa.s[0], a_s1: sa.s[1], a_s2: sa.s[2], a_s3: sa.s[3], b_s0: sb.s[0], b_s1: sb.s[1], b_s2: sb.s[2], b_s3: sb.s[3],
+    same_shape: sameShape, a_t: at, b_t: bt,
+  });
+  b.configs.push(config(ba, bb, aT, bT, same));
+  const fn = `nnet::${functor}`;
+  const yT = e.yT;
+  if (e.stream) {
+    if (!A.data && !B.data && same && b.streamInfo(A).pack === b.streamInfo(y).pack && b.streamInfo(B).pack === b.streamInfo(y).pack) {
+      return { cppKernel: 'nnet::merge_stream', lines: e.call(`nnet::merge_stream<${e.beat(A)}, ${e.beat(B)}, ${e.beat(y)}, ${e.cfg}, ${fn}>`, [e.input(A), e.input(B), e.out]) };
+    }
+    if ((!A.data) !== (!B.data) && sizeOf(A.data ? sb : sa) === sizeOf(ys)) {
+      const act = A.data ? B : A, con = A.data ? A : B;
+      // merge_const_stream reads the constant through the b strides: swap them when the constant is operand a.
+      if (A.data) {
+        b.configs.pop();
+        b.configs.push(config(bb, ba, bT, aT, false));
+      }
+      return {
+        cppKernel: 'nnet::merge_const_stream',
+        lines: e.call(`nnet::merge_const_stream<${e.beat(act)}, ${b.constant(con, 'constant operand').typeName}, ${e.beat(y)}, ${e.cfg}, ${fn}, ${A.data ? 'true' : 'false'}>`, [e.input(act), b.constant(con, 'constant operand').name, e.out]),
+      };
+    }
+    return { cppKernel: 'nnet::merge (buffered)', lines: e.buffered((ins, o) => e.call(`nnet::merge<${aT}, ${bT}, ${yT}, ${e.cfg}, ${fn}>`, [ins[0], ins[1], o])) };
+  }
+  return { cppKernel: 'nnet::merge', lines: e.call(`nnet::merge<${aT}, ${bT}, ${yT}, ${e.cfg}, ${fn}>`, [e.input(A), e.input(B), e.out]) };
+}
