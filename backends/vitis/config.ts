@@ -8,6 +8,7 @@
  */
 import { FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
+import { TABLES_OF } from './kernels/index.js';
 import { DEFAULT_REUSE_FACTOR } from './options.js';
 
 /** Keys of the Model section. */
@@ -18,11 +19,8 @@ const LAYER_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'ParallelizationFact
 export const ROLES = ['weight', 'bias', 'accum', 'result', 'table', 'exp_table', 'inv_table', 'exp_sum', 'scale', 'shift', 'inv_scale'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** Tables per op (the names TableSize / TableRange objects and Precision roles use). */
-export const TABLES_OF: Record<string, string[]> = {
-  Sigmoid: ['table'], Tanh: ['table'], Elu: ['table'], Selu: ['table'], Softplus: ['table'],
-  Softmax: ['exp_table', 'inv_table'], LayerNormalization: ['table'],
-};
+/** Tables per op (the names TableSize / TableRange objects and Precision roles use): each kernel's own. */
+export { TABLES_OF };
 
 export const SOFTMAX_IMPLEMENTATIONS = ['stable', 'argmax'];
 

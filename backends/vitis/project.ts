@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FirmflowError, type Graph, type Project, type TraceResult } from 'firmflow';
+import { FirmflowError, type Graph, type Project, sizeOf, type TraceResult } from 'firmflow';
 import { compileProjectDir, type CompileOptions, type CompileResult } from './compile.js';
-import { permuteSamples } from './layout.js';
+import { inversePerm, permuteSamples } from './layout.js';
 import type { HlsPortLayout } from './lowered.js';
 import { deserializeGraph, readWeightsFile, type GraphJson } from './writer/serialize.js';
 
@@ -63,7 +63,6 @@ export function readManifest(dir: string): VitisManifest {
   return j;
 }
 
-const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
 
 
 function isFeed(v: unknown): v is Feed {
@@ -110,7 +109,7 @@ export class HostSimulation {
       if (data.length === 0 || data.length % per !== 0) {
         throw new FirmflowError('vitis.predict', `input '${p.name}' has ${data.length} values, not a whole number of samples of ${per} values (shape [${p.shape.join(', ')}] per sample)`);
       }
-      if (isFeed(f) && f.shape && f.shape.length > 1 && prod(f.shape.slice(1)) !== per) {
+      if (isFeed(f) && f.shape && f.shape.length > 1 && sizeOf(f.shape.slice(1)) !== per) {
         throw new FirmflowError('vitis.predict', `input '${p.name}' has shape [${f.shape.join(', ')}]; one sample must hold ${per} values`);
       }
       const n = data.length / per;
@@ -158,10 +157,8 @@ export class HostSimulation {
         let shape = [samples, ...p.shape];
         const layout = (this.manifest.outputLayouts ?? []).find((l) => l.name === p.name);
         if (layout) {
-          const inv = new Array<number>(layout.perm.length);
-          layout.perm.forEach((a, i) => { inv[a] = i; });
           const out = new Float64Array(n);
-          permuteSamples(data, samples, p.shape, inv, out);
+          permuteSamples(data, samples, p.shape, inversePerm(layout.perm), out);
           data = out;
           shape = [samples, ...(layout.modelShape.slice(1) as number[])];
         }

@@ -54,13 +54,20 @@ export function makeTable(f: (x: number) => number, size: number, lo: number, hi
 }
 
 /**
- * Index of the entry for a value given by its integer code in `inType`: floor((x - lo) * size / (hi - lo)),
- * clamped to [0, size - 1]. Exact: x = code * 2^-F, and size / (hi - lo) is a power of two.
+ * The one table index rule, floor((x - lo) * size / (hi - lo)) clamped to [0, size - 1], as the constants every
+ * reader hoists (nnet::table_index in C++, the emulator's reader): size / (hi - lo) = 2^k, so for a code with F
+ * fractional bits idx = floor(code * 2^-shift) - offset with shift = F - k and offset = lo * 2^k (both integers).
  */
+export function tableIndexConstants(table: Pick<HlsTable, 'size' | 'lo' | 'hi'>, inFrac: number): { shift: number; offset: number } {
+  const k = Math.log2(table.size / (table.hi - table.lo));
+  if (!Number.isInteger(k)) throw new Error(`table size ${table.size} over [${table.lo}, ${table.hi}) is not a power-of-two scale`);
+  return { shift: inFrac - k, offset: table.lo * 2 ** k };
+}
+
+/** Index of the entry for a value given by its integer code in `inType` (tableIndexConstants, one value). */
 export function tableIndex(code: number, inType: FixedType, table: Pick<HlsTable, 'size' | 'lo' | 'hi'>): number {
-  const k = Math.log2(table.size / (table.hi - table.lo)); // integer
-  const off = table.lo * 2 ** k; // integer (lo is a multiple of the step)
-  const idx = Math.floor(code * 2 ** (k - fracBits(inType))) - off;
+  const { shift, offset } = tableIndexConstants(table, fracBits(inType));
+  const idx = Math.floor(code * 2 ** -shift) - offset;
   return idx < 0 ? 0 : idx >= table.size ? table.size - 1 : idx;
 }
 
@@ -73,27 +80,20 @@ export const softplus = (x: number): number => (x > 0 ? x + Math.log1p(Math.exp(
 export const SELU_ALPHA = 1.67326319217681884765625;
 export const SELU_GAMMA = 1.05070102214813232421875;
 
-/** The table function of an activation op (the table covers the whole function, or the x < 0 part for Elu/Selu). */
-export function activationFunction(op: string, attrs: Record<string, unknown>): { f: (x: number) => number; fn: string; negativeOnly: boolean } {
-  const num = (k: string, d: number): number => (typeof attrs[k] === 'number' ? (attrs[k] as number) : d);
-  switch (op) {
-    case 'Sigmoid': return { f: sigmoid, fn: 'sigmoid', negativeOnly: false };
-    case 'Tanh': return { f: Math.tanh, fn: 'tanh', negativeOnly: false };
-    case 'Softplus': return { f: softplus, fn: 'softplus', negativeOnly: false };
-    case 'Elu': { const a = num('alpha', 1); return { f: (x) => a * Math.expm1(x), fn: `elu(alpha=${a})`, negativeOnly: true }; }
-    case 'Selu': {
-      const a = num('alpha', SELU_ALPHA), g = num('gamma', SELU_GAMMA);
-      return { f: (x) => g * a * Math.expm1(x), fn: `selu(alpha=${a}, gamma=${g})`, negativeOnly: true };
-    }
-    default: throw new Error(`no table function for ${op}`);
-  }
+/**
+ * The function a lookup table samples: `f`, its name for comments (`fn`), and whether the table covers only x < 0
+ * (Elu, Selu: x >= 0 is computed exactly).
+ */
+export interface TableFunction {
+  f: (x: number) => number;
+  fn: string;
+  negativeOnly: boolean;
 }
 
-/** The table of Sigmoid / Tanh / Softplus / Elu / Selu. */
-export function activationTable(op: string, attrs: Record<string, unknown>, size = DEFAULT_TABLE_SIZE, range?: [number, number], type: FixedType = DEFAULT_TABLE_TYPE, where = op): HlsTable {
-  const { f, fn, negativeOnly } = activationFunction(op, attrs);
-  const [lo, hi] = range ?? (negativeOnly ? DEFAULT_NEGATIVE_RANGE : DEFAULT_TABLE_RANGE);
-  return makeTable(f, size, lo, hi, type, fn, where);
+/** The table of a function over `range` (default: the whole default range, or its negative part). */
+export function functionTable(spec: TableFunction, size = DEFAULT_TABLE_SIZE, range?: [number, number], type: FixedType = DEFAULT_TABLE_TYPE, where = spec.fn): HlsTable {
+  const [lo, hi] = range ?? (spec.negativeOnly ? DEFAULT_NEGATIVE_RANGE : DEFAULT_TABLE_RANGE);
+  return makeTable(spec.f, size, lo, hi, type, spec.fn, where);
 }
 
 /**

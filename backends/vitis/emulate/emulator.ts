@@ -1,13 +1,8 @@
-import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes } from 'firmflow';
+import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, sizeOf } from 'firmflow';
 import { graphInfo, hlsOf, sampleShape, type HlsPortLayout } from '../lowered.js';
-import { buildBinary, buildBipolar, buildPRelu, buildScaleShift, buildUnary } from './elementwise.js';
-import { buildContext, product, typeOf, type BuildContext, type EmuKernel } from './kernel.js';
-import { buildConv, buildDense } from './linear.js';
-import { buildConcat, buildCopy, buildPad, buildResize, buildTranspose } from './movement.js';
-import { buildPool } from './pooling.js';
-import { buildSoftmax } from './softmax.js';
-import { buildLayerNorm, buildRescale, buildSoftsign } from './special.js';
-import { permuteSamples } from '../layout.js';
+import { kernelFor, SUPPORTED_OPS } from '../kernels/index.js';
+import { inversePerm, permuteSamples } from '../layout.js';
+import { buildContext, typeOf, type BuildContext, type EmuKernel } from './kernel.js';
 
 export { permuteSamples };
 
@@ -19,32 +14,8 @@ export { permuteSamples };
 
 export type KernelBuilder = (ctx: BuildContext) => EmuKernel;
 
-const BUILDERS: Record<string, KernelBuilder> = {
-  Dense: buildDense,
-  Conv: buildConv,
-  MaxPool: (c) => buildPool(c, 'max', false),
-  AveragePool: (c) => buildPool(c, 'avg', false),
-  GlobalMaxPool: (c) => buildPool(c, 'max', true),
-  GlobalAveragePool: (c) => buildPool(c, 'avg', true),
-  ScaleShift: buildScaleShift,
-  Relu: buildUnary, LeakyRelu: buildUnary, HardSigmoid: buildUnary, Clip: buildUnary, FixedCast: buildUnary,
-  Sigmoid: buildUnary, Tanh: buildUnary, Softplus: buildUnary, Elu: buildUnary, Selu: buildUnary,
-  Softsign: buildSoftsign,
-  PRelu: buildPRelu,
-  BipolarQuant: buildBipolar,
-  Add: buildBinary, Sub: buildBinary, Mul: buildBinary,
-  Concat: buildConcat,
-  Transpose: buildTranspose,
-  Reshape: buildCopy, Flatten: buildCopy, Squeeze: buildCopy, Unsqueeze: buildCopy, Identity: buildCopy,
-  Pad: buildPad,
-  Resize: buildResize,
-  Softmax: buildSoftmax,
-  LayerNormalization: buildLayerNorm,
-  Rescale: buildRescale,
-};
-
-/** Ops the emulator implements. */
-export const EMULATED_OPS: readonly string[] = Object.keys(BUILDERS).sort();
+/** Ops the emulator implements: every op with a kernel (each kernel module carries its emulation). */
+export const EMULATED_OPS: readonly string[] = SUPPORTED_OPS;
 
 /** One input of the emulator: the JSON layout of ../shared/models, or a shape with data. */
 export type EmuFeed = { shape?: number[]; data: ArrayLike<number>; dtype?: string };
@@ -105,7 +76,7 @@ export class Emulator {
     const nodes: IRNode[] = [...graph.nodes.values()].sort((a, b) => hlsOf(a).index - hlsOf(b).index);
     this.kernels = nodes.map((node) => {
       const hls = hlsOf(node);
-      const build = BUILDERS[node.op];
+      const build = kernelFor(node.op)?.emulate;
       if (!build) throw new FirmflowError('vitis.emulate', `node '${node.name}' (${node.op}): the emulator has no model of op ${node.op} (kernel ${hls.kernel})`);
       return build(buildContext(graph, node, hls));
     });
@@ -115,7 +86,7 @@ export class Emulator {
     };
     this.inputs = graph.inputs.map((p) => port(p, info.inputLayouts ?? []));
     this.outputs = graph.outputs.map((p) => port(p, info.outputLayouts ?? []));
-    for (const t of graph.tensors.values()) if (t.data === undefined && t.meta['hlsShape']) this.sizes.set(t.name, product(sampleShape(t)));
+    for (const t of graph.tensors.values()) if (t.data === undefined && t.meta['hlsShape']) this.sizes.set(t.name, sizeOf(sampleShape(t)));
   }
 
   /** Per-sample element count of an activation tensor. */
@@ -133,7 +104,7 @@ export class Emulator {
     for (const p of this.inputs) {
       const f = feeds[p.name];
       if (!f) throw new FirmflowError('vitis.emulate', `missing value for input '${p.name}' (inputs given: ${Object.keys(feeds).join(', ') || 'none'})`);
-      const per = product(p.shape);
+      const per = sizeOf(p.shape);
       if (f.data.length % per !== 0 || f.data.length === 0) {
         throw new FirmflowError('vitis.emulate', `input '${p.name}' has ${f.data.length} values, not a whole number of samples of ${per} values (shape [${p.shape.join(', ')}] per sample)`);
       }
@@ -208,9 +179,7 @@ export class Emulator {
       let shape = [samples, ...p.shape];
       if (p.layout) {
         // The firmware's layout is the model's permuted by `perm`: undo it.
-        const inv = new Array<number>(p.layout.perm.length);
-        p.layout.perm.forEach((a, i) => { inv[a] = i; });
-        data = Float64Array.from(permuteSamples(data, samples, p.shape, inv));
+        data = Float64Array.from(permuteSamples(data, samples, p.shape, inversePerm(p.layout.perm)));
         shape = [samples, ...(p.layout.modelShape.slice(1) as number[])];
       }
       result[p.name] = { shape, data, codes: c, type: p.type };

@@ -98,12 +98,6 @@ export function numParam(ctx: BuildContext, key: string, fallback?: number): num
 
 export const frac = fracBits;
 
-export function product(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) n *= d;
-  return n;
-}
-
 export function unsupported(ctx: BuildContext, why: string): never {
   throw new FirmflowError('vitis.emulate', `${ctx.node.op} '${ctx.node.name}': ${why}`);
 }

@@ -1,11 +1,8 @@
 import { type FixedType, fracBits } from 'firmflow';
 import type { HlsTable } from '../lowered.js';
+import { tableIndexConstants } from '../tables.js';
 
-/**
- * Table lookup by the contract's index rule, floor((x - lo) * size / (hi - lo)) clamped to the table, with the
- * constants hoisted: size / (hi - lo) = 2^k, so idx = floor(code * 2^(k - F)) - lo * 2^k (tables.ts tableIndex is
- * the same rule one value at a time; the tests hold them equal).
- */
+/** Table lookup by the one index rule (tables.ts tableIndexConstants), its constants hoisted out of the loop. */
 export interface TableReader {
   /** Entry codes as doubles. */
   codes: Float64Array;
@@ -15,9 +12,8 @@ export interface TableReader {
 }
 
 export function tableReader(table: HlsTable, inFrac: number): TableReader {
-  const k = Math.log2(table.size / (table.hi - table.lo));
-  const scale = 2 ** (k - inFrac);
-  const off = table.lo * 2 ** k;
+  const { shift, offset: off } = tableIndexConstants(table, inFrac);
+  const scale = 2 ** -shift;
   const last = table.size - 1;
   return {
     codes: Float64Array.from(table.codes),

@@ -1,8 +1,11 @@
-import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, type IRNode, quantizeArray, type RtTensor, type Tensor, toFloat64, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
+import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, quantizeArray, type RtTensor, sizeOf, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
-import { hlsOf, type HlsLayer } from '../lowered.js';
+import { hlsOf } from '../lowered.js';
+import { kernelFor } from '../kernels/index.js';
+import { boundContext, copyBound, roundingStep } from './bounds.js';
 import { emulatorFor, type EmuInputs } from './emulator.js';
-import { product } from './kernel.js';
+
+export { roundingStep };
 
 /*
  * --trace: every layer's fixed-point output next to the float interpreter's, and which layer's error its
@@ -50,176 +53,8 @@ export interface TraceLayer extends TraceLayerSummary {
 /** Graph inputs (conversion of the float inputs to the input type) and then every layer, in firmware order. */
 export type TraceReport = TraceReportLike<TraceLayer>;
 
-interface Bound {
-  /** Amplification of each activation input's error (by activation input position). */
-  L: number[];
-  /** Own error given the max |x_f| of the first input of the sample. */
-  own: (maxXf: number) => number;
-}
-
-/** Rounding step of a conversion to t: a full LSB for truncating modes, half for rounding ones. */
-export function roundingStep(t: FixedType): number {
-  const lsb = 2 ** -fracBits(t);
-  return t.rounding === 'TRN' || t.rounding === 'TRN_ZERO' ? lsb : lsb / 2;
-}
-
 function overflowKind(t: FixedType): TraceLayer['overflowKind'] {
   return t.overflow === 'SAT_ZERO' ? 'set to zero' : t.overflow.startsWith('SAT') ? 'saturated' : 'wrapped';
-}
-
-function floatOf(t: Tensor | undefined): Float64Array | undefined {
-  return t?.data ? toFloat64(t.data) : undefined;
-}
-
-function codeValues(t: Tensor, type: FixedType): Float64Array {
-  const c = t.meta['hlsCodes'] as ArrayLike<number | bigint> | undefined;
-  if (!c) return floatOf(t)!;
-  const s = 2 ** -fracBits(type);
-  return Float64Array.from({ length: c.length }, (_, i) => Number(c[i]) * s);
-}
-
-/** max_n sum_k |a[k][n]| of a K x N matrix (row-major). */
-function maxColAbsSum(a: Float64Array, K: number, N: number): number {
-  let m = 0;
-  for (let n = 0; n < N; n++) {
-    let s = 0;
-    for (let k = 0; k < K; k++) s += Math.abs(a[k * N + n]);
-    if (s > m) m = s;
-  }
-  return m;
-}
-
-function maxAbsDiff(a: Float64Array, b: Float64Array): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
-
-const LIPSCHITZ: Record<string, (attrs: IRNode['attrs']) => number> = {
-  Sigmoid: () => 0.25,
-  Tanh: () => 1,
-  Softplus: () => 1,
-  Softsign: () => 1,
-  Elu: (a) => Math.max(1, Math.abs(Number(a['alpha'] ?? 1))),
-  Selu: (a) => Math.abs(Number(a['gamma'] ?? 1.0507009873554805)) * Math.max(1, Math.abs(Number(a['alpha'] ?? 1.6732632423543772))),
-};
-
-/** The error bound of one layer (see the file comment). */
-function layerBound(graph: Graph, node: IRNode, hls: HlsLayer, refQuantized: boolean): Bound {
-  const R = graph.tensor(node.outputs[0]).precision!;
-  // When the model quantizes this tensor too, both sides round: they can differ by a whole step.
-  const qR = refQuantized ? 2 ** -fracBits(R) : roundingStep(R);
-  const acts = node.inputs.filter((t) => t !== '' && !graph.isConstant(t));
-  const konst = (i: number): Tensor | undefined => (node.inputs[i] && graph.isConstant(node.inputs[i]) ? graph.tensor(node.inputs[i]) : undefined);
-  const ones = acts.map(() => 1);
-  const A = hls.types['accum'];
-  switch (node.op) {
-    case 'Dense':
-    case 'Conv': {
-      const w = konst(1)!, b = konst(2);
-      const N = node.op === 'Dense' ? (w.shape[1] as number) : (w.shape[w.shape.length - 1] as number);
-      const K = w.data!.length / N;
-      const wq = codeValues(w, w.precision!), wf = floatOf(w)!;
-      const dw = Float64Array.from(wq, (v, i) => v - wf[i]);
-      const L = maxColAbsSum(wq, K, N);
-      const dW = maxColAbsSum(dw, K, N);
-      const dB = b ? maxAbsDiff(codeValues(b, b.precision!), floatOf(b)!) : 0;
-      const accErr = A ? accumLoss(A, K, hls, graph, node) : 0;
-      return { L: [L], own: (xf) => qR + dW * xf + dB + accErr };
-    }
-    case 'ScaleShift': {
-      const s = konst(1)!, h = konst(2);
-      const sq = codeValues(s, s.precision!);
-      const L = Math.max(...Array.from(sq, Math.abs));
-      const dS = maxAbsDiff(sq, floatOf(s)!), dH = h ? maxAbsDiff(codeValues(h, h.precision!), floatOf(h)!) : 0;
-      const accErr = A ? accumLoss(A, 1, hls, graph, node) : 0;
-      return { L: [L], own: (xf) => qR + dS * xf + dH + accErr };
-    }
-    case 'LeakyRelu': case 'HardSigmoid': case 'PRelu': {
-      const S = hls.types['scale'];
-      if (node.op === 'PRelu') {
-        const s = konst(1)!;
-        const sq = codeValues(s, s.precision!);
-        return { L: [Math.max(1, ...Array.from(sq, Math.abs))], own: (xf) => qR + maxAbsDiff(sq, floatOf(s)!) * xf };
-      }
-      const alpha = Number(node.attrs['alpha'] ?? (node.op === 'LeakyRelu' ? 0.01 : 0.2));
-      const aq = typeof hls.params['alpha_code'] === 'number' ? (hls.params['alpha_code'] as number) * 2 ** -fracBits(S) : alpha;
-      if (node.op === 'LeakyRelu') return { L: [Math.max(1, Math.abs(aq))], own: (xf) => qR + Math.abs(aq - alpha) * xf };
-      const beta = Number(node.attrs['beta'] ?? 0.5);
-      const bq = typeof hls.params['beta_code'] === 'number' ? (hls.params['beta_code'] as number) * 2 ** -fracBits(S) : beta;
-      const accErr = A ? roundingStep(A) : 0;
-      return { L: [Math.abs(aq)], own: (xf) => qR + Math.abs(aq - alpha) * xf + Math.abs(bq - beta) + accErr };
-    }
-    case 'Clip': {
-      const S = hls.types['scale'];
-      const lo = Number(node.attrs['min'] ?? -Infinity), hi = Number(node.attrs['max'] ?? Infinity);
-      const q = (v: number, key: string): number => (Number.isFinite(v) && S && typeof hls.params[key] === 'number' ? Math.abs((hls.params[key] as number) * 2 ** -fracBits(S) - v) : 0);
-      return { L: ones, own: () => qR + Math.max(q(lo, 'min_code'), q(hi, 'max_code')) };
-    }
-    case 'AveragePool': case 'GlobalAveragePool': {
-      const S = hls.types['scale'];
-      const inv = (hls.params['inv_count_codes'] as number[] | undefined) ?? [];
-      let L = 1, d = 0;
-      const pixels = node.op === 'GlobalAveragePool' ? ((hls.params['in_height'] as number | undefined) ?? 1) * (hls.params['in_width'] as number) : 0;
-      inv.forEach((c, i) => {
-        // Windows: entry n holds 1/n (entry 0 unused); global pooling: one entry, 1/pixels.
-        const n = pixels ? pixels : i;
-        if (n === 0) return;
-        const f = n * c * 2 ** -fracBits(S);
-        L = Math.max(L, f);
-        d = Math.max(d, Math.abs(f - 1));
-      });
-      return { L: [L], own: (xf) => qR + d * xf + (A ? roundingStep(A) : 0) };
-    }
-    case 'Add': case 'Sub':
-      return { L: ones, own: () => qR };
-    case 'Mul': {
-      // |a_q b_q - a_f b_f| <= |b_q| e_a + |a_f| e_b: bounded with the operands' type ranges.
-      const ts = node.inputs.filter((t) => t !== '').map((t) => graph.tensor(t));
-      const mags = ts.map((t) => { const r = typeRange(t.precision!); return Math.max(Math.abs(r.min), Math.abs(r.max)); });
-      const L = acts.map((a) => { const other = ts.find((t) => t.name !== a); return other ? mags[ts.indexOf(other)] : 1; });
-      return { L, own: () => qR };
-    }
-    case 'Sigmoid': case 'Tanh': case 'Softplus': case 'Elu': case 'Selu': {
-      const t = hls.tables?.['table'];
-      const lip = LIPSCHITZ[node.op](node.attrs);
-      const bin = t ? (t.hi - t.lo) / t.size : 0;
-      const tq = t ? roundingStep(t.type) : 0;
-      let gammaErr = 0;
-      if (node.op === 'Selu' && typeof hls.params['gamma_code'] === 'number') {
-        const g = Number(node.attrs['gamma'] ?? 1.05070102214813232421875);
-        gammaErr = Math.abs((hls.params['gamma_code'] as number) * 2 ** -fracBits(hls.types['scale']) - g);
-      }
-      return { L: [lip], own: (xf) => qR + tq + (lip * bin) / 2 + gammaErr * xf };
-    }
-    case 'Softsign':
-      return { L: [1], own: () => qR + (A ? 2 ** -fracBits(A) * 2 : 0) };
-    case 'Softmax': {
-      if (hls.kernel.includes('argmax')) return { L: [Infinity], own: () => 0 };
-      const e = hls.tables?.['exp_table'], f = hls.tables?.['exp_fine'], v = hls.tables?.['inv_table'];
-      const n = hls.params['n_in'] as number;
-      const binI = v ? (v.hi - v.lo) / v.size : 0;
-      // Two-level exp at bin starts (slope <= 1 for t >= 0): the bits of t below the fine table are dropped (one fine
-      // bin at most), each table entry and their product round once, t beyond the range reads exp(-range).
-      const binF = e && f ? e.hi / e.size / f.size : 0;
-      const de = binF + (e ? 3 * roundingStep(e.type) + Math.exp(-e.hi) : 0);
-      const di = binI + (v ? roundingStep(v.type) : 0);
-      return { L: [0.5], own: () => qR + de * (1 + di) + di + n * de };
-    }
-    case 'BipolarQuant':
-      return { L: [Infinity], own: () => 0 };
-    default:
-      return { L: ones, own: () => (R ? qR : 0) };
-  }
-}
-
-/** Error an inexact accumulator adds over `terms` additions (zero when it holds every sum exactly). */
-function accumLoss(A: FixedType, terms: number, hls: HlsLayer, graph: Graph, node: IRNode): number {
-  const x = graph.tensor(node.inputs[0]).precision!;
-  const w = hls.types['weight'] ?? hls.types['scale'];
-  if (!w) return 0;
-  if (fracBits(A) >= fracBits(x) + fracBits(w)) return 0;
-  return (terms + 2) * roundingStep(A);
 }
 
 interface TensorTrace { maxErr: Float64Array; maxXf: Float64Array }
@@ -318,13 +153,13 @@ export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {
     const node = k.node;
     const hls = hlsOf(node);
     const R = graph.tensor(k.output).precision!;
-    const b = layerBound(graph, node, hls, refPrecision(k.output) !== undefined);
+    const bc = boundContext(graph, node, hls, refPrecision(k.output) !== undefined);
+    const b = kernelFor(node.op)?.errorBound?.(bc) ?? copyBound(bc);
     const ins = k.inputs.map((t) => traces.get(t));
-    const argmax = node.op === 'Softmax' && hls.kernel.includes('argmax');
+    const argmax = b.decision === 'argmax';
     if (argmax) oneHotReference(float, k.output, emu.size(k.output), samples);
-    const bipolar = node.op === 'BipolarQuant';
     const boundOf = (s: number): number => {
-      if (argmax || bipolar) return flipBound(float.get(k.inputs[0]), ins[0]?.maxErr[s] ?? NaN, emu.size(k.inputs[0]), s, argmax);
+      if (b.decision) return flipBound(float.get(k.inputs[0]), ins[0]?.maxErr[s] ?? NaN, emu.size(k.inputs[0]), s, argmax);
       let total = b.own(ins[0]?.maxXf[s] ?? 0);
       ins.forEach((tr, i) => { const e = tr ? tr.maxErr[s] : NaN; total += e === 0 ? 0 : b.L[i] * e; });
       return Number.isNaN(total) ? Infinity : total;
@@ -442,7 +277,7 @@ function floatValues(ref: Graph, ignorePrecision: boolean, emu: ReturnType<typeo
     ref.inputs.forEach((p, i) => {
       const f = feeds[p.name];
       if (!f) throw new FirmflowError('vitis.emulate', `missing value for input '${p.name}'`);
-      const n = product(perSample[i]);
+      const n = sizeOf(perSample[i]);
       feed[p.name] = { shape: [b, ...perSample[i]], data: Float64Array.from(Float32Array.from(f.data).subarray(first * n, (first + b) * n)) };
     });
     const record = (name: string, v: RtTensor): void => {

@@ -3,8 +3,9 @@
  * the fraction used of the chosen part. `estimate(graph, options)` is the entry point; `project.estimate()` (a
  * converted project) and the reopened project's estimate() call it with the project's part and clock.
  */
-import { FirmflowError, type Graph, type Project, type ResolvedOptions } from 'firmflow';
+import { FirmflowError, type Graph, type Project, type ResolvedOptions, sizeOf } from 'firmflow';
 import { toolFlavor } from '../backend.js';
+import { kernelFor } from '../kernels/index.js';
 import { readLoweredGraph, sampleShape, type LoweredGraph } from '../lowered.js';
 import { estimateLayer } from './layers.js';
 import { add, COEF, fifo, MODEL_VERSION, round, zero } from './model.js';
@@ -24,7 +25,7 @@ export interface EstimateGraphOptions extends EstimateOptions {
 function interfaceAndFifos(lg: LoweredGraph): { res: Resources; notes: string[] } {
   let res = zero();
   const notes: string[] = [];
-  const bits = (shape: number[], width: number) => shape.reduce((a, b) => a * b, 1) * width;
+  const bits = (shape: number[], width: number) => sizeOf(shape) * width;
   if (lg.info.io === 'io_parallel') {
     // input registers (ARRAY_RESHAPE) and output valid registers
     for (const p of [...lg.inputs, ...lg.outputs]) res = add(res, { ff: bits(p.shape, p.precision.width) + 1 });
@@ -72,7 +73,7 @@ export function estimate(graph: Graph, options: EstimateGraphOptions = {}): Esti
     // adds its full latency, a streaming layer adds its pipeline depth; the slowest layer paces the rest.
     latency = 0;
     for (const l of layers) {
-      const streaming = l.ii <= l.latencyCycles && /^(relu|leaky_relu|prelu|clip|fixed_cast|bipolar_quant|scale_shift|rescale|add|sub|mul|sigmoid|tanh|elu|selu|softplus|softsign|hard_sigmoid|reshape|conv[12]d|depthwise_conv[12]d|pooling[12]d)_stream$/.test(l.kernel) && l.storage.in !== 'bram';
+      const streaming = l.ii <= l.latencyCycles && kernelFor(l.op)?.streaming === true && l.storage.in !== 'bram';
       latency += streaming ? Math.max(1, l.latencyCycles - l.ii + 1) : l.latencyCycles;
     }
     ii = Math.max(1, ...layers.map((l) => l.ii));

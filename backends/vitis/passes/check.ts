@@ -1,9 +1,9 @@
-import { FirmflowError, formatType, fracBits, type Graph, type GraphPass, interpret, type IRNode, type Tensor, typeRange } from 'firmflow';
+import { FirmflowError, formatType, type GraphPass, interpret, sizeOf, typeRange } from 'firmflow';
 import { readFileSync } from 'node:fs';
 import { permuteSamples } from '../emulate/emulator.js';
 import { hlsConfig } from '../config.js';
-import { sampleShape, type HlsLayer, type HlsPortLayout } from '../lowered.js';
-import { UNSUPPORTED_KEY, describe, hls, prod, shapeOf, warn } from './common.js';
+import { sampleShape, type HlsPortLayout } from '../lowered.js';
+import { UNSUPPORTED_KEY, describe, hls, shapeOf, warn } from './common.js';
 import { isValidReuseFactor } from './reuse.js';
 
 /** io_parallel: no array may be partitioned or unrolled over more than this many elements. */
@@ -53,7 +53,7 @@ export const checkLimits: GraphPass = {
     const problems: string[] = [];
     const details: Record<string, unknown>[] = [];
     for (const p of graph.inputs) {
-      const n = prod(shapeOf(graph.tensor(p.tensor)));
+      const n = sizeOf(shapeOf(graph.tensor(p.tensor)));
       if (n > PARTITION_LIMIT) {
         problems.push(`graph input '${p.name}' has ${n} elements per sample, more than the ${PARTITION_LIMIT} an io_parallel array may be partitioned into; use io_stream`);
         details.push({ input: p.name, elements: n });
@@ -65,7 +65,7 @@ export const checkLimits: GraphPass = {
       // Each array once: where it is produced (graph inputs below).
       for (const name of node.outputs) {
         if (name === '') continue;
-        const n = prod(shapeOf(graph.tensor(name)));
+        const n = sizeOf(shapeOf(graph.tensor(name)));
         if (n > PARTITION_LIMIT) {
           problems.push(`${describe(node)}: its output '${name}' has ${n} elements per sample, more than the ${PARTITION_LIMIT} an io_parallel array may be partitioned into; use io_stream`);
           details.push({ layer: layer.layerName, node: node.name, tensor: name, elements: n });
@@ -162,7 +162,7 @@ export const checkOverflow: GraphPass = {
       const lay = layouts.find((l) => l.name === p.name);
       const data = lay ? permuteSamples(Float64Array.from(f.data as ArrayLike<number>, Number), n, per, lay.perm) : Float64Array.from(f.data as ArrayLike<number>, Number);
       const fw = sampleShape(graph.tensor(p.tensor));
-      if (data.length !== n * prod(fw)) throw new FirmflowError('vitis.calibration', `option 'calibration': input '${p.name}' has ${data.length} values, not ${n} samples of shape [${fw.join(', ')}]`);
+      if (data.length !== n * sizeOf(fw)) throw new FirmflowError('vitis.calibration', `option 'calibration': input '${p.name}' has ${data.length} values, not ${n} samples of shape [${fw.join(', ')}]`);
       if (samples >= 0 && samples !== n) throw new FirmflowError('vitis.calibration', `option 'calibration': inputs have different sample counts`);
       samples = n;
       return { name: p.name, tensor: p.tensor, per: fw, data };
@@ -173,7 +173,7 @@ export const checkOverflow: GraphPass = {
       const b = Math.min(chunk, samples - first);
       const feed: Record<string, { shape: number[]; data: Float64Array }> = {};
       for (const f of feeds) {
-        const n = prod(f.per);
+        const n = sizeOf(f.per);
         feed[f.name] = { shape: [b, ...f.per], data: f.data.subarray(first * n, (first + b) * n) };
       }
       interpret(graph, feed, { applyPrecision: false, onTensor });

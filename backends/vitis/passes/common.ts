@@ -42,8 +42,6 @@ export function activationInputs(node: IRNode, graph: Graph): Tensor[] {
   return node.inputs.filter((t) => t !== '' && !graph.isConstant(t)).map((t) => graph.tensor(t));
 }
 
-export const prod = (a: readonly number[]): number => a.reduce((x, y) => x * y, 1);
-
 /** The per-sample shape of an activation tensor (batch axis 0 dropped); a reason string when it has none. */
 export function perSample(t: Tensor): number[] | string {
   if (t.shape.length === 0) return `tensor '${t.name}' is a scalar without a batch axis`;

@@ -1,7 +1,8 @@
-import type { GraphPass, IRNode } from 'firmflow';
+import { type GraphPass, type IRNode, sizeOf } from 'firmflow';
 import { hlsConfig } from '../config.js';
 import type { HlsLayer, HlsStreamInfo } from '../lowered.js';
-import { hls, prod, shapeOf } from './common.js';
+import { kernelFor, type StreamKind } from '../kernels/index.js';
+import { hls, shapeOf } from './common.js';
 
 /** The io_stream kernel name: `_stream` appended; Dense/Conv drop the strategy (it stays in HlsLayer.strategy). */
 export function streamKernel(kernel: string): string {
@@ -9,15 +10,14 @@ export function streamKernel(kernel: string): string {
   return `${kernel.replace(/_(latency|resource)$/, '')}_stream`;
 }
 
-/** Kernels that keep a line buffer of their input in io_stream. */
-const LINE_BUFFERED = /^(conv[12]d|depthwise_conv[12]d|pooling[12]d)_stream$/;
-/** Nodes that read several streams in lock step (a lagging branch must be absorbed by a FIFO). */
-const MERGES = new Set(['Add', 'Sub', 'Mul', 'Concat', 'PRelu']);
+/** How a node's kernel reads its streams (kernels/contract.ts StreamKind). */
+const streamKind = (node: IRNode): StreamKind => kernelFor(node.op)!.stream;
 
 /** Beats of input a consumer may hold back before it reads on (the FIFO depth its producer needs). */
 function lag(node: IRNode, layer: HlsLayer, beatsOfInput: number): number {
-  if (MERGES.has(node.op)) return beatsOfInput;
-  if (!LINE_BUFFERED.test(layer.kernel)) return 1;
+  const kind = streamKind(node);
+  if (kind === 'merge') return beatsOfInput;
+  if (kind !== 'line-buffer') return 1;
   const p = layer.params;
   // One padded row of pixels (a pixel per beat) for 2-D windows, one window for 1-D ones.
   if (p['in_height'] !== undefined) return (p['in_width'] as number) + ((p['pad_left'] as number) ?? 0) + ((p['pad_right'] as number) ?? 0);
@@ -43,7 +43,7 @@ export const streamLayers: GraphPass = {
       if (!s) {
         const shape = shapeOf(t);
         const pack = shape.length ? shape[shape.length - 1] : 1;
-        s = { pack, beats: prod(shape) / pack, depth: 1 };
+        s = { pack, beats: sizeOf(shape) / pack, depth: 1 };
         t.meta['hlsStream'] = s;
       }
       return s;
@@ -60,7 +60,7 @@ export const streamLayers: GraphPass = {
       if (ins.length) layer.params['in_pack'] = infoOf(ins[0]).pack;
       if (outs.length) layer.params['out_pack'] = infoOf(outs[0]).pack;
       if (layer.params['in_pack'] !== layer.params['out_pack']) layer.params['repack'] = 1;
-      if (LINE_BUFFERED.test(layer.kernel)) {
+      if (streamKind(node) === 'line-buffer') {
         const p = layer.params;
         const dh = (p['dilation_height'] as number | undefined) ?? 1, dw = (p['dilation_width'] as number) ?? 1;
         p['lb_width'] = p['in_height'] !== undefined ? (p['in_width'] as number) + (p['pad_left'] as number) + (p['pad_right'] as number) : ((p['filt_width'] as number) - 1) * dw + 1;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FirmflowError, type Graph } from 'firmflow';
+import { FirmflowError, type Graph, sizeOf } from 'firmflow';
 import type { Port } from './model.js';
 
 /*
@@ -71,7 +71,7 @@ export function readTestbenchInputs(option: unknown, ports: readonly Port[]): { 
     if (data.length === 0 || data.length % p.size !== 0) {
       throw new FirmflowError('vitis.testbench', `${source}: input '${p.name}' has ${data.length} values, not a whole number of samples of ${p.size}`);
     }
-    if (f.shape && f.shape.length > 1 && f.shape.slice(1).reduce((a, b) => a * b, 1) !== p.size) {
+    if (f.shape && f.shape.length > 1 && sizeOf(f.shape.slice(1)) !== p.size) {
       throw new FirmflowError('vitis.testbench', `${source}: input '${p.name}' has shape [${f.shape.join(', ')}]; one sample holds ${p.size} values`);
     }
     const n = data.length / p.size;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { roundCodes } from '../../../backends/vitis/emulate/special.js';
+import { roundCodes } from '../../../backends/vitis/emulate/rounding.js';
 import { hlsOf } from '../../../backends/vitis/lowered.js';
 import { ModelBuilder, QONNX_ROUNDING_MODES, qonnxRound } from 'firmflow';
 import { built, converted, floatModel, gaussian } from './build.js';

@@ -2,11 +2,15 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isFirmflowError } from 'firmflow';
 import { hlsOf } from '../../../backends/vitis/lowered.js';
+import { tableActivation } from '../../../backends/vitis/kernels/table-activation.js';
 import {
-  activationTable, expSumType, invStdTable, makeTable, softmaxExpIndex, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable, tableIndex,
+  expSumType, functionTable, invStdTable, makeTable, softmaxExpIndex, softmaxExpSplit, softmaxExpTable, softmaxFineTable, softmaxInvRange, softmaxInvTable, tableIndex,
 } from '../../../backends/vitis/tables.js';
 import { lower } from '../helpers.js';
 import { chain, mlp } from '../models.js';
+
+/** The table of a table activation, from its kernel's function (as the lowering builds it). */
+const activationTable = (op: string, attrs: Record<string, unknown>, size?: number, range?: [number, number]) => functionTable(tableActivation.tableFunction!(op, attrs), size, range, undefined, op);
 
 const T18_8 = { signed: true, width: 18, integer: 8, rounding: 'RND', overflow: 'SAT' } as const;
 const U18_1 = { signed: false, width: 18, integer: 1, rounding: 'RND', overflow: 'SAT' } as const;
