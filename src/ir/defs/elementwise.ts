@@ -2,8 +2,9 @@
  * IR op definitions for element-wise ops. Attribute names and meanings follow ONNX, every attribute explicit:
  *
  * - Unary (X) -> Y of X's shape: Relu; LeakyRelu {alpha}; Elu {alpha}; Selu {alpha, gamma}; Sigmoid;
- *   HardSigmoid {alpha, beta}; Tanh; Softplus; Softsign; Clip {min, max} (both always present, -Infinity /
- *   Infinity for an absent bound; ONNX's min/max inputs are folded into these); Neg; Abs; Sqrt; Exp; Log;
+ *   HardSigmoid {alpha, beta}; HardSwish (x * HardSigmoid(x), alpha 1/6 and beta 1/2); Tanh; Softplus; Softsign;
+ *   Clip {min, max} (both always present, -Infinity / Infinity for an absent bound; ONNX's min/max inputs are
+ *   folded into these); Neg; Abs; Sqrt; Exp; Log;
  *   Reciprocal; Floor; Ceil; Round (half to even); Erf; Gelu {approximate: 'none' | 'tanh'}; Identity.
  * - Binary (A, B) -> numpy broadcast of the two shapes: Add, Sub, Mul, Div, Pow, Max, Min, PRelu (B is the
  *   slope, broadcast to X). ONNX's variadic Max/Min/Sum/Mean arrive as chains of these; opset < 7 legacy
@@ -27,6 +28,7 @@ export const UNARY: Record<string, (a: Attrs) => (x: number) => number> = {
   },
   Sigmoid: () => (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
   HardSigmoid: (a) => { const al = num(a, 'alpha', 0.2), b = num(a, 'beta', 0.5); return (x) => Math.max(0, Math.min(1, al * x + b)); },
+  HardSwish: () => (x) => x * Math.max(0, Math.min(1, x / 6 + 0.5)),
   Tanh: () => Math.tanh,
   Softplus: () => (x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x))),
   Softsign: () => (x) => x / (1 + Math.abs(x)),

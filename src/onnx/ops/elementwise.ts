@@ -10,6 +10,7 @@ const UNARY_OPS: [string, [number, number], Record<string, number>][] = [
   ['Selu', [6, 23], { alpha: 1.67326319217681884765625, gamma: 1.05070102214813232421875 }],
   ['Sigmoid', [6, 23], {}],
   ['HardSigmoid', [6, 23], { alpha: 0.2, beta: 0.5 }],
+  ['HardSwish', [14, 23], {}],
   ['Tanh', [6, 23], {}],
   ['Softplus', [1, 23], {}],
   ['Softsign', [1, 23], {}],

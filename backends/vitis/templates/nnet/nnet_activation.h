@@ -96,6 +96,13 @@ struct op_elu {  // x >= 0: result(x); else result(table[idx(x)]) (the table cov
     return (res_T)value<typename CONFIG_T::table_t>(p0[activ_index<CONFIG_T>(x)]);
   }
 };
+struct op_hardswish {  // x >= 3 (code >= linear_bound, written from TypeScript): result(x); else result(table[idx(x)]); p0 = table
+  template <class res_T, typename CONFIG_T, class data_T, class P0, class P1>
+  static res_T apply(const data_T& x, unsigned, const P0* p0, const P1*) {
+    if (code_of(x) >= CONFIG_T::linear_bound) return (res_T)x;
+    return (res_T)value<typename CONFIG_T::table_t>(p0[activ_index<CONFIG_T>(x)]);
+  }
+};
 struct op_selu {  // x >= 0: result(gamma * x); else result(table[idx(x)]); p0 = table, p1[0] = gamma (scale_t)
   template <class res_T, typename CONFIG_T, class data_T, class P0, class P1>
   static res_T apply(const data_T& x, unsigned, const P0* p0, const P1* p1) {
