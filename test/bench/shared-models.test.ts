@@ -4,7 +4,7 @@ import { renderHtml } from '../../src/bench/html.js';
 import { bench } from '../../src/bench/run.js';
 import { sweep } from '../../src/bench/sweep.js';
 import { loadModel } from '../../src/onnx/frontend.js';
-import { HAVE_SHARED, manifest, readCase } from '../helpers/shared-models.js';
+import { HAVE_SHARED, manifest, readCase, WIDE_FLOAT_OPTIONS } from '../helpers/shared-models.js';
 import { buildProject, useVitisFull } from '../vitis/helpers.js';
 import { expectValid } from './helpers.js';
 
@@ -14,16 +14,7 @@ import { expectValid } from './helpers.js';
  * their own types. The C simulation and the emulator agree bit for bit, and both are within the stated tolerance
  * of onnxruntime (or of the float interpreter, for models onnxruntime cannot run).
  */
-const WIDE = {
-  precision: 'fixed<32,16>',
-  config: {
-    LayerType: {
-      Softmax: { TableSize: 65536, Precision: { exp_table: 'ufixed<32,1,RND,SAT>', inv_table: 'ufixed<32,1,RND,SAT>' } },
-      Sigmoid: { TableSize: 65536, Precision: { table: 'fixed<32,2,RND,SAT>' } },
-      Selu: { TableSize: 65536, Precision: { table: 'fixed<32,4,RND,SAT>' } },
-    },
-  },
-};
+const WIDE = WIDE_FLOAT_OPTIONS;
 
 describe.skipIf(!HAVE_SHARED)('firmflow bench on the reference models (../shared/models)', () => {
   for (const m of manifest()) {

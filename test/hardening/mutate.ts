@@ -4,20 +4,12 @@
  * seed gives the same models, so a failing case is reproduced by its index.
  */
 import { modelType } from '../../src/onnx/proto.js';
+import { mulberry32 } from '../../src/util/random.js';
 
 export type Rng = () => number;
 
-/** mulberry32: small, fast, and good enough to spread mutations. */
-export function rng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The core's seeded generator (mulberry32): small, fast, and good enough to spread mutations. */
+export const rng = (seed: number): Rng => mulberry32(seed);
 
 const int = (r: Rng, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[int(r, xs.length)];

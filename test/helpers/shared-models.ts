@@ -34,3 +34,18 @@ export function readCase(m: ManifestEntry): { path: string; inputs: Record<strin
     outputs: JSON.parse(readFileSync(join(SHARED_MODELS, m.outputs), 'utf8')),
   };
 }
+
+/**
+ * Options for a float reference model where the tolerance is 1e-3: fixed<32,16> data and wide tables for the
+ * activations the shared models use (Softmax, Sigmoid, Selu), so the table step stays far below the tolerance.
+ */
+export const WIDE_FLOAT_OPTIONS = {
+  precision: 'fixed<32,16>',
+  config: {
+    LayerType: {
+      Softmax: { TableSize: 65536, Precision: { exp_table: 'ufixed<32,1,RND,SAT>', inv_table: 'ufixed<32,1,RND,SAT>' } },
+      Sigmoid: { TableSize: 65536, Precision: { table: 'fixed<32,2,RND,SAT>' } },
+      Selu: { TableSize: 65536, Precision: { table: 'fixed<32,4,RND,SAT>' } },
+    },
+  },
+};

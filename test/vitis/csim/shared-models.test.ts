@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HAVE_SHARED, manifest, readCase } from '../../helpers/shared-models.js';
+import { HAVE_SHARED, manifest, readCase, WIDE_FLOAT_OPTIONS } from '../../helpers/shared-models.js';
 import { buildProject } from '../helpers.js';
 
 /*
@@ -7,16 +7,7 @@ import { buildProject } from '../helpers.js';
  * softmax tables; the C simulation must be within the issue's 1e-3 of the reference (float models) or equal to it
  * (quantized models with power-of-two scales), and equal to the emulator bit for bit.
  */
-const WIDE = {
-  precision: 'fixed<32,16>',
-  config: {
-    LayerType: {
-      Softmax: { TableSize: 65536, Precision: { exp_table: 'ufixed<32,1,RND,SAT>', inv_table: 'ufixed<32,1,RND,SAT>' } },
-      Sigmoid: { TableSize: 65536, Precision: { table: 'fixed<32,2,RND,SAT>' } },
-      Selu: { TableSize: 65536, Precision: { table: 'fixed<32,4,RND,SAT>' } },
-    },
-  },
-};
+const WIDE = WIDE_FLOAT_OPTIONS;
 
 describe.skipIf(!HAVE_SHARED)('reference models (../shared/models) in C simulation', () => {
   for (const m of manifest()) {
