@@ -4,7 +4,7 @@
  * converted project) and the reopened project's estimate() call it with the project's part and clock.
  */
 import { FirmflowError, type Graph, type Project, type ResolvedOptions, sizeOf } from 'firmflow';
-import { toolFlavor } from '../backend.js';
+import { toolFlavor } from '../flavors.js';
 import { kernelFor } from '../kernels/index.js';
 import { readLoweredGraph, sampleShape, type LoweredGraph } from '../lowered.js';
 import { estimateLayer } from './layers.js';

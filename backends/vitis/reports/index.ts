@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Graph } from 'firmflow';
-import { toolFlavor } from '../backend.js';
+import { toolFlavor } from '../flavors.js';
 import { estimate, projectTarget } from '../estimate/index.js';
 import type { Compared, ComparedLayer, CsynthReport, Estimate, EstimateOptions, ProjectReport, ReportModule, Resources } from '../estimate/types.js';
 import { readManifest } from '../project.js';

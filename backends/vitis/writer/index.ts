@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatType, type Graph, jsonSafe, type PluginAPI, type WriteContext } from 'firmflow';
-import { toolFlavor } from '../backend.js';
+import { toolFlavor } from '../flavors.js';
 import { HOST_CXXFLAGS, libName } from '../compile.js';
 import { buildProjectModel, type ProjectModel } from './model.js';
 import { encodeWeights, weightHeader } from './weights.js';
