@@ -23,6 +23,7 @@ export const layernorm: VitisKernel = {
   ops: ['LayerNormalization'],
   header: 'nnet_layernorm.h',
   stream: 'flow',
+  dataRoles: ['result', 'scale', 'shift'],
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
