@@ -22,7 +22,8 @@ export { roundingStep };
  * truncating modes, half an LSB for rounding ones), the quantization of its constants times the largest float
  * input (sum_k |w_q - w|[k][n] * max|x_f| + |b_q - b|), an accumulator that is not exact (one accumulator LSB
  * per addition), and for table lookups the table type's rounding step plus the function's slope times half a
- * table bin. A value outside a type's range is not explained by anything: saturation and wrapping break the
+ * table bin. LayerNorm's gain depends on each row's spread (1/sigma), so its bound is computed from the sample's
+ * values (`ErrorBound.sample`, kernels/layernorm.ts). A value outside a type's range is not explained by anything: saturation and wrapping break the
  * bound, which is the point - the first layer whose error exceeds its bound is where the firmware stops tracking
  * the model (an overflow, a table whose range is too small, or a bug), and every later layer inherits its error.
  * Layers whose values needed their type's overflow mode are listed with counts.
@@ -100,6 +101,10 @@ export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {
     if (argmax) oneHotReference(float, k.output, emu.size(k.output), samples);
     const boundOf = (s: number): number => {
       if (b.decision) return flipBound(float.get(k.inputs[0]), ins[0]?.maxErr[s] ?? NaN, emu.size(k.inputs[0]), s, argmax);
+      if (b.sample) {
+        const bound = b.sample({ errors: ins.map((tr) => (tr ? tr.maxErr[s] : NaN)), fixed: (i) => sampleOf(fixed, k.inputs[i], s)!, float: (i) => sampleOf(float, k.inputs[i], s) });
+        return Number.isNaN(bound) ? Infinity : bound;
+      }
       let total = b.own(ins[0]?.maxXf[s] ?? 0);
       ins.forEach((tr, i) => { const e = tr ? tr.maxErr[s] : NaN; total += e === 0 ? 0 : b.L[i] * e; });
       return Number.isNaN(total) ? Infinity : total;
@@ -113,6 +118,12 @@ export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {
     }));
   }
   return summarizeTrace(samples, rows, outputErrors(emu.outputs, fixed, float));
+
+  function sampleOf(values: Map<string, Float64Array>, tensor: string, s: number): Float64Array | undefined {
+    const v = values.get(tensor);
+    const n = emu.size(tensor);
+    return v && v.length === n * samples ? v.subarray(s * n, (s + 1) * n) : undefined;
+  }
 }
 
 /** Real values of every layer output and graph input (firmware layout, all samples) and each layer's overflows. */
