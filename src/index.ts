@@ -85,3 +85,7 @@ export type {
   Awaitable, CompileOptions, CompileResult, EstimateResult, PredictOptions, ProjectDescription, ProjectMethodName, ProjectMethods, ProjectReport,
   TraceOptions, TraceResult,
 } from './project.js';
+
+// The trace core (src/trace): float recording, per-layer statistics, the table, input feeds.
+export { compareLayer, feedData, feedOf, formatTraceNumber, formatTraceTable, isNamedInputs, LayerComparison, outputErrors, recordFloat, summarizeTrace, traceRow } from './trace/index.js';
+export type { FeedInputs, FloatFeed, FloatRecordOptions, LayerStats, TensorFeed, TensorTrace, TraceColumn, TraceTableOptions } from './trace/index.js';

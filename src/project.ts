@@ -1,4 +1,4 @@
-import type { TraceReportLike } from './bench/backend-trace.js';
+import type { TraceReportLike } from './trace/report.js';
 import { FirmflowError } from './errors.js';
 import type { Graph } from './ir/graph.js';
 

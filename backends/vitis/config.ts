@@ -8,7 +8,7 @@
  */
 import { FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
-import { TABLES_OF } from './kernels/index.js';
+import { KERNELS, kernelFor, TABLES_OF } from './kernels/index.js';
 import { DEFAULT_REUSE_FACTOR } from './options.js';
 
 /** Keys of the Model section. */
@@ -22,7 +22,9 @@ export type Role = (typeof ROLES)[number];
 /** Tables per op (the names TableSize / TableRange objects and Precision roles use): each kernel's own. */
 export { TABLES_OF };
 
-export const SOFTMAX_IMPLEMENTATIONS = ['stable', 'argmax'];
+/** Ops whose kernel offers a choice of algorithm (the Implementation key), and every choice any of them has. */
+const IMPLEMENTATION_OPS = KERNELS.filter((k) => k.implementations).flatMap((k) => k.ops);
+const IMPLEMENTATIONS = [...new Set(KERNELS.flatMap((k) => k.implementations ?? []))];
 
 /** A precision as configured: a type, or 'auto' (derived exactly / from the values, see the lowering). */
 export type PrecisionSetting = FixedType | 'auto';
@@ -136,8 +138,13 @@ function precisionSetting(v: unknown, where: string, layer: string | undefined, 
 
 /** Roles a precision string sets, per op (weights and data; tables, accumulators and small factors keep theirs). */
 export function dataRolesOf(op: string): Role[] {
-  if (op === 'ScaleShift' || op === 'LayerNormalization' || op === 'PRelu') return ['result', 'scale', 'shift'];
-  return ['result', 'weight', 'bias'];
+  return [...(kernelFor(op)?.dataRoles ?? ['result', 'weight', 'bias'])];
+}
+
+/** The Implementation of a node of an op: the configured one, else its kernel's default; none for other kernels. */
+function implementationOf(op: string, configured: string | undefined): string | undefined {
+  const choices = kernelFor(op)?.implementations;
+  return choices ? configured ?? choices[0] : undefined;
 }
 
 function tableSetting<T>(v: unknown, where: string, layer: string | undefined, tables: string[], parse: (x: unknown, w: string) => T): Record<string, T> {
@@ -192,8 +199,8 @@ function parseSection(raw: unknown, where: string, layer: string | undefined, op
         out.tableRange = tableSetting(v, w, layer, tables, (x, ww) => range(x, ww, k, layer));
         break;
       case 'Implementation':
-        if (ops.length && ops.some((o) => o !== 'Softmax')) bad(w, `only Softmax layers have an Implementation (this is ${ops.join(', ')})`, k, layer);
-        out.implementation = oneOf(v, SOFTMAX_IMPLEMENTATIONS, w, k, layer);
+        if (ops.length && ops.some((o) => !kernelFor(o)?.implementations)) bad(w, `only ${IMPLEMENTATION_OPS.join(', ')} layers have an Implementation (this is ${ops.join(', ')})`, k, layer);
+        out.implementation = oneOf(v, ops.length ? [...new Set(ops.flatMap((o) => kernelFor(o)!.implementations!))] : IMPLEMENTATIONS, w, k, layer);
         break;
       default:
         if (!keys.includes(k)) bad(w, `unknown key '${k}' (known: ${keys.join(', ')})`, k, layer);
@@ -392,7 +399,7 @@ export class HlsConfig {
       layerRoles: [...layerRoles],
       tableSize,
       tableRange,
-      implementation: node.op === 'Softmax' ? (pick('implementation')?.v as string | undefined) ?? 'stable' : undefined,
+      implementation: implementationOf(node.op, pick('implementation')?.v as string | undefined),
     };
   }
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FirmflowError, type Graph, type Project, sizeOf, type TraceResult } from 'firmflow';
+import { feedData, FirmflowError, type Graph, type Project, sizeOf, type TraceResult } from 'firmflow';
 import { compileProjectDir, type CompileOptions, type CompileResult } from './compile.js';
 import { inversePerm, permuteSamples } from './layout.js';
 import type { HlsPortLayout } from './lowered.js';
@@ -104,13 +104,13 @@ export class HostSimulation {
     const blocks = m.inputs.map((p) => {
       const f = feeds[p.name];
       if (f === undefined) throw new FirmflowError('vitis.predict', `missing value for input '${p.name}'`);
-      const data = isFeed(f) ? f.data : f;
+      const { data, shape } = feedData(f);
       const per = p.size;
       if (data.length === 0 || data.length % per !== 0) {
         throw new FirmflowError('vitis.predict', `input '${p.name}' has ${data.length} values, not a whole number of samples of ${per} values (shape [${p.shape.join(', ')}] per sample)`);
       }
-      if (isFeed(f) && f.shape && f.shape.length > 1 && sizeOf(f.shape.slice(1)) !== per) {
-        throw new FirmflowError('vitis.predict', `input '${p.name}' has shape [${f.shape.join(', ')}]; one sample must hold ${per} values`);
+      if (shape && shape.length > 1 && sizeOf(shape.slice(1)) !== per) {
+        throw new FirmflowError('vitis.predict', `input '${p.name}' has shape [${shape.join(', ')}]; one sample must hold ${per} values`);
       }
       const n = data.length / per;
       if (samples >= 0 && n !== samples) throw new FirmflowError('vitis.predict', `inputs have different sample counts (${samples} and ${n} for '${p.name}')`);

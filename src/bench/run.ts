@@ -14,7 +14,7 @@ import { ensureSharedFlows } from '../registry/shared.js';
 import type { Backend, NamedTensors } from '../registry/types.js';
 import type { CompileResult, ProjectDescription, ProjectMethodName, ProjectMethods } from '../project.js';
 import { mulberry32 } from '../util/random.js';
-import type { TraceLayerSummary, TraceReportLike } from './backend-trace.js';
+import type { TraceLayerSummary, TraceReportLike } from '../trace/report.js';
 import { compareExact, errorHistogram, errorStats } from './metrics.js';
 import { referenceOutputs } from './reference.js';
 import {

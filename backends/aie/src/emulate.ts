@@ -23,7 +23,7 @@
  * - bf16 mode: inputs and weights rounded to bf16 (nearest even), fp32 accumulation in ascending k, output rounded
  *   to bf16. The hardware's bf16 mmul sums in its own order, so bf16 emulation is close but not bit exact.
  */
-import { FirmflowError, sizeOf, type Graph, type IRNode } from 'firmflow';
+import { feedOf, type FeedInputs, FirmflowError, sizeOf, type Graph, type IRNode, type TensorFeed } from 'firmflow';
 import { kernelOf } from './kernels/index.js';
 import { codeType } from './legalize/context.js';
 import type { AieDataType, AieLayer } from './lowered.js';
@@ -40,8 +40,8 @@ export { denseCodes } from './kernels/product.js';
 export type { EmuValue } from './numerics/values.js';
 
 /** One input: the JSON layout of ../shared/models ({ shape, data }), or bare data (samples back to back). */
-export type AieFeed = { shape?: number[]; data: ArrayLike<number>; dtype?: string } | ArrayLike<number>;
-export type AieInputs = Record<string, AieFeed> | ArrayLike<number>;
+export type AieFeed = TensorFeed;
+export type AieInputs = FeedInputs;
 
 export interface AieEmuOutput {
   /** Shape with the sample axis first. */
@@ -93,16 +93,6 @@ export function quantizeInput(x: ArrayLike<number>, frac: number, dtype: AieData
   return o;
 }
 
-function feedOf(inputs: AieInputs, name: string, only: boolean): { data: ArrayLike<number>; shape?: number[] } | undefined {
-  if (!inputs || typeof inputs !== 'object') return undefined;
-  if (ArrayBuffer.isView(inputs) || Array.isArray(inputs)) return only ? { data: inputs as ArrayLike<number> } : undefined;
-  const f = (inputs as Record<string, AieFeed>)[name];
-  if (f === undefined) return undefined;
-  if (ArrayBuffer.isView(f) || Array.isArray(f)) return { data: f as ArrayLike<number> };
-  const o = f as { shape?: number[]; data: ArrayLike<number> };
-  return { data: o.data, shape: o.shape };
-}
-
 /** Element type, fractional bits of a graph input: from its consumers' AIE layers. */
 function inputFormat(graph: Graph, tensor: string): { dtype: AieDataType; frac: number } {
   for (const c of graph.consumers(tensor)) {
@@ -128,7 +118,7 @@ export function emulateGraph(graph: Graph, inputs: AieInputs, options: AieEmulat
   let samples = -1;
   const only = graph.inputs.length === 1;
   for (const port of graph.inputs) {
-    const feed = feedOf(inputs, port.name, only) ?? feedOf(inputs, port.tensor, only);
+    const feed = feedOf(inputs, [port.name, port.tensor], only);
     if (!feed) throw new FirmflowError('aie.emulate', `no data for graph input '${port.name}' (inputs given: ${inputs && typeof inputs === 'object' && !ArrayBuffer.isView(inputs) && !Array.isArray(inputs) ? Object.keys(inputs).join(', ') || 'none' : 'an array'})`, { input: port.name });
     const t = graph.tensor(port.tensor);
     const per = sizeOf(t.shape.slice(1).map((d) => (typeof d === 'number' ? d : 1)));

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { FirmflowError } from 'firmflow';
+import { feedOf, type FeedInputs, FirmflowError } from 'firmflow';
 import { quantizeInput, type AieEmuOutput } from './emulate.js';
 import type { AieDataType } from './lowered.js';
 import { plioText } from './writer/index.js';
@@ -35,25 +35,14 @@ export interface HostRunOptions {
   codes?: boolean;
 }
 
-type Feed = { shape?: number[]; data: ArrayLike<number> } | ArrayLike<number>;
-
-function feedOf(inputs: Record<string, Feed> | ArrayLike<number>, p: HostPort, only: boolean): { shape?: number[]; data: ArrayLike<number> } | undefined {
-  if (ArrayBuffer.isView(inputs) || Array.isArray(inputs)) return only ? { data: inputs as ArrayLike<number> } : undefined;
-  const rec = inputs as Record<string, Feed>;
-  const f = rec[p.name] ?? (p.tensor ? rec[p.tensor] : undefined);
-  if (f === undefined) return undefined;
-  if (ArrayBuffer.isView(f) || Array.isArray(f)) return { data: f as ArrayLike<number> };
-  return f as { shape?: number[]; data: ArrayLike<number> };
-}
-
 const WIDTH_BITS = 128;
 
 /** Runs the host program on inputs; returns every output like the emulator does (codes and real values). */
-export function runHost(program: string, manifest: HostManifest, inputs: Record<string, Feed> | ArrayLike<number>, options: HostRunOptions = {}): Record<string, AieEmuOutput> {
+export function runHost(program: string, manifest: HostManifest, inputs: FeedInputs, options: HostRunOptions = {}): Record<string, AieEmuOutput> {
   const only = manifest.inputs.length === 1;
   let samples = -1;
   const feeds = manifest.inputs.map((p) => {
-    const f = feedOf(inputs, p, only);
+    const f = feedOf(inputs, p.tensor ? [p.name, p.tensor] : [p.name], only);
     if (!f) throw new FirmflowError('project.predict', `no data for input '${p.name}'`, { input: p.name });
     const perSample = p.elementsPerIteration / (p.shape[0] || 1);
     const n = f.shape ? f.shape[0] : f.data.length / perSample;

@@ -59,7 +59,7 @@
  * graph's float constants, or for a reopened project (whose manifest holds only the integer codes) the dequantized
  * codes, so constants' quantization is then not part of the comparison.
  */
-import { FirmflowError, Graph, ensureBuiltinIROps, fracBits, interpret, quantizeArray, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike, sizeOf } from 'firmflow';
+import { feedOf, FirmflowError, type FloatFeed, formatTraceTable, fracBits, Graph, LayerComparison, outputErrors, quantizeArray, recordFloat, summarizeTrace, traceRow, type FixedType, type IRNode, type TraceLayerSummary, type TraceReportLike } from 'firmflow';
 import { emulateGraph, intRange, type AieInputs, type EmuValue } from './emulate.js';
 import { kernelOf } from './kernels/index.js';
 import { biasValues } from './kernels/product.js';
@@ -127,22 +127,14 @@ function toF64(d: ArrayLike<number | bigint> | undefined): Float64Array | undefi
   return Float64Array.from({ length: d.length }, (_, i) => Number(d[i]));
 }
 
-type FeedData = { name: string; tensor: string; data: Float64Array; perSample: number[] };
-
 /** The real input values by graph input, as the emulator reads them (JSON layout, bare arrays, one input bare). */
-function feedsOf(graph: Graph, inputs: AieInputs, tensors: Map<string, EmuValue>, samples: number): FeedData[] {
+function feedsOf(graph: Graph, inputs: AieInputs, tensors: Map<string, EmuValue>, samples: number): (FloatFeed & { tensor: string })[] {
   const only = graph.inputs.length === 1;
   return graph.inputs.map((port) => {
-    let data: ArrayLike<number> | undefined;
-    if (ArrayBuffer.isView(inputs) || Array.isArray(inputs)) data = only ? (inputs as ArrayLike<number>) : undefined;
-    else {
-      const rec = inputs as Record<string, unknown>;
-      const f = (rec[port.name] ?? rec[port.tensor]) as { data?: ArrayLike<number> } | ArrayLike<number> | undefined;
-      data = f === undefined ? undefined : ArrayBuffer.isView(f) || Array.isArray(f) ? (f as ArrayLike<number>) : (f as { data: ArrayLike<number> }).data;
-    }
+    const data = feedOf(inputs, [port.name, port.tensor], only)?.data;
     if (!data) throw new FirmflowError('aie.trace', `no data for graph input '${port.name}'`, { input: port.name });
     const v = tensors.get(port.tensor)!;
-    return { name: port.name, tensor: port.tensor, data: Float64Array.from(data as ArrayLike<number>, Number), perSample: v.shape.slice(1).length ? [...v.shape.slice(1)] : [v.data.length / samples] };
+    return { name: port.name, tensor: port.tensor, data: Float64Array.from(data, Number), perSample: v.shape.slice(1).length ? [...v.shape.slice(1)] : [v.data.length / samples] };
   });
 }
 
@@ -178,17 +170,12 @@ function floatGraph(g: Graph): Graph {
 }
 
 /**
- * Float values of every tensor, sample-major. A model whose batch axis is a fixed number is run one sample at a
- * time. Without a reference the lowered graph runs as a float model; its fused bias (a MatMul's) and ReLU are
- * applied to the product's output in place, so consumers read the fused result, as in the firmware.
+ * Float values of every tensor, sample-major. Without a reference the lowered graph runs as a float model; its
+ * fused bias (a MatMul's) and ReLU are applied to the product's output in place, so consumers read the fused
+ * result, as in the firmware.
  */
-function floatValues(lowered: Graph, reference: Graph | undefined, feeds: FeedData[], samples: number): Map<string, Float64Array> {
-  // The float semantics of the IR ops (registered by the core's frontend; a reopened project may not have run it).
-  ensureBuiltinIROps();
+function floatValues(lowered: Graph, reference: Graph | undefined, feeds: (FloatFeed & { tensor: string })[], samples: number): Map<string, Float64Array> {
   const ref = reference ?? floatGraph(lowered);
-  const out = new Map<string, Float64Array>();
-  const fixedBatch = ref.inputs.some((p) => typeof ref.tensor(p.tensor).shape[0] === 'number' && ref.tensor(p.tensor).shape[0] !== samples);
-  const chunk = fixedBatch ? 1 : samples;
   // Products whose IR op has no bias input (MatMul) carry a fused bias only in their layer.
   const fusedOf = new Map<string, { layer: AieLayer; bias: boolean }>();
   if (!reference) {
@@ -201,55 +188,29 @@ function floatValues(lowered: Graph, reference: Graph | undefined, feeds: FeedDa
   for (const p of ref.inputs) {
     if (!feeds.some((f) => f.name === p.name)) throw new FirmflowError('aie.trace', `the reference model's input '${p.name}' is not an input of the AIE graph (${feeds.map((f) => f.name).join(', ')})`, { input: p.name });
   }
-  for (let first = 0; first < samples; first += chunk) {
-    const b = Math.min(chunk, samples - first);
-    const feed: Record<string, { shape: number[]; data: Float64Array }> = {};
-    for (const f of feeds) {
-      if (!ref.inputs.some((p) => p.name === f.name)) continue;
-      const n = sizeOf(f.perSample);
-      feed[f.name] = { shape: [b, ...f.perSample], data: f.data.slice(first * n, (first + b) * n) };
-    }
-    const record = (name: string, data: Float64Array): void => {
-      const n = data.length / b;
-      let all = out.get(name);
-      if (!all) { all = new Float64Array(n * samples); out.set(name, all); }
-      all.set(data, first * n);
-    };
-    for (const p of ref.inputs) {
-      // The float model's input is what its own input quantizer makes of the feed (recorded under the AIE graph's
-      // tensor of the same port too, should the names differ).
-      const v = Float64Array.from(feed[p.name].data);
-      const q = reference ? ref.tensor(p.tensor).precision : undefined;
-      if (q) quantizeArray(v, q);
-      record(p.tensor, v);
-      const own = feeds.find((f) => f.name === p.name)!.tensor;
-      if (own !== p.tensor) record(own, v);
-    }
-    interpret(ref, feed, {
-      applyPrecision: reference !== undefined,
-      onTensor: (name, v) => {
-        const fused = fusedOf.get(name);
-        if (fused) {
-          const l = fused.layer;
-          const N = v.shape[v.shape.length - 1];
-          const bias = fused.bias ? biasValues(l, N) : undefined;
-          for (let i = 0; i < v.data.length; i++) {
-            let y = v.data[i] + (bias ? bias[i % N] : 0);
-            if (l.fusedRelu && y < 0) y = 0;
-            v.data[i] = y;
-          }
-        }
-        record(name, v.data);
-      },
-    });
+  const out = recordFloat(ref, feeds.filter((f) => ref.inputs.some((p) => p.name === f.name)), samples, {
+    applyPrecision: reference !== undefined,
+    // The float model's input is what its own input quantizer makes of the feed.
+    input: (_name, tensor, data) => { const q = reference ? ref.tensor(tensor).precision : undefined; if (q) quantizeArray(data, q); },
+    tensor: (name, v) => {
+      const fused = fusedOf.get(name);
+      if (!fused) return;
+      const l = fused.layer;
+      const N = v.shape[v.shape.length - 1];
+      const bias = fused.bias ? biasValues(l, N) : undefined;
+      for (let i = 0; i < v.data.length; i++) {
+        let y = v.data[i] + (bias ? bias[i % N] : 0);
+        if (l.fusedRelu && y < 0) y = 0;
+        v.data[i] = y;
+      }
+    },
+  });
+  // The AIE graph's tensor of an input port holds the same values, should the names differ.
+  for (const p of ref.inputs) {
+    const own = feeds.find((f) => f.name === p.name)!.tensor;
+    if (own !== p.tensor) out.set(own, out.get(p.tensor)!);
   }
   return out;
-}
-
-interface TensorTrace {
-  maxErr: Float64Array;
-  maxXf: Float64Array;
-  maxXq: Float64Array;
 }
 
 /**
@@ -263,7 +224,6 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
   const first = graph.inputs[0] ? tensors.get(graph.inputs[0].tensor) : undefined;
   const samples = first?.shape[0] ?? 0;
   if (!samples) throw new FirmflowError('aie.trace', 'the trace needs at least one sample');
-  const slack = options.slack ?? 1e-9;
   const reference = options.reference;
 
   const feeds = feedsOf(graph, inputs, tensors, samples);
@@ -281,9 +241,9 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
     return d && d.length === length ? d : undefined;
   };
 
-  const traces = new Map<string, TensorTrace>();
+  const cmp = new LayerComparison(fixed, float, samples, options.slack ?? 1e-9);
   const rows: AieTraceLayer[] = [];
-  const err = (t: string, s: number): number => traces.get(t)?.maxErr[s] ?? NaN;
+  const err = (t: string, s: number): number => cmp.err(t, s);
   const slice = (t: string, s: number, map: Map<string, Float64Array>): Float64Array | undefined => {
     const a = map.get(t);
     if (!a) return undefined;
@@ -291,58 +251,12 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
     return a.subarray(s * n, (s + 1) * n);
   };
 
-  /** Compares the outputs `ts` over every sample against `bound(s)`; records each output's trace. */
-  const compare = (ts: string[], bound: (s: number) => number): Pick<AieTraceLayer, 'maxAbsError' | 'meanAbsError' | 'bound' | 'ratio' | 'samplesExceeding' | 'fixedRange' | 'floatRange'> => {
-    const q = ts.map((t) => fixed.get(t)!);
-    const f = ts.map((t) => float.get(t));
-    const known = f.every((a, i) => a !== undefined && a.length === q[i].length);
-    let maxAbsErr = 0, sum = 0, count = 0, worst = 0, worstBound = NaN, exceeding = 0;
-    let qlo = Infinity, qhi = -Infinity, flo = Infinity, fhi = -Infinity;
-    for (const a of q) for (let i = 0; i < a.length; i++) { if (a[i] < qlo) qlo = a[i]; if (a[i] > qhi) qhi = a[i]; }
-    const perTensor = ts.map(() => ({ maxErr: new Float64Array(samples).fill(NaN), maxXf: new Float64Array(samples), maxXq: new Float64Array(samples) }));
-    for (let s = 0; s < samples; s++) {
-      let m = 0, yf = 0;
-      ts.forEach((_, k) => {
-        const a = q[k], n = a.length / samples;
-        let mk = 0, xf = 0, xq = 0;
-        for (let i = s * n; i < (s + 1) * n; i++) xq = Math.max(xq, Math.abs(a[i]));
-        if (known) {
-          const b = f[k]!;
-          for (let i = s * n; i < (s + 1) * n; i++) {
-            const d = Math.abs(a[i] - b[i]);
-            sum += d;
-            if (d > mk) mk = d;
-            const af = Math.abs(b[i]);
-            if (af > xf) xf = af;
-            if (b[i] < flo) flo = b[i];
-            if (b[i] > fhi) fhi = b[i];
-          }
-          count += n;
-        }
-        perTensor[k].maxErr[s] = known ? mk : NaN;
-        perTensor[k].maxXf[s] = xf;
-        perTensor[k].maxXq[s] = xq;
-        m = Math.max(m, mk);
-        yf = Math.max(yf, xf);
-      });
-      if (!known) continue;
-      if (m > maxAbsErr) maxAbsErr = m;
-      const b = bound(s);
-      const r = m === 0 ? 0 : m / b;
-      if (m > b * (1 + slack) + slack * (1e-3 + yf)) exceeding++;
-      if (r > worst || Number.isNaN(worstBound)) { worst = r; worstBound = b; }
-    }
-    ts.forEach((t, k) => traces.set(t, perTensor[k]));
-    if (!known) return { maxAbsError: NaN, meanAbsError: NaN, bound: NaN, ratio: NaN, samplesExceeding: 0, fixedRange: [qlo, qhi], floatRange: [NaN, NaN] };
-    return { maxAbsError: maxAbsErr, meanAbsError: count ? sum / count : 0, bound: worstBound, ratio: worst, samplesExceeding: exceeding, fixedRange: [qlo, qhi], floatRange: [flo, fhi] };
-  };
-
   const typeOf = (v: EmuValue): { type: string; range: [number, number] } => {
     if (v.dtype === 'bf16') return { type: 'bf16', range: [-Infinity, Infinity] };
     const r = intRange(v.dtype);
     return { type: `${v.dtype} f=${v.frac}`, range: [r.min * 2 ** -v.frac, r.max * 2 ** -v.frac] };
   };
-  const addRow = (r: Omit<AieTraceLayer, 'exceeds'>): void => { rows.push({ ...r, exceeds: r.samplesExceeding > 0 }); };
+  const addRow = (r: Omit<AieTraceLayer, 'exceeds'>): void => { rows.push(traceRow<AieTraceLayer>(r)); };
 
   // Graph inputs: the host's conversion of the float feed (round half to even and saturate, or bf16 rounding).
   for (const f of feeds) {
@@ -350,7 +264,7 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
     const bf = v.dtype === 'bf16';
     const rho = bf ? 0 : 2 ** -v.frac / 2;
     const rr = rhoRef([f.tensor]);
-    const stats = compare([f.tensor], (s) => (bf ? U_BF16 * maxAbs(f.data, s * (f.data.length / samples), (s + 1) * (f.data.length / samples)) + TINY : rho) + rr);
+    const stats = cmp.compare([f.tensor], (s) => (bf ? U_BF16 * maxAbs(f.data, s * (f.data.length / samples), (s + 1) * (f.data.length / samples)) + TINY : rho) + rr);
     let over = 0;
     if (!bf) {
       const { min, max } = intRange(v.dtype);
@@ -379,7 +293,7 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
       refConst, rho, bfOut,
     });
     const guarded = (s: number): number => { const b = bound(s); return Number.isNaN(b) ? Infinity : b; };
-    const stats = compare(outs, guarded);
+    const stats = cmp.compare(outs, guarded);
     const over = overflows.get(node.name) ?? 0;
     const { type, range } = typeOf(out);
     addRow({
@@ -388,21 +302,8 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
     });
   });
 
-  const outputs: AieTraceReport['outputs'] = {};
-  for (const p of graph.outputs) {
-    const q = fixed.get(p.tensor), f = float.get(p.tensor);
-    if (!q) continue;
-    let m = 0, sum = 0;
-    if (f && f.length === q.length) for (let i = 0; i < q.length; i++) { const d = Math.abs(q[i] - f[i]); sum += d; if (d > m) m = d; }
-    else { m = NaN; sum = NaN; }
-    outputs[p.name] = { maxAbsError: m, meanAbsError: sum / q.length };
-  }
   const report: Omit<AieTraceReport, 'text'> = {
-    samples,
-    layers: rows,
-    firstUnexplained: rows.find((r) => r.exceeds),
-    overflowed: rows.filter((r) => r.overflows > 0).map((r) => ({ layer: r.layer, count: r.overflows, kind: r.overflowKind ?? '' })),
-    outputs,
+    ...summarizeTrace(samples, rows, outputErrors(graph.outputs, fixed, float)),
     reference: reference ? 'model' : 'lowered graph (float)',
   };
   return { ...report, text: formatAieTrace(report) };
@@ -410,23 +311,9 @@ export function traceGraph(graph: Graph, inputs: AieInputs, options: AieTraceOpt
 
 /** The trace as a fixed-width table (what `firmflow predict --trace` prints). */
 export function formatAieTrace(report: Omit<AieTraceReport, 'text'>): string {
-  const fmt = (v: number): string => (Number.isNaN(v) ? 'n/a' : v === Infinity ? 'inf' : v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(3));
-  const head = ['#', 'layer', 'op', 'kernel', 'type', 'max|err|', 'mean|err|', 'bound', 'err/bound', 'overflows', ''];
-  const body = report.layers.map((r) => [
-    r.index < 0 ? 'in' : String(r.index), r.layer, r.op, r.kernel, r.type, fmt(r.maxAbsError), fmt(r.meanAbsError), fmt(r.bound), fmt(r.ratio),
-    r.overflows ? `${r.overflows} ${r.overflowKind}` : '0', r === report.firstUnexplained ? '<- first unexplained' : r.exceeds ? '!' : '',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 5 && i <= 9 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const lines = [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
-  lines.push('');
-  lines.push(`${report.samples} sample${report.samples === 1 ? '' : 's'} against the ${report.reference === 'model' ? 'model (with its own quantizers)' : 'lowered graph run in float'}; bound = input errors times the layer's gain + its own rounding (srs step, constants, Softmax/LayerNorm tables).`);
-  const f = report.firstUnexplained;
-  if (f) {
-    lines.push(`First layer whose error its arithmetic does not explain: '${f.layer}' (${f.op}, ${f.type}): max |err| ${fmt(f.maxAbsError)} > bound ${fmt(f.bound)} on ${f.samplesExceeding} sample(s)` +
-      (f.overflows ? `; ${f.overflows} value(s) ${f.overflowKind}` : f.floatRange[1] > f.typeRange[1] || f.floatRange[0] < f.typeRange[0] ? '; float values exceed the type\'s range' : '') + '.');
-  } else lines.push('Every layer\'s error is explained by its arithmetic.');
-  if (report.overflowed.length) lines.push(`Overflows: ${report.overflowed.map((o) => `'${o.layer}' ${o.count} ${o.kind}`).join(', ')}.`);
-  return lines.join('\n');
+  return formatTraceTable(report, {
+    columns: [{ head: 'kernel', cell: (r) => r.kernel }],
+    legend: ` against the ${report.reference === 'model' ? 'model (with its own quantizers)' : 'lowered graph run in float'}; bound = input errors times the layer's gain + its own rounding (srs step, constants, Softmax/LayerNorm tables).`,
+    explainedBy: 'arithmetic',
+  });
 }
-

@@ -15,6 +15,21 @@ export interface ErrorBound {
    * input's sign). Its bound is whether the input error could flip the decision.
    */
   decision?: 'argmax' | 'sign';
+  /**
+   * A bound that depends on the sample's values rather than on its largest input (LayerNorm's gain is 1/sigma of
+   * each row): when present it is the bound, and L and own are not used.
+   */
+  sample?(v: SampleValues): number;
+}
+
+/** What a sample-dependent bound reads of one sample. */
+export interface SampleValues {
+  /** Observed max |x_q - x_f| of each activation input over the sample (NaN: unknown). */
+  errors: number[];
+  /** The fixed-point values of activation input i over the sample. */
+  fixed(i: number): Float64Array;
+  /** The float model's values of activation input i over the sample (undefined: it has no such tensor). */
+  float(i: number): Float64Array | undefined;
 }
 
 /** One layer as its kernel's `errorBound` sees it. */

@@ -1,4 +1,4 @@
-import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, sizeOf } from 'firmflow';
+import { feedData, type FeedInputs, FirmflowError, type FixedType, fracBits, isNamedInputs, type Graph, type IRNode, quantizeCodes, sizeOf } from 'firmflow';
 import { graphInfo, hlsOf, sampleShape, type HlsPortLayout } from '../lowered.js';
 import { kernelFor, SUPPORTED_OPS } from '../kernels/index.js';
 import { inversePerm, permuteSamples } from '../layout.js';
@@ -20,7 +20,7 @@ export const EMULATED_OPS: readonly string[] = SUPPORTED_OPS;
 /** One input of the emulator: the JSON layout of ../shared/models, or a shape with data. */
 export type EmuFeed = { shape?: number[]; data: ArrayLike<number>; dtype?: string };
 /** Several named inputs (each a feed or its bare data), or the data of the only input (samples back to back). */
-export type EmuInputs = Record<string, EmuFeed | ArrayLike<number>> | ArrayLike<number>;
+export type EmuInputs = FeedInputs;
 
 export interface EmuOutput {
   /** Shape with the batch axis first (in the model's layout). */
@@ -121,14 +121,14 @@ export class Emulator {
 
   /** Inputs by port name, each with its data. */
   feeds(inputs: EmuInputs): Record<string, { data: ArrayLike<number> }> {
-    if (!isFeedRecord(inputs)) {
+    if (!isNamedInputs(inputs)) {
       if (this.inputs.length !== 1) throw new FirmflowError('vitis.emulate', `the model has ${this.inputs.length} inputs (${this.inputs.map((p) => p.name).join(', ')}); pass them by name`);
       return { [this.inputs[0].name]: { data: inputs } };
     }
     const known = new Set(this.inputs.map((p) => p.name));
     for (const k of Object.keys(inputs)) if (!known.has(k)) throw new FirmflowError('vitis.emulate', `unknown input '${k}' (the model's inputs: ${[...known].join(', ')})`);
     const out: Record<string, { data: ArrayLike<number> }> = {};
-    for (const [k, v] of Object.entries(inputs)) out[k] = isFeed(v) ? { data: v.data } : { data: v };
+    for (const [k, v] of Object.entries(inputs)) out[k] = { data: feedData(v).data };
     return out;
   }
 
@@ -187,15 +187,6 @@ export class Emulator {
     return result;
   }
 }
-
-function isFeedRecord(x: EmuInputs): x is Record<string, EmuFeed | ArrayLike<number>> {
-  return !ArrayBuffer.isView(x) && !Array.isArray(x) && typeof (x as { length?: unknown }).length !== 'number';
-}
-
-function isFeed(x: EmuFeed | ArrayLike<number>): x is EmuFeed {
-  return !ArrayBuffer.isView(x) && !Array.isArray(x) && typeof (x as { data?: unknown }).data === 'object';
-}
-
 
 const cache = new WeakMap<Graph, Emulator>();
 

@@ -1,9 +1,9 @@
-import { ensureBuiltinIROps, FirmflowError, type FixedType, formatType, fracBits, type Graph, interpret, quantizeArray, type RtTensor, sizeOf, type TraceLayerSummary, type TraceReportLike, typeRange } from 'firmflow';
+import { FirmflowError, type FixedType, type FloatFeed, formatTraceTable, formatType, fracBits, type Graph, LayerComparison, outputErrors, quantizeArray, recordFloat, summarizeTrace, type TraceLayerSummary, type TraceReportLike, traceRow, typeRange } from 'firmflow';
 import { MODEL_PRECISION_KEY } from '../passes/precision.js';
 import { hlsOf } from '../lowered.js';
 import { kernelFor } from '../kernels/index.js';
 import { boundContext, copyBound, roundingStep } from './bounds.js';
-import { emulatorFor, type EmuInputs } from './emulator.js';
+import { type Emulator, emulatorFor, type EmuInputs, permuteSamples } from './emulator.js';
 
 export { roundingStep };
 
@@ -22,7 +22,8 @@ export { roundingStep };
  * truncating modes, half an LSB for rounding ones), the quantization of its constants times the largest float
  * input (sum_k |w_q - w|[k][n] * max|x_f| + |b_q - b|), an accumulator that is not exact (one accumulator LSB
  * per addition), and for table lookups the table type's rounding step plus the function's slope times half a
- * table bin. A value outside a type's range is not explained by anything: saturation and wrapping break the
+ * table bin. LayerNorm's gain depends on each row's spread (1/sigma), so its bound is computed from the sample's
+ * values (`ErrorBound.sample`, kernels/layernorm.ts). A value outside a type's range is not explained by anything: saturation and wrapping break the
  * bound, which is the point - the first layer whose error exceeds its bound is where the firmware stops tracking
  * the model (an overflow, a table whose range is too small, or a bug), and every later layer inherits its error.
  * Layers whose values needed their type's overflow mode are listed with counts.
@@ -57,21 +58,76 @@ function overflowKind(t: FixedType): TraceLayer['overflowKind'] {
   return t.overflow === 'SAT_ZERO' ? 'set to zero' : t.overflow.startsWith('SAT') ? 'saturated' : 'wrapped';
 }
 
-interface TensorTrace { maxErr: Float64Array; maxXf: Float64Array }
-
 /**
  * Emulates `inputs` and runs the float model on them, layer by layer; returns the comparison (see the file
  * comment for the bound).
  */
 export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {}): TraceReport {
-  // A reopened project (firmflow predict --trace in a fresh process) has not loaded a model: the interpreter's ops.
-  ensureBuiltinIROps();
   const emu = emulatorFor(graph);
   const { codes, samples } = emu.prepareInputs(inputs);
   if (samples === 0) throw new FirmflowError('vitis.emulate', 'trace needs at least one sample');
-  const slack = options.slack ?? 1e-9;
+  const { fixed, overflows } = fixedValues(graph, emu, codes, samples);
 
-  // Fixed-point values of every layer output, all samples.
+  const refGraph = options.reference ?? graph;
+  const float = floatValues(refGraph, options.reference === undefined, emu, inputs, samples);
+  const refPrecision = (tensor: string): FixedType | undefined => (options.reference
+    ? (refGraph.hasTensor(tensor) ? refGraph.tensor(tensor).precision : undefined)
+    : modelPrecision(graph, tensor));
+  // The float input is the float32 feed (in the firmware's layout), before conversion to the input type; the
+  // model's own input quantizer (a precision on the reference's input) is part of the float model.
+  for (const [t, v] of floatInputs(emu, inputs, samples)) {
+    const q = refPrecision(t);
+    float.set(t, q ? quantizeArray(v, q) : v);
+  }
+
+  const cmp = new LayerComparison(fixed, float, samples, options.slack ?? 1e-9);
+  const rows: TraceLayer[] = [];
+  for (const p of emu.inputs) {
+    const qIn = refPrecision(p.tensor) ? 2 ** -fracBits(p.type) : roundingStep(p.type);
+    const stats = cmp.compare([p.tensor], () => qIn);
+    const over = countOutside(float.get(p.tensor)!, p.type);
+    const r = typeRange(p.type);
+    rows.push(traceRow<TraceLayer>({ index: -1, layer: `input ${p.name}`, node: '', op: 'Input', kernel: '', tensor: p.tensor, type: formatType(p.type), ...stats, overflows: over, overflowKind: over ? overflowKind(p.type) : undefined, typeRange: [r.min, r.max] }));
+  }
+
+  for (const k of emu.kernels) {
+    const node = k.node;
+    const hls = hlsOf(node);
+    const R = graph.tensor(k.output).precision!;
+    const bc = boundContext(graph, node, hls, refPrecision(k.output) !== undefined);
+    const b = kernelFor(node.op)?.errorBound?.(bc) ?? copyBound(bc);
+    const ins = k.inputs.map((t) => cmp.trace(t));
+    const argmax = b.decision === 'argmax';
+    if (argmax) oneHotReference(float, k.output, emu.size(k.output), samples);
+    const boundOf = (s: number): number => {
+      if (b.decision) return flipBound(float.get(k.inputs[0]), ins[0]?.maxErr[s] ?? NaN, emu.size(k.inputs[0]), s, argmax);
+      if (b.sample) {
+        const bound = b.sample({ errors: ins.map((tr) => (tr ? tr.maxErr[s] : NaN)), fixed: (i) => sampleOf(fixed, k.inputs[i], s)!, float: (i) => sampleOf(float, k.inputs[i], s) });
+        return Number.isNaN(bound) ? Infinity : bound;
+      }
+      let total = b.own(ins[0]?.maxXf[s] ?? 0);
+      ins.forEach((tr, i) => { const e = tr ? tr.maxErr[s] : NaN; total += e === 0 ? 0 : b.L[i] * e; });
+      return Number.isNaN(total) ? Infinity : total;
+    };
+    const stats = cmp.compare([k.output], boundOf);
+    const over = overflows.get(k.output) ?? 0;
+    const r = typeRange(R);
+    rows.push(traceRow<TraceLayer>({
+      index: hls.index, layer: hls.layerName, node: node.name, op: node.op, kernel: hls.kernel, tensor: k.output,
+      type: formatType(R), ...stats, overflows: over, overflowKind: over ? overflowKind(R) : undefined, typeRange: [r.min, r.max],
+    }));
+  }
+  return summarizeTrace(samples, rows, outputErrors(emu.outputs, fixed, float));
+
+  function sampleOf(values: Map<string, Float64Array>, tensor: string, s: number): Float64Array | undefined {
+    const v = values.get(tensor);
+    const n = emu.size(tensor);
+    return v && v.length === n * samples ? v.subarray(s * n, (s + 1) * n) : undefined;
+  }
+}
+
+/** Real values of every layer output and graph input (firmware layout, all samples) and each layer's overflows. */
+function fixedValues(graph: Graph, emu: Emulator, codes: Map<string, Float64Array>, samples: number): { fixed: Map<string, Float64Array>; overflows: Map<string, number> } {
   const fixed = new Map<string, Float64Array>();
   const overflows = new Map<string, number>();
   emu.runCodes(codes, samples, {
@@ -88,103 +144,7 @@ export function trace(graph: Graph, inputs: EmuInputs, options: TraceOptions = {
     const c = codes.get(p.tensor)!, s = 2 ** -fracBits(p.type);
     fixed.set(p.tensor, Float64Array.from(c, (v) => v * s));
   }
-
-  const float = floatValues(options.reference ?? graph, options.reference === undefined, emu, inputs, samples);
-  // The float input is the float32 feed (in the firmware's layout), before conversion to the input type.
-  const prepared = floatInputs(emu, inputs, samples);
-  const refGraph = options.reference ?? graph;
-  const refPrecision = (tensor: string): FixedType | undefined => (options.reference
-    ? (refGraph.hasTensor(tensor) ? refGraph.tensor(tensor).precision : undefined)
-    : modelPrecision(graph, tensor));
-  for (const [t, v] of prepared) {
-    // The model's own input quantizer (a precision on the reference's input) is part of the float model.
-    const q = refPrecision(t);
-    float.set(t, q ? quantizeArray(v, q) : v);
-  }
-
-  const traces = new Map<string, TensorTrace>();
-  const rows: TraceLayer[] = [];
-  const addRow = (r: Omit<TraceLayer, 'exceeds'>): TraceLayer => { const row = { ...r, exceeds: r.samplesExceeding > 0 }; rows.push(row); return row; };
-
-  const compare = (tensor: string, bound: (s: number) => number): { stats: Pick<TraceLayer, 'maxAbsError' | 'meanAbsError' | 'bound' | 'ratio' | 'samplesExceeding' | 'fixedRange' | 'floatRange'> } => {
-    const q = fixed.get(tensor)!, f = float.get(tensor);
-    const n = emu.size(tensor);
-    const tr: TensorTrace = { maxErr: new Float64Array(samples).fill(NaN), maxXf: new Float64Array(samples) };
-    let maxAbs = 0, sum = 0, worst = 0, worstBound = 0, exceeding = 0;
-    let qlo = Infinity, qhi = -Infinity, flo = Infinity, fhi = -Infinity;
-    for (let i = 0; i < q.length; i++) { if (q[i] < qlo) qlo = q[i]; if (q[i] > qhi) qhi = q[i]; }
-    if (f && f.length === q.length) {
-      for (let s = 0; s < samples; s++) {
-        let m = 0, xm = 0;
-        for (let i = s * n; i < (s + 1) * n; i++) {
-          const d = Math.abs(q[i] - f[i]);
-          sum += d;
-          if (d > m) m = d;
-          const af = Math.abs(f[i]);
-          if (af > xm) xm = af;
-          if (f[i] < flo) flo = f[i];
-          if (f[i] > fhi) fhi = f[i];
-        }
-        tr.maxErr[s] = m;
-        tr.maxXf[s] = xm;
-        if (m > maxAbs) maxAbs = m;
-        const b = bound(s);
-        const r = m === 0 ? 0 : m / b;
-        if (m > b * (1 + slack) + 1e-300) exceeding++;
-        if (r > worst || (worstBound === 0 && s === 0)) { worst = r; worstBound = b; }
-      }
-    } else {
-      maxAbs = NaN; sum = NaN; worst = NaN; worstBound = NaN; flo = NaN; fhi = NaN;
-    }
-    traces.set(tensor, tr);
-    return { stats: { maxAbsError: maxAbs, meanAbsError: sum / q.length, bound: worstBound, ratio: worst, samplesExceeding: exceeding, fixedRange: [qlo, qhi], floatRange: [flo, fhi] } };
-  };
-
-  for (const p of emu.inputs) {
-    const t = graph.tensor(p.tensor);
-    const qIn = refPrecision(p.tensor) ? 2 ** -fracBits(p.type) : roundingStep(p.type);
-    const { stats } = compare(p.tensor, () => qIn);
-    const over = countOutside(float.get(p.tensor)!, p.type);
-    const r = typeRange(p.type);
-    addRow({ index: -1, layer: `input ${p.name}`, node: '', op: 'Input', kernel: '', tensor: t.name, type: formatType(p.type), ...stats, overflows: over, overflowKind: over ? overflowKind(p.type) : undefined, typeRange: [r.min, r.max] });
-  }
-
-  for (const k of emu.kernels) {
-    const node = k.node;
-    const hls = hlsOf(node);
-    const R = graph.tensor(k.output).precision!;
-    const bc = boundContext(graph, node, hls, refPrecision(k.output) !== undefined);
-    const b = kernelFor(node.op)?.errorBound?.(bc) ?? copyBound(bc);
-    const ins = k.inputs.map((t) => traces.get(t));
-    const argmax = b.decision === 'argmax';
-    if (argmax) oneHotReference(float, k.output, emu.size(k.output), samples);
-    const boundOf = (s: number): number => {
-      if (b.decision) return flipBound(float.get(k.inputs[0]), ins[0]?.maxErr[s] ?? NaN, emu.size(k.inputs[0]), s, argmax);
-      let total = b.own(ins[0]?.maxXf[s] ?? 0);
-      ins.forEach((tr, i) => { const e = tr ? tr.maxErr[s] : NaN; total += e === 0 ? 0 : b.L[i] * e; });
-      return Number.isNaN(total) ? Infinity : total;
-    };
-    const { stats } = compare(k.output, boundOf);
-    const over = overflows.get(k.output) ?? 0;
-    const r = typeRange(R);
-    addRow({
-      index: hls.index, layer: hls.layerName, node: node.name, op: node.op, kernel: hls.kernel, tensor: k.output,
-      type: formatType(R), ...stats, overflows: over, overflowKind: over ? overflowKind(R) : undefined, typeRange: [r.min, r.max],
-    });
-  }
-
-  const outputs: TraceReport['outputs'] = {};
-  for (const p of emu.outputs) {
-    const row = rows.find((r) => r.tensor === p.tensor);
-    if (row) outputs[p.name] = { maxAbsError: row.maxAbsError, meanAbsError: row.meanAbsError };
-  }
-  return {
-    samples,
-    layers: rows,
-    firstUnexplained: rows.find((r) => r.exceeds),
-    overflowed: rows.filter((r) => r.overflows > 0).map((r) => ({ layer: r.layer, count: r.overflows, kind: r.overflowKind ?? '' })),
-    outputs,
-  };
+  return { fixed, overflows };
 }
 
 /** Values outside a type's range (before conversion). */
@@ -226,75 +186,33 @@ function oneHotReference(float: Map<string, Float64Array>, tensor: string, n: nu
 }
 
 /** Float inputs (float32, firmware layout) by input tensor. */
-function floatInputs(emu: ReturnType<typeof emulatorFor>, inputs: EmuInputs, samples: number): Map<string, Float64Array> {
+function floatInputs(emu: Emulator, inputs: EmuInputs, samples: number): Map<string, Float64Array> {
   const out = new Map<string, Float64Array>();
-  const feeds = feedRecord(emu, inputs);
+  const feeds = emu.feeds(inputs);
   for (const p of emu.inputs) {
-    let data: Float64Array = Float64Array.from(Float32Array.from(feeds[p.name].data));
-    if (p.layout) {
-      const perm = p.layout.perm.slice(1).map((a) => a - 1);
-      data = permute(data, samples, p.layout.modelShape.slice(1) as number[], perm);
-    }
-    out.set(p.tensor, data);
+    const data = Float64Array.from(Float32Array.from(feeds[p.name].data));
+    out.set(p.tensor, p.layout ? permuteSamples(data, samples, p.layout.modelShape.slice(1) as number[], p.layout.perm) : data);
   }
   return out;
-}
-
-function permute(data: Float64Array, samples: number, shape: number[], p: number[]): Float64Array {
-  const outS = p.map((a) => shape[a]);
-  const st: number[] = [];
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { st[i] = acc; acc *= shape[i]; }
-  const n = acc, out = new Float64Array(data.length);
-  const idx = new Array<number>(outS.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    let src = 0;
-    for (let d = 0; d < outS.length; d++) src += idx[d] * st[p[d]];
-    for (let s = 0; s < samples; s++) out[s * n + i] = data[s * n + src];
-    for (let d = outS.length - 1; d >= 0; d--) { if (++idx[d] < outS[d]) break; idx[d] = 0; }
-  }
-  return out;
-}
-
-function feedRecord(emu: ReturnType<typeof emulatorFor>, inputs: EmuInputs): Record<string, { data: ArrayLike<number> }> {
-  return emu.feeds(inputs);
 }
 
 /**
- * Float values of every tensor of the reference for all samples, sample-major. Models whose declared batch is a
- * fixed number (Keras exports with Flatten(axis=0)) are run one sample at a time, as their batch axis means one.
+ * Float values of every tensor of the reference for all samples, sample-major, from the float32 feeds. The lowered
+ * graph as reference: its fixed-point types are ignored except those of the model's own quantizers (recorded by
+ * the lowering), applied in place so later layers read the quantized values.
  */
-function floatValues(ref: Graph, ignorePrecision: boolean, emu: ReturnType<typeof emulatorFor>, inputs: EmuInputs, samples: number): Map<string, Float64Array> {
+function floatValues(ref: Graph, ignorePrecision: boolean, emu: Emulator, inputs: EmuInputs, samples: number): Map<string, Float64Array> {
   const feeds = emu.feeds(inputs);
-  const modelShapes = ref.inputs.map((p) => ref.tensor(p.tensor).shape);
-  const perSample = modelShapes.map((s) => s.slice(1).map((d) => (typeof d === 'number' ? d : NaN)));
-  const fixedBatch = modelShapes.some((s) => typeof s[0] === 'number');
-  const chunk = fixedBatch ? 1 : samples;
-  const out = new Map<string, Float64Array>();
-  for (let first = 0; first < samples; first += chunk) {
-    const b = Math.min(chunk, samples - first);
-    const feed: Record<string, { shape: number[]; data: Float64Array }> = {};
-    ref.inputs.forEach((p, i) => {
-      const f = feeds[p.name];
-      if (!f) throw new FirmflowError('vitis.emulate', `missing value for input '${p.name}'`);
-      const n = sizeOf(perSample[i]);
-      feed[p.name] = { shape: [b, ...perSample[i]], data: Float64Array.from(Float32Array.from(f.data).subarray(first * n, (first + b) * n)) };
-    });
-    const record = (name: string, v: RtTensor): void => {
-      const n = v.data.length / b;
-      let all = out.get(name);
-      if (!all) { all = new Float64Array(n * samples); out.set(name, all); }
-      all.set(v.data, first * n);
-    };
-    // The lowered graph as reference: its fixed-point types are ignored except those of the model's own quantizers
-    // (recorded by the lowering), applied in place so later layers read the quantized values.
-    const onTensor = ignorePrecision
-      ? (name: string, v: RtTensor): void => { const q = modelPrecision(ref, name); if (q) quantizeArray(v.data, q); record(name, v); }
-      : record;
-    if (ignorePrecision) for (const p of ref.inputs) { const q = modelPrecision(ref, p.tensor); if (q) quantizeArray(feed[p.name].data, q); }
-    interpret(ref, feed, { applyPrecision: !ignorePrecision, onTensor });
-  }
-  return out;
+  const floatFeeds: FloatFeed[] = ref.inputs.map((p) => {
+    const f = feeds[p.name];
+    if (!f) throw new FirmflowError('vitis.emulate', `missing value for input '${p.name}'`);
+    const perSample = ref.tensor(p.tensor).shape.slice(1).map((d) => (typeof d === 'number' ? d : NaN));
+    return { name: p.name, data: Float64Array.from(Float32Array.from(f.data)), perSample };
+  });
+  const quantize = (name: string, data: Float64Array): void => { const q = modelPrecision(ref, name); if (q) quantizeArray(data, q); };
+  return recordFloat(ref, floatFeeds, samples, ignorePrecision
+    ? { applyPrecision: false, input: (_name, tensor, data) => quantize(tensor, data), tensor: (name, v) => quantize(name, v.data) }
+    : { applyPrecision: true });
 }
 
 /** The precision a model's own quantizer gave a tensor of a lowered graph (the lowering records it). */
@@ -304,23 +222,9 @@ function modelPrecision(graph: Graph, tensor: string): FixedType | undefined {
 
 /** A fixed-width table of the trace (what `firmflow predict --trace` prints). */
 export function formatTrace(report: TraceReport): string {
-  const fmt = (v: number): string => (Number.isNaN(v) ? 'n/a' : v === 0 ? '0' : Math.abs(v) >= 1e4 || Math.abs(v) < 1e-3 ? v.toExponential(2) : v.toPrecision(3));
-  const head = ['#', 'layer', 'op', 'type', 'max|err|', 'mean|err|', 'bound', 'err/bound', 'overflows', ''];
-  const body = report.layers.map((r) => [
-    r.index < 0 ? 'in' : String(r.index), r.layer, r.op, r.type, fmt(r.maxAbsError), fmt(r.meanAbsError), fmt(r.bound), fmt(r.ratio),
-    r.overflows ? `${r.overflows} ${r.overflowKind}` : '0', r === report.firstUnexplained ? '<- first unexplained' : r.exceeds ? '!' : '',
-  ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i >= 4 && i <= 8 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
-  const lines = [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
-  lines.push('');
-  lines.push(`${report.samples} sample${report.samples === 1 ? '' : 's'}; bound = sum of input errors times the layer's gain + its own rounding (result LSB, constants, tables).`);
-  if (report.firstUnexplained) {
-    const f = report.firstUnexplained;
-    lines.push(`First layer whose error its precision does not explain: '${f.layer}' (${f.op}, ${f.type}): max |err| ${fmt(f.maxAbsError)} > bound ${fmt(f.bound)} on ${f.samplesExceeding} sample(s)` +
-      (f.overflows ? `; ${f.overflows} value(s) ${f.overflowKind}` : f.fixedRange[1] > f.typeRange[1] * 0.999 || f.floatRange[1] > f.typeRange[1] ? '; float values reach the type\'s range' : '') + '.');
-  } else lines.push('Every layer\'s error is explained by its precision.');
-  if (report.overflowed.length) lines.push(`Overflows: ${report.overflowed.map((o) => `'${o.layer}' ${o.count} ${o.kind}`).join(', ')}.`);
-  return lines.join('\n');
+  return formatTraceTable(report, {
+    legend: "; bound = sum of input errors times the layer's gain + its own rounding (result LSB, constants, tables).",
+    explainedBy: 'precision',
+    rangeNote: (f) => (f.fixedRange[1] > f.typeRange[1] * 0.999 || f.floatRange[1] > f.typeRange[1] ? '; float values reach the type\'s range' : ''),
+  });
 }
-

@@ -75,6 +75,10 @@ export interface VitisKernel {
   parallelization?: boolean;
   /** Constant inputs by index and the roles whose precision types them. */
   constRoles?: Readonly<Record<number, Role>>;
+  /** Roles a precision string sets (default result, weight, bias; tables, accumulators and factors keep theirs). */
+  dataRoles?: readonly Role[];
+  /** Its choices of algorithm (the `Implementation` key), the first one the default; absent: it has no choice. */
+  implementations?: readonly string[];
   /** Types its constants itself in `precision` (the generic pass leaves them alone). */
   ownsConstants?: boolean;
   /** The type of a constant of a role when it differs from the generic rule. */

@@ -3,6 +3,7 @@
  * table, then gamma and beta.
  */
 import { convertRaw, type FixedType, fracBits, quantizeCodes, rawFromNumber, sizeOf, unionType } from 'firmflow';
+import { type BoundContext, codeValues, type ErrorBound, floatOf, roundingStep, type SampleValues } from '../emulate/bounds.js';
 import { overflowsBig } from '../emulate/convert.js';
 import { constCodes, constType, role, unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';
 import { tableReader } from '../emulate/tables.js';
@@ -23,6 +24,7 @@ export const layernorm: VitisKernel = {
   ops: ['LayerNormalization'],
   header: 'nnet_layernorm.h',
   stream: 'flow',
+  dataRoles: ['result', 'scale', 'shift'],
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
@@ -76,6 +78,7 @@ export const layernorm: VitisKernel = {
   },
 
   emulate: buildLayerNorm,
+  errorBound: layerNormBound,
 
   estimate(l, ctx) {
     const p = l.hls.params;
@@ -104,6 +107,98 @@ function layernormCore(l: LoweredLayer, ctx: LayerContext, n: number): Core {
     ...multSteps(sc.impl, wacc, wt, sc.dsp, part), ...multSteps(sc.impl, wacc, wt, sc.dsp, part), { ns: addDelay(wout, part) },
   ];
   return { res, steps, liveBits: n * wacc, storage: { bits: t.bits, in: t.in }, notes: [] };
+}
+
+// ----------------------------------------------------------------------------------------------------
+// error bound (--trace)
+
+/**
+ * The bound of one row of n values, per sample in the max norm. With x the fixed-point row, c_i = x_i - mean(x),
+ * V = var(x) (population), s = sqrt(V + eps), z_i = c_i / s its exact normalization, and the float row x_f with
+ * s_f and z_f likewise, the kernel's y_i = R(d_i * r * g_q,i + b_q,i) differs from the model's g_i z_f,i + b_i by
+ *
+ *   |g_q,i| (|d_i - c_i| r + |c_i| |r - 1/s|)            its own arithmetic on x (mean, variance, table)
+ *   + |g_q,i| (2 + |z_i|) e / s_f                          the input error e (centering moves it at most 2e; s is
+ *                                                          1-Lipschitz in the max norm: the RMS of c moves <= e)
+ *   + |g_q,i - g_i| |z_f,i| + |b_q,i - b_i| + rho_R        its constants and the result's rounding.
+ *
+ * Own arithmetic: mean = A(S * inv_n) with S = sum x (exact when A has x's fractional bits, else one A step per
+ * add), so |d_i - c_i| = |mean - S/n| <= dmu = |S| |inv_n - 1/n| + rho_A (+ n rho_A inv_n). sum d_i^2 = n V + n
+ * (mean - S/n)^2, each add converted to A (rho_A), so the variance the table reads is within dV = n V |inv_n -
+ * 1/n| + n dmu^2 inv_n + n rho_A inv_n + rho_A of V. The table index is monotone in the variance, so r is one of
+ * the entries between the indices of V - dV and V + dV: |r - 1/s| is at most the largest distance of those
+ * entries (as rounded to the table type) from 1/sqrt(V + eps), and r at most their largest value. A row whose
+ * variance is certainly past the table's range (the last entry serves it) gets no table term: a range too small
+ * is not explained, it is what the trace should point at.
+ */
+function layerNormBound(b: BoundContext): ErrorBound {
+  const { hls, graph, node } = b;
+  const n = hls.params['n_in'] as number;
+  const eps = hls.params['epsilon'] as number;
+  const A = hls.types['accum'], X = graph.tensor(node.inputs[0]).precision!;
+  const table = hls.tables!['table'];
+  const fa = fracBits(A), rhoA = roundingStep(A);
+  const rd = tableReader(table, fa);
+  const lsbT = 2 ** -fracBits(table.type);
+  const nType = hls.types['inv_n'] ?? INV_N_TYPE;
+  const invNCode = typeof hls.params['inv_n_code'] === 'number' ? BigInt(hls.params['inv_n_code'] as number) : rawFromNumber(1 / n, nType);
+  const invN = Number(invNCode) * 2 ** -fracBits(nType);
+  const dN = Math.abs(invN - 1 / n);
+  const sumLoss = fa >= fracBits(X) ? 0 : n * rhoA * invN;
+  const g = b.konst(1)!, beta = b.konst(2);
+  const gq = codeValues(g, g.precision!), gf = floatOf(g)!;
+  const bq = beta ? codeValues(beta, beta.precision!) : undefined, bf = beta ? floatOf(beta)! : undefined;
+  const constErr = (i: number, zf: number): number => Math.abs(gq[i] - gf[i]) * Math.abs(zf) + (bq ? Math.abs(bq[i] - bf![i]) : 0);
+
+  const row = (x: Float64Array, xf: Float64Array, e: number): number => {
+    const S = sum(x), V = variance(x, S / n), s = Math.sqrt(V + eps);
+    const Vf = variance(xf, sum(xf) / n), sf = Math.sqrt(Vf + eps);
+    const dMu = Math.abs(S) * dN + rhoA + sumLoss;
+    const dV = n * V * dN + n * dMu * dMu * invN + n * rhoA * invN + rhoA;
+    // Entries the kernel may read (index monotone in the variance's code; the variance is never negative). A
+    // variance certainly past the table's range reads the last entry, which its arithmetic does not explain.
+    const lo = rd.index(Math.floor(Math.max(0, V - dV) * 2 ** fa)), hi = rd.index(Math.ceil((V + dV) * 2 ** fa));
+    const past = V - dV >= table.hi;
+    let dR = 0, rMax = 0;
+    for (let j = lo; j <= hi; j++) {
+      const t = rd.codes[j] * lsbT;
+      if (!past) dR = Math.max(dR, Math.abs(t - 1 / s));
+      rMax = Math.max(rMax, Math.abs(t));
+    }
+    const meanF = sum(xf) / n;
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      const c = x[i] - S / n, gi = Math.abs(gq[i]);
+      const own = gi * (dMu * rMax + Math.abs(c) * dR);
+      const prop = e === 0 ? 0 : gi * (2 + Math.abs(c) / s) * e / sf;
+      worst = Math.max(worst, own + prop + constErr(i, (xf[i] - meanF) / sf));
+    }
+    return worst;
+  };
+
+  return {
+    L: [Infinity],
+    own: () => Infinity,
+    sample(v: SampleValues): number {
+      const x = v.fixed(0), xf = v.float(0), e = v.errors[0];
+      if (!xf || Number.isNaN(e)) return Infinity;
+      let worst = 0;
+      for (let o = 0; o < x.length; o += n) worst = Math.max(worst, row(x.subarray(o, o + n), xf.subarray(o, o + n), e));
+      return worst + b.qR;
+    },
+  };
+}
+
+function sum(x: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s;
+}
+
+function variance(x: Float64Array, mean: number): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += (x[i] - mean) ** 2;
+  return s / x.length;
 }
 
 // ----------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ export const prelu: VitisKernel = {
   ops: ['PRelu'],
   header: 'nnet_merge.h',
   stream: 'merge',
+  dataRoles: ['result', 'scale', 'shift'],
   streaming: true,
 
   plan(node, graph) {

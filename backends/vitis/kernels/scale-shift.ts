@@ -14,6 +14,7 @@ export const scaleShift: VitisKernel = {
   ops: ['ScaleShift'],
   header: 'nnet_activation.h',
   stream: 'flow',
+  dataRoles: ['result', 'scale', 'shift'],
   streaming: true,
 
   plan(node, graph) {

@@ -39,6 +39,7 @@ export const softmax: VitisKernel = {
   ops: ['Softmax'],
   header: 'nnet_softmax.h',
   stream: 'flow',
+  implementations: ['stable', 'argmax'],
 
   plan(node, graph) {
     const x = requireActivation(node, graph, 0);
