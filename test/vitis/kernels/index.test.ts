@@ -26,9 +26,9 @@ describe('the op -> kernel map', () => {
   });
 
   it('lists the lookup tables per op from the kernels, in the order configuration messages name them', () => {
-    expect(Object.keys(TABLES_OF)).toEqual(['Sigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus', 'Softmax', 'LayerNormalization']);
+    expect(Object.keys(TABLES_OF)).toEqual(['Sigmoid', 'Tanh', 'Elu', 'Selu', 'Softplus', 'HardSwish', 'Softmax', 'LayerNormalization']);
     expect(TABLES_OF).toEqual({
-      Elu: ['table'], LayerNormalization: ['table'], Selu: ['table'], Sigmoid: ['table'], Softmax: ['exp_table', 'inv_table'], Softplus: ['table'], Tanh: ['table'],
+      Elu: ['table'], HardSwish: ['table'], LayerNormalization: ['table'], Selu: ['table'], Sigmoid: ['table'], Softmax: ['exp_table', 'inv_table'], Softplus: ['table'], Tanh: ['table'],
     });
   });
 });
