@@ -3,6 +3,7 @@ import { hlsConfig, type HlsConfig, type PrecisionSetting, type Role } from '../
 import { kernelFor, type PrecisionContext } from '../kernels/index.js';
 import type { HlsLayer } from '../lowered.js';
 import { describe, hls, layerConfig, warn } from './common.js';
+import { inputTypeFor } from './input-types.js';
 import { quantizerType } from './quantizer-types.js';
 import {
   accumType, AUTO_CONST_WIDTH, autoConstType, codesFor, constTypeOf, exactConstType, MAX_EXACT_RESULT, MODEL_PRECISION_KEY, numeric, typeConstant,
@@ -37,7 +38,7 @@ export const applyPrecision: GraphPass = {
         t.meta[MODEL_PRECISION_KEY] = t.precision;
         exactModel.add(t.name);
         t.precision = quantizerType(graph, undefined, p.name, t.precision, named, true);
-      } else t.precision = named ?? data;
+      } else t.precision = named ?? inputTypeFor(graph, t.name, data);
       changes++;
     }
     for (const node of graph.topoOrder()) {
