@@ -77,8 +77,16 @@ describe.skipIf(!HAVE_SHARED)('quantizers are kept whatever precision is configu
     expect(isFirmflowError(err)).toBe(true);
     expect((err as Error).message).toContain(`layer '${name}'`);
     expect((err as Error).message).toMatch(/fixed<6,4.*narrower than fixed<8,5.*quantizer/);
+    // The same for a quantized weight and a quantized graph input.
+    const dense = g.topoOrder().find((n) => n.op === 'Dense')!;
+    const dn = dense.origin?.name ?? dense.name;
+    const w = await converted(path, { config: { LayerName: { [dn]: { Precision: { weight: 'fixed<4,1>' } } } } }).catch((e: unknown) => e);
+    expect((w as Error).message).toMatch(new RegExp(`layer '${dn}'.*fixed<4,1.* for its weight '.*' is narrower than fixed<8,2`));
+    const x = await converted(path, { config: { LayerName: { x: { Precision: 'fixed<6,3>' } } } }).catch((e: unknown) => e);
+    expect((x as Error).message).toMatch(/graph input 'x': the configured precision fixed<6,3.* is narrower than fixed<8,4.*the model's quantizer/);
     // A wider one is ignored with a warning; the values stay.
     const p = await converted(path, { config: { LayerName: { [name]: { Precision: { result: 'fixed<24,10>' } } } } });
     expect(p.graph.tensor('fc1_relu').precision).toMatchObject({ width: 8, integer: 5 });
+    expect(p.warnings.some((m) => m.includes(`layer '${name}'`) && /fixed<24,10.* is ignored: the model's quantizer fixed fixed<8,5/.test(m))).toBe(true);
   });
 });
