@@ -357,6 +357,20 @@ export class HlsConfig {
     return out;
   }
 
+  /**
+   * Roles whose precision this node's own name sets (LayerName, options.layers): the only settings that may ask
+   * for a type on a tensor a model's quantizer fixed (and are refused when narrower, passes/quantizer-types.ts).
+   */
+  namedRoles(node: IRNode): Role[] {
+    const roles = new Set<Role>();
+    for (const { s, from } of this.sections(node)) {
+      if (!s.precision || !(from.startsWith('config LayerName.') || from.startsWith('option layers.'))) continue;
+      const keys = s.precisionString !== undefined ? dataRolesOf(node.op) : (Object.keys(s.precision) as Role[]);
+      for (const r of keys) roles.add(r);
+    }
+    return [...roles];
+  }
+
   /** The configuration of one node. */
   layer(node: IRNode): LayerConfig {
     const secs = this.sections(node);

@@ -106,6 +106,8 @@ export interface HlsLayer {
   index: number;
   /** Validated reuse factor (1 for layers without multipliers to share). */
   reuseFactor: number;
+  /** Set when nothing configured a reuse factor and the smallest one that fits the io_parallel limits was chosen. */
+  reuseFactorChosen?: true;
   strategy: HlsStrategy;
   io: HlsIO;
   /** Conv (and pooling) in io_stream: output pixels computed in parallel. */

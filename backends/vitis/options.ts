@@ -5,7 +5,10 @@
  */
 import type { OptionSpec } from 'firmflow';
 
-/** The reuse factor when nothing sets one. */
+/**
+ * The reuse factor when nothing sets one (the option has no schema default, so an unset reuse factor is told from
+ * an explicit 1): 1, or where 1 is over the io_parallel multiplier limit the smallest valid one that fits.
+ */
 export const DEFAULT_REUSE_FACTOR = 1;
 
 const powerOfTwoTable = (v: unknown): string | undefined =>
@@ -13,7 +16,7 @@ const powerOfTwoTable = (v: unknown): string | undefined =>
 
 export const VITIS_OPTIONS: OptionSpec[] = [
   {
-    name: 'reuseFactor', type: 'positiveInt', default: DEFAULT_REUSE_FACTOR, flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor', perLayer: true, summary: true,
+    name: 'reuseFactor', type: 'positiveInt', flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor (default: 1, or per layer the smallest valid one within the io_parallel limits)', perLayer: true, summary: true,
   },
   { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
   { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },

@@ -41,8 +41,9 @@ describe.each(['Vitis', 'Vivado'])('firmflow bench on the jet tagger (%s)', (bac
     expect(rep.model).toMatchObject({ name: 'jet_tagger', backend, parameters: 4389, projectDir: dir });
     expect(rep.model.inputs).toEqual([{ name: 'x', shape: [16], precision: 'fixed<16,6,RND_CONV,SAT>' }]);
     expect(rep.settings).toMatchObject({ samples: 256, seed: 1, inputSource: 'random', ranges: [{ input: 'x', min: -4, max: 4 }] });
-    // The options the backend's schema marks for reports, with the data precision the backend used by default.
-    expect(rep.settings.options).toEqual({ precision: 'fixed<16,6,RND_CONV,SAT>', reuseFactor: 1, strategy: 'latency', io: 'parallel', clockPeriod: 5 });
+    // The options the backend's schema marks for reports, with the data precision the backend used by default (an
+    // unset reuse factor is chosen per layer, and reported per layer in the estimates).
+    expect(rep.settings.options).toEqual({ precision: 'fixed<16,6,RND_CONV,SAT>', strategy: 'latency', io: 'parallel', clockPeriod: 5 });
     expect(rep.reference.executor).toBe('onnxruntime');
     const y = rep.accuracy.outputs[0];
     expect(y).toMatchObject({ name: 'y', shape: [5], classifier: true, bitExact: { equal: true, mismatches: 0, maxAbsDifference: 0 } });

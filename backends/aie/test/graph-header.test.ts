@@ -13,7 +13,7 @@ import { parseAieOptions } from '../src/passes/options.js';
 import { memtileAddresses } from '../src/writer/graph-extras.js';
 import { plioText } from '../src/writer/index.js';
 import type { SharedBufferModel } from '../src/writer/model.js';
-import { JET_TAGGER, qdqMlp } from './host-models.js';
+import { floatMlp, JET_TAGGER, qdqMlp } from './host-models.js';
 import { transformerBlock } from './transformer-model.js';
 import { hasCxx, scratchDir } from './harness.js';
 import { lcg } from './random.js';
@@ -240,11 +240,11 @@ describe('AIE PLIO data files: bf16', () => {
   describe.skipIf(!hasCxx)('bf16 mode on the host model', () => {
     let bf: { dir: string; graph: Graph };
     beforeAll(async () => {
-      bf = await write(qdqMlp(JET_TAGGER), 'jet_bf16', { mode: 'bf16' });
+      bf = await write(floatMlp(JET_TAGGER), 'jet_bf16', { mode: 'bf16' });
     }, 120_000);
 
     it('emits bf16 weights as their values and compiles warning-free', () => {
-      const w = readFileSync(join(bf.dir, 'src/weights/MatMul_4.h'), 'utf8');
+      const w = readFileSync(join(bf.dir, 'src/weights/MatMul_1.h'), 'utf8');
       // The weight arrays (bfloat16); the bias arrays are float.
       const body = [...w.matchAll(/static const bfloat16 \w+\[\d+\] = \{([^}]*)\}/g)].map((m) => m[1]).join(',');
       const lits = [...body.matchAll(/(-?[\d.]+(?:e[-+]?\d+)?)f/g)].map((m) => Number(m[1]));

@@ -2,7 +2,9 @@
  * QDQ int8 MLPs (power-of-two scales) for the host-model tests and benchmarks, built with the tests' QDQ model
  * builder: the jet tagger (16-64-32-32-5, ReLU between layers) and wider MLPs. Weights from a fixed-seed generator.
  */
+import { ModelBuilder } from 'firmflow';
 import { QdqModelBuilder } from './qdq-builder.js';
+import { lcg } from './random.js';
 
 /** An int8 QDQ MLP with layer widths `sizes` (input first), ReLU after every layer but the last. */
 export function qdqMlp(sizes: number[], seed = 2024): Uint8Array {
@@ -57,5 +59,28 @@ export function qdqViewsAtPorts(): Uint8Array {
   const b = m.dense(x, 'd2', 16, 8, false, 'b', { bias: false });
   m.node('Concat', [a, b], ['y'], { axis: 1 });
   m.node('Slice', ['y', ...slice], ['z']);
+  return m.toBytes();
+}
+
+/**
+ * The float twin of qdqMlp (MatMul + Add + ReLU, no quantizers; weights and biases on the same grids from the same
+ * kind of generator), for bf16 mode: aie.mode 'bf16' refuses a model that carries quantizers.
+ */
+export function floatMlp(sizes: number[], seed = 2024): Uint8Array {
+  const m = new ModelBuilder({ opsets: { '': 17 } });
+  const r = lcg(seed);
+  m.input('x', 'float32', ['N', sizes[0]]).output('y', 'float32', ['N', sizes[sizes.length - 1]]);
+  let x = 'x';
+  for (let l = 1; l < sizes.length; l++) {
+    const K = sizes[l - 1], N = sizes[l], last = l === sizes.length - 1;
+    const ws = 2 ** -(7 + Math.max(0, Math.round(Math.log2(K / 16) / 2)));
+    m.initializer(`w${l}`, Array.from({ length: K * N }, () => Math.round((r() * 2 - 1) * 100) * ws), [K, N]);
+    m.initializer(`b${l}`, Array.from({ length: N }, () => Math.round((r() * 2 - 1) * 100) * ws * 2 ** -4), [N]);
+    m.node('MatMul', [x, `w${l}`], [`mm${l}`], {}, { name: `MatMul_${l}` });
+    const out = last ? 'y' : `h${l}`;
+    m.node('Add', [`mm${l}`, `b${l}`], [last ? 'y' : `a${l}`], {}, { name: `Add_${l}` });
+    if (!last) m.node('Relu', [`a${l}`], [out], {}, { name: `Relu_${l}` });
+    x = out;
+  }
   return m.toBytes();
 }

@@ -309,6 +309,7 @@ export function finishEstimate(l: LoweredLayer, ctx: LayerContext, s: LayerSched
     strategy: h.strategy,
     io: h.io,
     reuseFactor: h.reuseFactor,
+    ...(h.reuseFactorChosen ? { reuseFactorChosen: true as const } : {}),
     latencyCycles: Math.round(s.latency),
     latencyNs: Math.round(s.latency) * ctx.period,
     ii: Math.max(1, Math.round(s.ii)),

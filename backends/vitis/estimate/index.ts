@@ -120,7 +120,8 @@ const pct = (f: number) => (Number.isFinite(f) ? `${(f * 100).toFixed(f < 0.1 ? 
 
 /** A printable table of an estimate. */
 export function formatEstimate(e: Estimate): string {
-  const rows = e.layers.map((l) => [l.name, l.kernel, String(l.reuseFactor), String(l.latencyCycles), String(l.ii), String(l.resources.dsp), String(l.resources.lut), String(l.resources.ff), String(l.resources.bram18k)]);
+  // A chosen reuse factor is marked '*' (see the note under the table).
+  const rows = e.layers.map((l) => [l.name, l.kernel, `${l.reuseFactor}${l.reuseFactorChosen ? '*' : ''}`, String(l.latencyCycles), String(l.ii), String(l.resources.dsp), String(l.resources.lut), String(l.resources.ff), String(l.resources.bram18k)]);
   const t = e.total;
   rows.push(['total', '', '', String(t.latencyCycles), String(t.ii), String(t.resources.dsp), String(t.resources.lut), String(t.resources.ff), String(t.resources.bram18k)]);
   rows.push([`of ${e.part.name}`, '', '', '', '', pct(t.fractions.dsp), pct(t.fractions.lut), pct(t.fractions.ff), pct(t.fractions.bram18k)]);
@@ -129,7 +130,8 @@ export function formatEstimate(e: Estimate): string {
   const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [
     `${e.projectName ?? 'design'} on ${e.partNumber} at ${e.clockMHz.toFixed(1)} MHz (${e.io}): latency ${t.latencyCycles} cycles = ${t.latencyNs.toFixed(1)} ns, II ${t.ii} (${(t.throughput / 1e6).toFixed(2)} M samples/s)${t.fits ? '' : '  -- DOES NOT FIT the part'}`,
-    line(head), line(head.map((_, i) => '-'.repeat(widths[i]))), ...rows.map(line), '',
+    line(head), line(head.map((_, i) => '-'.repeat(widths[i]))), ...rows.map(line),
+    ...(e.layers.some((l) => l.reuseFactorChosen) ? ['* reuse factor chosen: none was configured, and 1 is over the io_parallel limit of 4096 multipliers'] : []), '',
   ].join('\n');
 }
 

@@ -75,6 +75,8 @@ export interface LayerEstimate {
   strategy: 'latency' | 'resource';
   io: 'io_parallel' | 'io_stream';
   reuseFactor: number;
+  /** The reuse factor was chosen by the conversion (none configured), not given. */
+  reuseFactorChosen?: true;
   /** Cycles from the first input to the last output of one sample through this layer. */
   latencyCycles: number;
   latencyNs: number;

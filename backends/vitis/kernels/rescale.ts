@@ -8,6 +8,7 @@ import { constCodes, constType, numParam, role, unsupported, type BuildContext, 
 import { RESCALE_ROUNDING, roundCodes } from '../emulate/rounding.js';
 import { elementSchedule, layerConstCodes, scaleCost } from '../estimate/cost.js';
 import { describe } from '../passes/common.js';
+import { widenedToHold } from '../passes/input-types.js';
 import { autoConstType, codesFor, configuredType, numeric, RESCALE_CONST_WIDTH, typeForCodes } from '../passes/precision-rules.js';
 import { num, requireActivation, requireConst, sample, Unsupported } from '../passes/planning.js';
 import { fail } from '../writer/emit.js';
@@ -43,6 +44,20 @@ export const rescale: VitisKernel = {
 
   constRoles: { 1: 'scale' },
   ownsConstants: true,
+  // The quantizer clips at its own levels, never earlier: unless the layer names its result type, the result holds
+  // every level (integer bits added to the configured or default type).
+  adjustResult(ctx, result) {
+    if (ctx.config.layerRoles.includes('result')) return result;
+    const sv = numeric(ctx.tensor(1)!);
+    const zv = ctx.node.inputs[2] ? numeric(ctx.tensor(2)!) : new Float64Array([0]);
+    const [qmin, qmax] = quantRange(ctx.layer.params['bits'] as number, ctx.layer.params['signed'] === 1, ctx.layer.params['narrow'] === 1);
+    let bound = 0;
+    sv.forEach((s, i) => {
+      const z = zv[zv.length === 1 ? 0 : i] ?? 0;
+      bound = Math.max(bound, Math.abs((qmin - z) * s), Math.abs((qmax - z) * s));
+    });
+    return widenedToHold(result, bound);
+  },
   precision(ctx) {
     const { layer, types, node } = ctx;
     const x = ctx.input, P = ctx.config.precision;

@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import { permuteSamples } from '../emulate/emulator.js';
 import { hlsConfig } from '../config.js';
 import { sampleShape, type HlsPortLayout } from '../lowered.js';
-import { UNSUPPORTED_KEY, describe, hls, shapeOf, warn } from './common.js';
-import { isValidReuseFactor } from './reuse.js';
+import { PARTITION_LIMIT, UNSUPPORTED_KEY, describe, hls, shapeOf, warn } from './common.js';
+import { reuseForLimit } from './reuse.js';
 
-/** io_parallel: no array may be partitioned or unrolled over more than this many elements. */
-export const PARTITION_LIMIT = 4096;
+export { PARTITION_LIMIT };
 
 /** Every node without a kernel, named with its op and the reason, in one error. */
 export const checkKernels: GraphPass = {
@@ -31,13 +30,6 @@ export const checkKernels: GraphPass = {
     return 0;
   },
 };
-
-/** The smallest valid reuse factor that brings n_in * n_out / R to the limit. */
-function reuseForLimit(nIn: number, nOut: number): number | undefined {
-  const total = nIn * nOut;
-  for (let r = Math.ceil(total / PARTITION_LIMIT); r <= total; r++) if (isValidReuseFactor(nIn, nOut, r)) return r;
-  return undefined;
-}
 
 /**
  * io_parallel limits (docs/design/vitis-backend.md, "Limits checked before writing"): every layer's input and output

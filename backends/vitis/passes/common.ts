@@ -68,3 +68,6 @@ export function shapeOf(t: Tensor): number[] {
 export function loweredNodes(graph: Graph): IRNode[] {
   return graph.topoOrder().filter((n) => hls(n) !== undefined);
 }
+
+/** io_parallel: no array may be partitioned or unrolled over more than this many elements. */
+export const PARTITION_LIMIT = 4096;

@@ -1,6 +1,6 @@
-import { FirmflowError, type GraphPass } from 'firmflow';
+import { FirmflowError, type Graph, type GraphPass, type IRNode } from 'firmflow';
 import { hlsConfig } from '../config.js';
-import { describe, hls, layerConfig, warn } from './common.js';
+import { describe, hls, layerConfig, PARTITION_LIMIT, warn } from './common.js';
 
 /**
  * Valid reuse factors of an n_in x n_out multiplication block (docs/design/vitis-backend.md, "Reuse factor"):
@@ -16,6 +16,13 @@ export function validReuseFactors(nIn: number, nOut: number): number[] {
   const total = nIn * nOut;
   for (let r = 1; r <= total; r++) if (isValidReuseFactor(nIn, nOut, r)) out.push(r);
   return out;
+}
+
+/** The smallest valid reuse factor that brings n_in * n_out / R within the io_parallel multiplier limit. */
+export function reuseForLimit(nIn: number, nOut: number): number | undefined {
+  const total = nIn * nOut;
+  for (let r = Math.max(1, Math.ceil(total / PARTITION_LIMIT)); r <= total; r++) if (isValidReuseFactor(nIn, nOut, r)) return r;
+  return undefined;
 }
 
 /** The nearest valid reuse factors below and above r (either may be missing). */
@@ -55,7 +62,8 @@ export const validateReuseFactors: GraphPass = {
   match: 'graph',
   description: 'validate reuse and parallelization factors (nearest valid values, or the nearest policy)',
   transform(graph, ctx) {
-    const policy = hlsConfig(ctx.options, graph).model.reuseFactorPolicy;
+    const config = hlsConfig(ctx.options, graph);
+    const policy = config.model.reuseFactorPolicy;
     const problems: string[] = [];
     const details: Record<string, unknown>[] = [];
     let changes = 0;
@@ -64,6 +72,7 @@ export const validateReuseFactors: GraphPass = {
       if (!layer) continue;
       const nIn = layer.params['n_mult_in'] as number | undefined, nOut = layer.params['n_mult_out'] as number | undefined;
       if (nIn !== undefined && nOut !== undefined) {
+        if (config.model.io === 'io_parallel' && layerConfig(node).reuseFactorFrom === 'default') changes += chooseReuseFactor(node, nIn, nOut, graph, ctx.log);
         const r = layer.reuseFactor;
         if (!isValidReuseFactor(nIn, nOut, r)) {
           const near = nearestReuseFactors(nIn, nOut, r);
@@ -106,3 +115,21 @@ export const validateReuseFactors: GraphPass = {
     return changes;
   },
 };
+
+/**
+ * A layer nothing gave a reuse factor: where reuse factor 1 unrolls more multipliers than io_parallel allows, the
+ * smallest valid one that fits, said once per layer (a warning the CLI prints, and the verbose log); recorded in
+ * the layer (firmflow.json) and so in the estimate report.
+ */
+function chooseReuseFactor(node: IRNode, nIn: number, nOut: number, graph: Graph, log: (m: string) => void): number {
+  const layer = hls(node)!;
+  if ((nIn * nOut) / layer.reuseFactor <= PARTITION_LIMIT) return 0;
+  const r = reuseForLimit(nIn, nOut);
+  if (r === undefined) return 0;
+  const message = `${describe(node)}: reuse factor ${r} chosen (none was configured; reuse factor ${layer.reuseFactor} would unroll ${(nIn * nOut) / layer.reuseFactor} multipliers, over the io_parallel limit of ${PARTITION_LIMIT}; ${r} is the smallest valid one for its ${nIn} x ${nOut} multiplications that fits)`;
+  layer.reuseFactor = r;
+  layer.reuseFactorChosen = true;
+  warn(graph, message);
+  log(message);
+  return 1;
+}

@@ -40,6 +40,8 @@ export interface LayerSummary {
   kernel: string;
   cppKernel: string;
   reuseFactor: number;
+  /** The reuse factor was chosen (none configured; 1 is over the io_parallel limit). */
+  reuseFactorChosen?: true;
   strategy: string;
   io: string;
   inputs: string[];

@@ -63,7 +63,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     if (b.stream) for (const t of l.outputs) b.afterProducer(t);
     b.layers.push({
       index: l.hls.index, name: l.hls.layerName, node: l.node.name, op: l.node.op, kernel: l.hls.kernel, cppKernel: e.cppKernel,
-      reuseFactor: l.hls.reuseFactor, strategy: l.hls.strategy, io: l.hls.io,
+      reuseFactor: l.hls.reuseFactor, ...(l.hls.reuseFactorChosen ? { reuseFactorChosen: true as const } : {}), strategy: l.hls.strategy, io: l.hls.io,
       inputs: l.inputs.map((t) => t.name), outputs: l.outputs.map((t) => t.name),
       types: Object.fromEntries(Object.entries(l.hls.types).map(([k, v]) => [k, formatType(v)])),
     });

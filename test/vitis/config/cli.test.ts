@@ -78,14 +78,14 @@ describe('the Vitis options as command-line flags (declared by the backend, not 
   it('convert -b Vitis --help shows the flags of its option schema, with choices', () => {
     const r = cli(['convert', '-b', 'Vitis', '--help']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/--reuse-factor <n>\s+reuse factor\n/);
+    expect(r.stdout).toMatch(/--reuse-factor <n>\s+reuse factor \(default: 1, or per layer the\s+smallest valid one within the io_parallel limits\)\n/);
     expect(r.stdout).toMatch(/--strategy <s>\s+implementation strategy \(choices: "latency",\s+"resource"\)/);
     expect(r.stdout).toMatch(/--io <type>\s+I\/O type \(choices: "parallel", "stream"\)/);
     expect(r.stdout).toMatch(/--part <part>\s+FPGA part number\n/);
     expect(r.stdout).toMatch(/--clock-period <ns>\s+clock period in ns\n/);
     // Without a backend, every backend's flags, each marked with the backends that take it.
     const all = cli(['convert', '--help']);
-    expect(all.stdout).toMatch(/--reuse-factor <n>\s+reuse factor \[Vitis, Vivado\]/);
+    expect(all.stdout).toMatch(/--reuse-factor <n>\s+reuse factor \(default: 1, or per layer[\s\S]*?limits\)\s+\[Vitis,\s+Vivado\]/);
     expect(all.stdout).toMatch(/--device <name>\s+AIE device/);
   });
 

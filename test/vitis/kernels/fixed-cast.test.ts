@@ -21,13 +21,13 @@ describe('kernel fixed-cast', () => {
     expect(kernelFor('FixedCast')).toMatchObject({ name: 'fixed-cast', header: 'nnet_activation.h', defaultResult: 'model' });
   });
 
-  it('plans every element; the result is the quantizer\'s type unless a precision is configured', async () => {
+  it('plans every element; the result is the quantizer\'s type whatever precision is configured', async () => {
     const c = await kernelCase(quant(), 'FixedCast');
     expect(c.layer.hls.kernel).toBe('fixed_cast');
     expect(c.layer.hls.params['n_in']).toBe(8);
     expect(c.layer.hls.types['result']).toMatchObject({ signed: true, width: 6, integer: 3 });
     const p = await kernelCase(quant(), 'FixedCast', { precision: 'fixed<12,4>' });
-    expect(p.layer.hls.types['result']).toMatchObject({ signed: true, width: 12, integer: 4 });
+    expect(p.layer.hls.types['result']).toMatchObject({ signed: true, width: 6, integer: 3 });
   });
 
   it('emits nnet::activation with the linear functor (the conversion is the result type\'s)', async () => {

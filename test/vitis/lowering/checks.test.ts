@@ -21,9 +21,11 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 }
 
 describe('the io_parallel limit of 4096', () => {
-  it('refuses too many multipliers per cycle, suggesting io_stream or the smallest valid reuse factor that fits', async () => {
+  it('refuses too many multipliers per cycle at an explicit reuse factor, suggesting io_stream or the smallest valid one that fits', async () => {
     const model = mlp([128, 64, 10]);
-    const r = await refusal(lower(model));
+    // Without a reuse factor the conversion chooses 2 (reuse-chosen.test.ts).
+    expect(hlsOf((await lower(model)).graph.node('fc1')).reuseFactor).toBe(2);
+    const r = await refusal(lower(model, { reuseFactor: 1 }));
     expect(r.code).toBe('vitis.limit');
     expect(r.message).toContain("layer 'fc1' (Dense, from Gemm): 128 x 64 multiplications at reuse factor 1 unroll 8192 multipliers per cycle, more than 4096; use a reuse factor of at least 2 (the smallest valid one that fits), or io_stream");
     expect(r.details).toEqual([{ layer: 'fc1', node: 'fc1', multipliers: 8192, reuseFactor: 1, minimumReuseFactor: 2 }]);

@@ -16,6 +16,7 @@ export const aieCheck: GraphPass = {
   transform(g, ctx) {
     const { device, opts } = setup(g, ctx);
     refuseIntOnFloat(g, opts);
+    refuseBf16OnQuantized(g, opts);
     timed(g, 'legalize', () => analyseGraph(g, opts, device, planFusions(g)));
     return false;
   },
@@ -31,6 +32,19 @@ function refuseIntOnFloat(g: Graph, opts: AieOptions): void {
   const what = n ? `node '${n.name}' (${n.op}${n.origin && n.origin.name !== n.name ? `, from ONNX ${n.origin.op} '${n.origin.name}'` : ''})` : `graph '${g.name}'`;
   const reason = `${what}: aie.mode 'int' needs int8/int16 tensors with power-of-two scales, but the model carries no quantizers (float input, weights and output); quantize it (QuantizeLinear/DequantizeLinear or QONNX Quant with power-of-two scales) or use aie.mode 'bf16' (the default, aie.mode 'auto', picks bf16 for a float model)`;
   throw new FirmflowError('aie.unsupported', `the AIE backend cannot implement graph '${g.name}' in integer mode:\n  - ${reason}`, [{ node: n?.name ?? g.name, op: n?.op ?? '', reason }]);
+}
+
+/**
+ * aie.mode 'bf16' on a model that carries quantizers: refused, naming the quantizer. A quantizer's clipping and
+ * rounding are part of the model's meaning, and the bf16 kernels do not apply them (they would compute the float
+ * model the quantizers were trained away from).
+ */
+function refuseBf16OnQuantized(g: Graph, opts: AieOptions): void {
+  if (opts.mode !== 'bf16') return;
+  const q = firstQuantizer(g);
+  if (!q) return;
+  const reason = `${q}: aie.mode 'bf16' would drop the model's quantizers (their clipping and rounding are part of the model, and the bf16 kernels do not apply them); use aie.mode 'int' or 'auto' (integer kernels for a quantized model)`;
+  throw new FirmflowError('aie.unsupported', `the AIE backend cannot implement graph '${g.name}' in bf16 mode:\n  - ${reason}`, [{ node: q, op: '', reason }]);
 }
 
 /** Folds a constant Add after a MatMul as its bias and a ReLU after a Dense/MatMul into the kernel's epilogue. */
