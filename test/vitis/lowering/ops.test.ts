@@ -7,7 +7,7 @@ import { numbers } from '../models.js';
 
 /** Every op with a kernel, in small models; [model, expected kernels (io_parallel), io_stream too]. */
 function unaryChain(): Uint8Array {
-  const m = new ModelBuilder();
+  const m = new ModelBuilder({ opsets: { '': 14 } });
   m.input('x', 'float32', ['N', 8]);
   m.initializer('lo', [-0.5], []);
   m.initializer('hi', [6], []);
@@ -15,7 +15,7 @@ function unaryChain(): Uint8Array {
   const ops: [string, string[], Record<string, unknown>][] = [
     ['LeakyRelu', [], { alpha: attr.float(0.1) }], ['Elu', [], { alpha: attr.float(0.5) }], ['Selu', [], {}],
     ['HardSigmoid', [], {}], ['Softplus', [], {}], ['Softsign', [], {}], ['Clip', ['lo', 'hi'], {}],
-    ['Tanh', [], {}], ['PRelu', ['slope'], {}], ['Sigmoid', [], {}], ['Relu', [], {}],
+    ['Tanh', [], {}], ['PRelu', ['slope'], {}], ['Sigmoid', [], {}], ['HardSwish', [], {}], ['Relu', [], {}],
   ];
   let cur = 'x';
   ops.forEach(([op, extra, nodeAttrs], i) => {
@@ -66,7 +66,7 @@ function spatial(): Uint8Array {
 
 describe('every op with a kernel lowers, in io_parallel and io_stream', () => {
   const cases: [string, () => Uint8Array, string[]][] = [
-    ['activations', unaryChain, ['leaky_relu', 'elu', 'selu', 'hard_sigmoid', 'softplus', 'softsign', 'clip', 'tanh', 'prelu', 'sigmoid', 'relu']],
+    ['activations', unaryChain, ['leaky_relu', 'elu', 'selu', 'hard_sigmoid', 'softplus', 'softsign', 'clip', 'tanh', 'prelu', 'sigmoid', 'hardswish', 'relu']],
     ['arithmetic and data movement', arithmetic, ['add', 'sub', 'mul', 'concat', 'transpose', 'layernorm']],
     // The shared passes move the Transposes through Resize (scales permuted): it runs channels-last too.
     ['spatial', spatial, [
@@ -119,7 +119,7 @@ describe('every op with a kernel lowers, in io_parallel and io_stream', () => {
   it('the listed ops are the ops with a kernel', () => {
     expect(SUPPORTED_OPS).toEqual([
       'Add', 'AveragePool', 'BipolarQuant', 'Clip', 'Concat', 'Conv', 'Dense', 'Elu', 'FixedCast', 'Flatten', 'GlobalAveragePool',
-      'GlobalMaxPool', 'HardSigmoid', 'LayerNormalization', 'LeakyRelu', 'MaxPool', 'Mul', 'PRelu', 'Pad', 'Relu', 'Rescale',
+      'GlobalMaxPool', 'HardSigmoid', 'HardSwish', 'LayerNormalization', 'LeakyRelu', 'MaxPool', 'Mul', 'PRelu', 'Pad', 'Relu', 'Rescale',
       'Reshape', 'Resize', 'ScaleShift', 'Selu', 'Sigmoid', 'Softmax', 'Softplus', 'Softsign', 'Squeeze', 'Sub', 'Tanh',
       'Transpose', 'Unsqueeze',
     ]);
