@@ -85,3 +85,9 @@ export type {
   Awaitable, CompileOptions, CompileResult, EstimateResult, PredictOptions, ProjectDescription, ProjectMethodName, ProjectMethods, ProjectReport,
   TraceOptions, TraceResult,
 } from './project.js';
+
+// hls4ml-style configuration sections (Model / LayerType / LayerName): the one reader backends and the precision
+// command share, hls4ml's layer class names and role spellings.
+export { nodesByName, readConfigSections, readPrecisionValue, roleName } from './config/sections.js';
+export type { ConfigSection, ConfigSections, LayerNameSection, LayerTypeSection, SectionPrecision, SectionSpec, SectionValue } from './config/sections.js';
+export { HLS4ML_LAYER_TYPES } from './config/hls4ml-names.js';

@@ -16,10 +16,12 @@ export const VITIS_OPTIONS: OptionSpec[] = [
     name: 'reuseFactor', type: 'positiveInt', default: DEFAULT_REUSE_FACTOR, flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor', perLayer: true, summary: true,
   },
   { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
-  { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },
-  { name: 'part', type: 'string', flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
   {
-    name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
+    name: 'io', type: 'enum', choices: ['parallel', 'stream'], choiceAliases: { io_parallel: 'parallel', io_stream: 'stream' }, configKeys: ['IOType'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true,
+  },
+  { name: 'part', type: 'string', configKeys: ['Part'], flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
+  {
+    name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, configKeys: ['ClockPeriod'], flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
   },
   { name: 'Model', type: 'object', description: 'hls4ml-style Model section: Precision, ReuseFactor, Strategy, IOType, ...' },
   { name: 'LayerType', type: 'object', description: 'hls4ml-style settings per op type' },

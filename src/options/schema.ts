@@ -41,6 +41,13 @@ export interface OptionSpec {
   sweepFlag?: string;
   /** What a number counts, for messages ('nanoseconds' gives "must be a positive number of nanoseconds"). */
   unit?: string;
+  /**
+   * Other names of the option in config files, e.g. hls4ml's top-level 'Part', 'ClockPeriod', 'IOType' (a config
+   * written for hls4ml then reads as it is).
+   */
+  configKeys?: readonly string[];
+  /** `enum`: other spellings of choices (hls4ml's 'io_stream' for 'stream'), matched case-insensitively. */
+  choiceAliases?: Readonly<Record<string, string>>;
   /** Also accepted for one layer, as `layers.<node name>.<name>`. */
   perLayer?: boolean;
   /** Listed in the settings of bench and sweep reports (the options that characterize a design). */
@@ -71,7 +78,7 @@ function typeProblem(spec: OptionSpec, v: unknown): string | undefined {
     case 'string': return typeof v === 'string' && v.trim() !== '' ? undefined : `must be a non-empty string, ${got}`;
     case 'boolean': return typeof v === 'boolean' ? undefined : `must be true or false, ${got}`;
     case 'enum': {
-      const s = typeof v === 'string' ? v.toLowerCase() : undefined;
+      const s = typeof v === 'string' ? aliasOf(spec, v).toLowerCase() : undefined;
       return s !== undefined && (spec.choices ?? []).some((c) => c.toLowerCase() === s) ? undefined : `must be one of ${(spec.choices ?? []).join(', ')}, ${got}`;
     }
     case 'precision': {
@@ -83,9 +90,15 @@ function typeProblem(spec: OptionSpec, v: unknown): string | undefined {
   }
 }
 
+/** An enum value with another spelling given as the choice it stands for. */
+function aliasOf(spec: OptionSpec, v: string): string {
+  const hit = Object.entries(spec.choiceAliases ?? {}).find(([a]) => a.toLowerCase() === v.toLowerCase());
+  return hit ? hit[1] : v;
+}
+
 /** A valid value in its stored form (enums as listed, precisions trimmed). */
 function normalized(spec: OptionSpec, v: unknown): unknown {
-  if (spec.type === 'enum') return (spec.choices ?? []).find((c) => c.toLowerCase() === (v as string).toLowerCase());
+  if (spec.type === 'enum') return (spec.choices ?? []).find((c) => c.toLowerCase() === aliasOf(spec, v as string).toLowerCase());
   if (spec.type === 'precision') return (v as string).trim();
   return v;
 }

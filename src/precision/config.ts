@@ -2,6 +2,8 @@ import { FirmflowError } from '../errors.js';
 import type { Graph, IRNode } from '../ir/graph.js';
 import { formatType } from '../fixed/types.js';
 import { parsePrecision, type PrecisionSpec } from './parse.js';
+import { fromHls4mlConfig } from '../config/hls4ml-file.js';
+import { readConfigSections, type SectionPrecision, type SectionSpec } from '../config/sections.js';
 
 /** The tensors of a layer whose types can be configured. */
 export const ROLES = ['input', 'weight', 'bias', 'accumulator', 'result', 'table'] as const;
@@ -72,6 +74,7 @@ export function readPrecisionConfig(raw: unknown, graph?: Graph, source = 'preci
     return cfg;
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new FirmflowError('config.precision', `${source}: expected an object`);
+  if (isSectionsForm(obj)) return fromSections(obj, graph, source);
   const wrapped = Object.keys(obj).find((k) => k.toLowerCase() === 'precision');
   if (wrapped && Object.keys(obj).length === 1 && typeof obj[wrapped] === 'object') {
     obj = obj[wrapped] as Record<string, unknown>;
@@ -94,6 +97,33 @@ export function readPrecisionConfig(raw: unknown, graph?: Graph, source = 'preci
     }
   }
   if (graph) checkAgainstGraph(cfg, graph, source);
+  return cfg;
+}
+
+/** hls4ml's form (what `firmflow config` and `precision -o` write, and what convert -c reads). */
+const isSectionsForm = (obj: Record<string, unknown>): boolean => ['Model', 'LayerType', 'LayerName', 'HLSConfig'].some((k) => k in obj);
+
+/** The core's roles as the sections reader names them (hls4ml's `accum` is read as `accumulator`). */
+const SECTION_SPEC: SectionSpec = { roles: ROLES, layerKeys: '*', modelKeys: '*', ignoreRoles: true };
+
+const rolesOf = (p: SectionPrecision | undefined): RolePrecisions => ({ ...(p?.default !== undefined ? { default: p.default } : {}), ...(p?.roles ?? {}) });
+
+/**
+ * Reads the Model / LayerType / LayerName sections (an hls4ml file as it is, HLSConfig and all) with the shared
+ * reader; keys other than Precision, and roles of a backend's own (exp_table ...), belong to the backend.
+ */
+function fromSections(obj: Record<string, unknown>, graph: Graph | undefined, source: string): PrecisionConfig {
+  if (!graph) throw new FirmflowError('config.precision', `${source}: a configuration with Model / LayerType / LayerName sections is read against a model`);
+  const cfg = defaultConfig();
+  const sections = readConfigSections(fromHls4mlConfig(obj, source), graph, SECTION_SPEC, source);
+  if (sections.model) cfg.model = { ...cfg.model, ...rolesOf(sections.model.precision) };
+  for (const t of sections.layerType) for (const op of t.ops) cfg.layerType[op] = { ...cfg.layerType[op], ...rolesOf(t.precision) };
+  for (const l of sections.layerName) for (const n of l.nodes) cfg.layerName[n.name] = { ...cfg.layerName[n.name], ...rolesOf(l.precision) };
+  for (const i of sections.inputs) {
+    const p = i.precision;
+    const t = p?.default ?? p?.roles['input'] ?? p?.roles['result'];
+    if (t !== undefined) cfg.layerName[i.key] = { input: t };
+  }
   return cfg;
 }
 
@@ -142,18 +172,30 @@ export function resolvePrecision(cfg: PrecisionConfig, layer: LayerRef, role: Ro
 
 const specText = (s: PrecisionSpec | undefined): string | undefined => (s === undefined ? undefined : s === 'auto' ? 'auto' : formatType(s));
 
-/** The configuration as a plain object for JSON/YAML output (readPrecisionConfig reads it back). */
-export function configToObject(cfg: PrecisionConfig): Record<string, unknown> {
+/** hls4ml's spelling of a role in files (its `accum`; the others are the same). */
+const FILE_ROLE: Partial<Record<Role, string>> = { accumulator: 'accum' };
+
+/**
+ * The configuration as hls4ml-style sections for JSON/YAML output: `Model` and `LayerType` / `LayerName` entries with
+ * `Precision` role maps (`convert -c` and readPrecisionConfig read it back). Graph inputs are LayerName entries with
+ * a plain Precision. The `maxWidth` cap is the command's (--max-width), not the file's.
+ */
+export function configToObject(cfg: PrecisionConfig, graph?: Graph): Record<string, unknown> {
   const roles = (r: RolePrecisions): Record<string, string> => {
     const o: Record<string, string> = {};
     for (const k of ['default', ...ROLES] as const) {
       const t = specText(r[k]);
-      if (t !== undefined) o[k] = t;
+      if (t !== undefined) o[k === 'default' ? k : FILE_ROLE[k] ?? k] = t;
     }
     return o;
   };
-  const out: Record<string, unknown> = { model: roles(cfg.model), maxWidth: cfg.maxWidth };
-  if (Object.keys(cfg.layerType).length) out.layerType = Object.fromEntries(Object.entries(cfg.layerType).map(([k, v]) => [k, roles(v)]));
-  if (Object.keys(cfg.layerName).length) out.layerName = Object.fromEntries(Object.entries(cfg.layerName).map(([k, v]) => [k, roles(v)]));
-  return { precision: out };
+  const inputs = new Set(graph?.inputs.map((p) => p.name) ?? []);
+  const entry = (name: string, r: RolePrecisions): Record<string, unknown> => {
+    if (inputs.has(name)) return { Precision: specText(r.input ?? r.default) };
+    return { Precision: roles(r) };
+  };
+  const out: Record<string, unknown> = { Model: { Precision: roles(cfg.model) } };
+  if (Object.keys(cfg.layerType).length) out.LayerType = Object.fromEntries(Object.entries(cfg.layerType).map(([k, v]) => [k, { Precision: roles(v) }]));
+  if (Object.keys(cfg.layerName).length) out.LayerName = Object.fromEntries(Object.entries(cfg.layerName).map(([k, v]) => [k, entry(k, v)]));
+  return out;
 }
