@@ -269,7 +269,8 @@ export class HlsConfig {
       const p = i.precision;
       const t = p?.default ?? p?.roles['result'] ?? p?.roles['input'];
       if (p && t === undefined) bad(`${i.where}.Precision`, `must be a precision string for graph input '${i.key}'`, 'Precision', i.key);
-      if (t !== undefined) inputs[i.key] = concrete(t, `${i.where}.Precision`, `must be a precision string for graph input '${i.key}', got "auto"`);
+      // hls4ml writes 'auto' for an input layer: the model's data type, as with no entry.
+      if (t !== undefined && t !== 'auto') inputs[i.key] = t;
     }
     const layers = options['layers'];
     if (isObj(layers)) {
