@@ -91,3 +91,4 @@ export type {
 export { nodesByName, readConfigSections, readPrecisionValue, roleName } from './config/sections.js';
 export type { ConfigSection, ConfigSections, LayerNameSection, LayerTypeSection, SectionPrecision, SectionSpec, SectionValue } from './config/sections.js';
 export { HLS4ML_LAYER_TYPES } from './config/hls4ml-names.js';
+export type { ConfigGranularity } from './registry/types.js';

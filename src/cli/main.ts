@@ -16,6 +16,7 @@ import { inspectGraph, inspectText } from './inspect.js';
 import { addBenchCommands } from './bench.js';
 import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
+import { addConfigCommand } from './config-command.js';
 import { addProjectCommands } from './project-commands.js';
 import { json, Progress, processIo, table, type Io } from './output.js';
 import { addBackendFlags, backendFlags, backendFlagValues, flaglessHelp } from './backend-flags.js';
@@ -231,6 +232,7 @@ function program(io: Io, known: FlagSources): Command {
     });
 
   addPrecisionCommand(cmd, io);
+  addConfigCommand(cmd, io, flags);
   addProjectCommands(cmd, io, { list: backendFlags(known.backends, 'report'), mark: known.mark });
   addBenchCommands(cmd, io, flags);
 
