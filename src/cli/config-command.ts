@@ -7,7 +7,7 @@ import { FirmflowError } from '../errors.js';
 import type { ConfigGranularity } from '../registry/types.js';
 import { backendOption } from './args.js';
 import { addBackendFlags, backendFlagValues, type BackendFlag } from './backend-flags.js';
-import { json, Progress, type Io } from './output.js';
+import { json, JSON_FLAG, JSON_HELP, jsonTarget, Progress, type Io } from './output.js';
 import { precisionArg } from './values.js';
 
 /*
@@ -47,11 +47,11 @@ export function addConfigCommand(cmd: Command, io: Io, flags: { list: BackendFla
     .option('-O, --option <key=value>', "a backend's own option without a flag (repeatable)", backendOption)
     .option('--granularity <g>', "model (the Model section), type (one entry per layer type) or name (one per layer)", granularity, 'name' as ConfigGranularity)
     .option('-o, --output <file>', 'write the configuration here (.json, else YAML); default: stdout')
-    .option('--json', 'JSON on stdout (instead of YAML)')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors');
   const backendFlags = addBackendFlags(configCmd, flags.list, flags.mark);
   configCmd
-    .action(async (model: string, o: { backend?: string; config?: string; precision?: string; option?: Record<string, unknown>; granularity: ConfigGranularity; output?: string; json?: boolean }) => {
+    .action(async (model: string, o: { backend?: string; config?: string; precision?: string; option?: Record<string, unknown>; granularity: ConfigGranularity; output?: string; json?: boolean | string }) => {
       const progress = new Progress(io);
       try {
         progress.step(`converting ${model}`);
@@ -66,11 +66,11 @@ export function addConfigCommand(cmd: Command, io: Io, flags: { list: BackendFla
         const config = configOf.call(project.backend, project, o.granularity);
         if (o.output) {
           writeWhole(o.output, configText(config, o.output));
-          if (o.json) return json(io, { written: resolve(o.output), config });
+          if (o.json) return json(io, { written: resolve(o.output), config }, o.json);
           io.out(`wrote ${o.output} (${o.granularity} granularity, backend ${project.backend.name})\n`);
           return;
         }
-        if (o.json) return json(io, config);
+        if (o.json) return json(io, config, o.json);
         io.out(configText(config));
       } finally {
         progress.done();
