@@ -39,7 +39,7 @@ function writeWhole(path: string, text: string): void {
 export function addConfigCommand(cmd: Command, io: Io, flags: { list: BackendFlag[]; mark: boolean }): void {
   const configCmd = cmd
     .command('config')
-    .description("write a model's full editable configuration (every layer's precisions, reuse factor, strategy, tables) in hls4ml's form, for convert -c")
+    .description("write a model's full editable configuration (every layer's settings, as the backend resolved them) in hls4ml's form, for convert -c")
     .argument('<model>', 'ONNX model file')
     .option('-b, --backend <name>', "backend (firmflow backends lists them; default: the config's, else Vitis)")
     .option('-c, --config <file>', 'start from this configuration (JSON or YAML; hls4ml files too)')

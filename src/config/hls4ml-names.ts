@@ -108,7 +108,7 @@ export const HLS4ML_UNIMPLEMENTED: Readonly<Record<string, string>> = {
   SkipOptimizers: 'firmflow runs its backend flows (firmflow flows lists them)',
   Trace: 'use firmflow trace <project>',
   TraceOutput: 'use firmflow trace <project>',
-  BramFactor: 'firmflow keeps weights as the strategy decides',
+  BramFactor: 'firmflow places weights itself',
   ChannelsLastConversion: 'firmflow chooses the layout of convolutions itself',
   TransposeOutputs: 'firmflow chooses the layout of convolutions itself',
   ConvImplementation: 'remove it',

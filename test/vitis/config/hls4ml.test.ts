@@ -152,7 +152,7 @@ describe('whole hls4ml YAML files', () => {
 
   it('hls4ml keys away from their defaults are refused inside the sections too', async () => {
     expect(await message(lower(JET, { config: { Model: { Precision: 'fixed<16,6>', BramFactor: 1024 } } })))
-      .toBe("config Model.BramFactor: hls4ml's 'BramFactor' is not implemented by firmflow (firmflow keeps weights as the strategy decides)");
+      .toBe("config Model.BramFactor: hls4ml's 'BramFactor' is not implemented by firmflow (firmflow places weights itself)");
     expect(await message(lower(JET, { config: { LayerName: { '/fc1/Gemm': { Trace: true } } } })))
       .toBe("config LayerName./fc1/Gemm.Trace: hls4ml's 'Trace' is not implemented by firmflow (use firmflow trace <project>)");
     expect(await message(lower(JET, { config: { Model: { Precision: { default: 'fixed<16,6>', maximum: 'fixed<24,8>' } } } })))
