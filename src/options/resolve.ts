@@ -218,7 +218,11 @@ export function resolveOptions(explicit: ConvertOptions, config: Record<string, 
     switch (k) {
       case 'backend': break;
       case 'outputDir': r.outputDir = str(k, v, w(k)); break;
-      case 'precision': r.precision = validateOption(PRECISION, v, k, w(k)) as string; break;
+      case 'precision':
+        // A file of an older `firmflow precision -o` ({ precision: { model, layerType, layerName } }).
+        if (isPlainObject(v)) badOption(k, w(k), "must be a precision string such as 'fixed<16,6>'; per-layer precisions go in LayerName / LayerType / Model sections (an older 'firmflow precision -o' file: rewrite it with firmflow precision <model> --config <old file> -o <new file>)");
+        r.precision = validateOption(PRECISION, v, k, w(k)) as string;
+        break;
       case 'projectName': r.projectName = sanitizeIdentifier(str(k, v, w(k)), 'project'); break;
       case 'force': r.force = bool(k, v, w(k)); break;
       case 'verbose': r.verbose = bool(k, v, w(k)); break;

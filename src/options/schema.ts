@@ -148,6 +148,12 @@ export function checkSchema(schema: unknown, owner: string): OptionSchema {
       const problem = typeProblem(spec, spec.default) ?? spec.check?.(spec.default);
       if (problem) throw new FirmflowError('registry.options', `${where}: its default ${problem}`);
     }
+    if (spec.configKeys !== undefined && (!Array.isArray(spec.configKeys) || spec.configKeys.some((k) => typeof k !== 'string' || k === ''))) {
+      throw new FirmflowError('registry.options', `${where}: configKeys must be a list of key names`);
+    }
+    if (spec.choiceAliases !== undefined && Object.values(spec.choiceAliases).some((c) => !(spec.choices ?? []).includes(c))) {
+      throw new FirmflowError('registry.options', `${where}: choiceAliases must map other spellings to its choices (${(spec.choices ?? []).join(', ')})`);
+    }
     for (const f of [spec.flag, spec.reportFlag, spec.sweepFlag]) {
       if (typeof f === 'string' && !/^--[a-z][a-z0-9-]*( <[^<>]+>)?$/.test(f)) throw new FirmflowError('registry.options', `${where}: flag '${f}' is not of the form --name <value>`);
     }

@@ -159,6 +159,9 @@ describe('whole hls4ml YAML files', () => {
       .toMatch(/^config Model\.Precision\.maximum: hls4ml's maximum precision is not implemented by firmflow/);
     expect(await message(lower(JET, { config: { LayerType: { GarNet: { ReuseFactor: 2 } } } })))
       .toMatch(/^config LayerType\.GarNet: 'GarNet' is not an op type \(known: .*; hls4ml layer types: Dense, QDense/);
+    // A file of an older `firmflow precision -o` says how to rewrite it.
+    expect(await message(lower(JET, { config: { precision: { model: { default: 'fixed<16,6>' } } } })))
+      .toMatch(/^config: option 'precision' must be a precision string such as 'fixed<16,6>'; .*firmflow precision <model> --config <old file> -o <new file>/);
     expect(await message(lower(JET, { config: { Model: { Precision: 'fixed<16,6>' }, HLSConfig: { Model: { ReuseFactor: 2 } } } })))
       .toBe("config: option 'Model' is given twice (as 'HLSConfig.Model')");
   });
