@@ -81,6 +81,8 @@ export const HLS4ML_DEFAULTS: Readonly<Record<string, unknown>> = {
   Trace: false,
   TraceOutput: false,
   BramFactor: 1_000_000_000,
+  Skip: false,
+  ConvImplementation: 'LineBuffer',
 };
 
 /** hls4ml keys firmflow does not implement, with what to do instead. */
@@ -111,6 +113,7 @@ export const HLS4ML_UNIMPLEMENTED: Readonly<Record<string, string>> = {
   BramFactor: 'firmflow places weights itself',
   ChannelsLastConversion: 'firmflow chooses the layout of convolutions itself',
   TransposeOutputs: 'firmflow chooses the layout of convolutions itself',
-  ConvImplementation: 'remove it',
+  ConvImplementation: 'firmflow implements convolutions with line buffers (LineBuffer)',
+  Skip: 'remove it',
   Precision_maximum: "set the widths explicitly, or use firmflow precision --max-width",
 };

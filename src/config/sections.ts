@@ -99,7 +99,8 @@ export function readPrecisionValue(v: unknown, where: string, spec: SectionSpec,
     if (k === 'maximum') bad(w, `hls4ml's maximum precision is not implemented by firmflow (${HLS4ML_UNIMPLEMENTED['Precision_maximum']})`, `Precision.${k}`, layer);
     const role = roleName(k, spec.roles);
     if (!role) {
-      if (spec.ignoreRoles) continue;
+      // 'auto' leaves a type to the tool: on a role this backend does not have (hls4ml's inv_inp ...) it asks nothing.
+      if (spec.ignoreRoles || (typeof s === 'string' && s.trim().toLowerCase() === 'auto')) continue;
       bad(w, `is not a precision role (known: ${spec.roles.join(', ')}, default)`, `Precision.${k}`, layer);
     }
     out.roles[role] = one(s, w);

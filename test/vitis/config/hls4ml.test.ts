@@ -66,7 +66,7 @@ describe('hls4ml config_from_* output', () => {
         x: { Trace: false, Precision: { result: 'auto' } },
         '/fc1/Gemm': { Trace: false, Precision: { result: 'auto', weight: 'fixed<8,3>', bias: 'auto', accum: 'auto' }, ReuseFactor: 4 },
         '/relu1/Relu': { Trace: false, Precision: { result: 'ufixed<10,4,RND,SAT>' }, ReuseFactor: 1 },
-        '/Softmax': { Trace: false, Precision: { exp_table: 'auto', inv_table: 'auto', accum: 'auto' }, Implementation: 'stable', TableSize: 1024 },
+        '/Softmax': { Trace: false, Precision: { exp_table: 'auto', inv_table: 'auto', accum: 'auto', inv_inp: 'auto' }, Implementation: 'stable', TableSize: 1024, Skip: false },
       },
     };
     const p = await lower(JET, { config });
