@@ -3,7 +3,7 @@ import type { Graph, IRNode } from '../ir/graph.js';
 import { formatType } from '../fixed/types.js';
 import { parsePrecision, type PrecisionSpec } from './parse.js';
 import { fromHls4mlConfig } from '../config/hls4ml-file.js';
-import { readConfigSections, type SectionPrecision, type SectionSpec } from '../config/sections.js';
+import { readConfigSections, readPrecisionValue, type SectionPrecision, type SectionSpec } from '../config/sections.js';
 
 /** The tensors of a layer whose types can be configured. */
 export const ROLES = ['input', 'weight', 'bias', 'accumulator', 'result', 'table'] as const;
@@ -35,29 +35,17 @@ const SCOPE_ALIASES: Record<string, 'model' | 'layerType' | 'layerName' | 'maxWi
   model: 'model', layertype: 'layerType', layer_type: 'layerType', layername: 'layerName', layer_name: 'layerName', layers: 'layerName',
   maxwidth: 'maxWidth', max_width: 'maxWidth',
 };
-const ROLE_ALIASES: Record<string, Role | 'default'> = {
-  default: 'default', precision: 'default', input: 'input', weight: 'weight', weights: 'weight', bias: 'bias', biases: 'bias',
-  accumulator: 'accumulator', accum: 'accumulator', acc: 'accumulator', result: 'result', output: 'result', table: 'table',
-};
-
+/**
+ * A role map of the older lower-case form ({ model: ..., layerName: { fc: { weight: ... } } }), read by the shared
+ * section reader's Precision reader (one set of role spellings, `default`, 'auto'); hls4ml's nesting
+ * `{ Precision: { ... } }` is unwrapped.
+ */
 function readRoles(v: unknown, where: string): RolePrecisions {
-  if (typeof v === 'string') return { default: parsePrecision(v, where) };
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new FirmflowError('config.precision', `${where}: expected a precision string or a map of roles (${ROLES.join(', ')}, default)`);
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0].toLowerCase() === 'precision') return readRoles((v as Record<string, unknown>)[keys[0]], `${where}.${keys[0]}`);
   }
-  const out: RolePrecisions = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    const role = ROLE_ALIASES[k.toLowerCase()];
-    if (!role) throw new FirmflowError('config.key', `${where}.${k}: unknown role '${k}' (expected one of ${ROLES.join(', ')}, default)`);
-    if (role === 'default' && val !== null && typeof val === 'object') {
-      // hls4ml style { Precision: { weight: ..., result: ... } }
-      Object.assign(out, readRoles(val, `${where}.${k}`));
-      continue;
-    }
-    if (typeof val !== 'string') throw new FirmflowError('config.precision', `${where}.${k}: expected a precision string, got ${JSON.stringify(val)}`);
-    out[role] = parsePrecision(val, `${where}.${k}`);
-  }
-  return out;
+  return rolesOf(readPrecisionValue(v, where, { roles: ROLES, layerKeys: [], modelKeys: [] }));
 }
 
 /**

@@ -79,7 +79,7 @@ precision:
   });
   it('errors name the offending key and layer', () => {
     const g = smallGraph();
-    expect(() => readPrecisionConfig({ layerName: { fc: { wieght: 'fixed<8,2>' } } }, g, 'my.yaml')).toThrow(/my\.yaml\.layerName\.fc\.wieght: unknown role 'wieght'/);
+    expect(() => readPrecisionConfig({ layerName: { fc: { wieght: 'fixed<8,2>' } } }, g, 'my.yaml')).toThrow('my.yaml.layerName.fc.wieght: is not a precision role (known: input, weight, bias, accumulator, result, table, default)');
     expect(() => readPrecisionConfig({ layerName: { fc9: 'fixed<8,2>' } }, g, 'my.yaml')).toThrow(/my\.yaml\.layerName\.fc9: the model has no layer named 'fc9' \(layers: fc, act, x\)/);
     expect(() => readPrecisionConfig({ layerType: { Conv: 'fixed<8,2>' } }, g, 'my.yaml')).toThrow(/layerType\.Conv: the model has no layer of type 'Conv'/);
     expect(() => readPrecisionConfig({ layerType: { Gemm: { result: 'fixed<8>' } } }, g, 'my.yaml')).toThrow(/my\.yaml\.layerType\.Gemm\.result: 'fixed<8>' needs/);
