@@ -88,7 +88,7 @@ export type {
 
 // hls4ml-style configuration sections (Model / LayerType / LayerName): the one reader backends and the precision
 // command share, hls4ml's layer class names and role spellings.
-export { nodesByName, readConfigSections, readPrecisionValue, roleName } from './config/sections.js';
+export { nodesByName, readConfigSections, readPrecisionValue, roleName, sectionSpecOf } from './config/sections.js';
 export type { ConfigSection, ConfigSections, LayerNameSection, LayerTypeSection, SectionPrecision, SectionSpec, SectionValue } from './config/sections.js';
 export { HLS4ML_LAYER_TYPES } from './config/hls4ml-names.js';
 export type { ConfigGranularity } from './registry/types.js';

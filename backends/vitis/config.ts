@@ -7,17 +7,13 @@
  * and every problem names the key and the layer.
  */
 import {
-  FirmflowError, parsePrecision, readConfigSections, readPrecisionValue,
+  FirmflowError, parsePrecision, readConfigSections, readPrecisionValue, sectionSpecOf,
   type ConfigSection, type FixedType, type Graph, type IRNode, type SectionPrecision, type SectionSpec,
 } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
 import { TABLES_OF } from './kernels/index.js';
-import { DEFAULT_REUSE_FACTOR } from './options.js';
+import { DEFAULT_REUSE_FACTOR, VITIS_OPTIONS } from './options.js';
 
-/** Keys of the Model section. */
-const MODEL_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'IOType', 'ReuseFactorPolicy', 'FifoDepth', 'TableSize', 'TableRange', 'ParallelizationFactor'];
-/** Keys of a LayerType / LayerName entry. */
-const LAYER_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'ParallelizationFactor', 'TableSize', 'TableRange', 'Implementation'];
 
 export const ROLES = ['weight', 'bias', 'accum', 'result', 'table', 'exp_table', 'inv_table', 'exp_sum', 'scale', 'shift', 'inv_scale'] as const;
 export type Role = (typeof ROLES)[number];
@@ -116,7 +112,7 @@ function ioType(v: unknown, where: string, key: string): HlsIO {
 }
 
 /** The sections reader's view of this backend: its roles and keys (every Precision is read by the core's reader). */
-const SECTION_SPEC: SectionSpec = { roles: ROLES, layerKeys: LAYER_KEYS.filter((k) => k !== 'Precision'), modelKeys: MODEL_KEYS.filter((k) => k !== 'Precision') };
+const SECTION_SPEC: SectionSpec = sectionSpecOf(VITIS_OPTIONS, ROLES, { model: ['TableRange'], layer: ['TableRange', 'Implementation'] });
 
 /** A precision option value (the plain `precision` option, options.layers.<name>.precision): the data roles' type. */
 function precisionOption(v: string, where: string, layer?: string): SectionPrecision {

@@ -1,6 +1,7 @@
 import { FirmflowError } from '../errors.js';
 import type { Graph, IRNode } from '../ir/graph.js';
 import { listIROps } from '../ir/ops.js';
+import type { OptionSchema } from '../options/schema.js';
 import { parsePrecision, type PrecisionSpec } from '../precision/parse.js';
 import { HLS4ML_DEFAULTS, HLS4ML_LAYER_TYPES, HLS4ML_UNIMPLEMENTED, ROLE_SPELLINGS } from './hls4ml-names.js';
 
@@ -23,6 +24,19 @@ export interface SectionSpec {
   ignoreRoles?: boolean;
   /** 'auto' allowed in precisions (default true). */
   auto?: boolean;
+}
+
+/**
+ * A backend's SectionSpec from its option schema (the options with a `section` key) and the section keys that are
+ * no option (`extra`: per scope).
+ */
+export function sectionSpecOf(schema: OptionSchema, roles: readonly string[], extra: { model?: readonly string[]; layer?: readonly string[] } = {}): SectionSpec {
+  const keyed = schema.filter((s) => s.section);
+  return {
+    roles,
+    layerKeys: [...keyed.filter((s) => s.section!.scope === 'layer').map((s) => s.section!.key), ...(extra.layer ?? [])],
+    modelKeys: [...keyed.map((s) => s.section!.key), ...(extra.model ?? [])],
+  };
 }
 
 /** One section's precisions: `default` (a plain string, or the `default` role) and roles by the backend's names. */

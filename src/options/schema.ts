@@ -48,6 +48,12 @@ export interface OptionSpec {
   configKeys?: readonly string[];
   /** `enum`: other spellings of choices (hls4ml's 'io_stream' for 'stream'), matched case-insensitively. */
   choiceAliases?: Readonly<Record<string, string>>;
+  /**
+   * The option's key in hls4ml-style configuration sections ('ReuseFactor'): `layer`, in Model, LayerType and
+   * LayerName entries; `model`, in the Model section only. The section reader (readConfigSections) takes these keys
+   * and hands their values to the backend.
+   */
+  section?: { key: string; scope: 'model' | 'layer' };
   /** Also accepted for one layer, as `layers.<node name>.<name>`. */
   perLayer?: boolean;
   /** Listed in the settings of bench and sweep reports (the options that characterize a design). */
@@ -150,6 +156,9 @@ export function checkSchema(schema: unknown, owner: string): OptionSchema {
     }
     if (spec.configKeys !== undefined && (!Array.isArray(spec.configKeys) || spec.configKeys.some((k) => typeof k !== 'string' || k === ''))) {
       throw new FirmflowError('registry.options', `${where}: configKeys must be a list of key names`);
+    }
+    if (spec.section !== undefined && (typeof spec.section?.key !== 'string' || !/^[A-Za-z]\w*$/.test(spec.section.key) || !['model', 'layer'].includes(spec.section.scope))) {
+      throw new FirmflowError('registry.options', `${where}: section must be { key: 'SectionKey', scope: 'model' | 'layer' }`);
     }
     if (spec.choiceAliases !== undefined && Object.values(spec.choiceAliases).some((c) => !(spec.choices ?? []).includes(c))) {
       throw new FirmflowError('registry.options', `${where}: choiceAliases must map other spellings to its choices (${(spec.choices ?? []).join(', ')})`);
