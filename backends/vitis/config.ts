@@ -4,7 +4,9 @@
  *
  * Resolution order, most specific first: LayerName > options.layers[name] > LayerType > Model > the plain options
  * (precision, reuseFactor, strategy, io ...) > defaults. Everything is validated before any pass changes the graph,
- * and every problem names the key and the layer.
+ * and every problem names the key and the layer. The sections' shape, layer names and types and every Precision are
+ * read by the core's section reader (readConfigSections, hls4ml's spellings included); this file gives it the
+ * backend's roles and keys (SECTION_SPEC) and parses the values of those keys.
  */
 import {
   FirmflowError, parsePrecision, readConfigSections, readPrecisionValue, sectionSpecOf,
