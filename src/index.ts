@@ -89,3 +89,10 @@ export type {
 // The trace core (src/trace): float recording, per-layer statistics, the table, input feeds.
 export { compareLayer, feedData, feedOf, formatTraceNumber, formatTraceTable, isNamedInputs, LayerComparison, outputErrors, recordFloat, summarizeTrace, traceRow } from './trace/index.js';
 export type { FeedInputs, FloatFeed, FloatRecordOptions, LayerStats, TensorFeed, TensorTrace, TraceColumn, TraceTableOptions } from './trace/index.js';
+
+// hls4ml-style configuration sections (Model / LayerType / LayerName): the one reader backends and the precision
+// command share, hls4ml's layer class names and role spellings.
+export { nodesByName, readConfigSections, readPrecisionValue, roleName, sectionSpecOf } from './config/sections.js';
+export type { ConfigSection, ConfigSections, LayerNameSection, LayerTypeSection, SectionPrecision, SectionSpec, SectionValue } from './config/sections.js';
+export { HLS4ML_LAYER_TYPES } from './config/hls4ml-names.js';
+export type { ConfigGranularity } from './registry/types.js';

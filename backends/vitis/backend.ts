@@ -2,6 +2,7 @@
  * The Vitis / Vivado HLS backend. Both names register this one implementation; they differ only in the tool
  * flavour (tool names, pragma spellings, script and report paths) the writer and the build scripts use.
  */
+import { editableConfig } from './editable-config.js';
 import type { Backend, Graph, IRNode, Project, ProjectDescription, ResolvedOptions } from 'firmflow';
 import { VITIS_OPTIONS } from './options.js';
 import type { HlsGraphInfo, ToolFlavor } from './lowered.js';
@@ -43,6 +44,8 @@ export function makeBackend(flavor: ToolFlavor, extensions: ProjectExtension[]):
     },
     // firmflow sweep: precision x reuse factor against the estimate
     sweep: VITIS_SWEEP,
+    // firmflow config: the resolved configuration, every layer explicit, in hls4ml's file form
+    configOf: editableConfig,
     // Reopening a written folder (firmflow compile/predict): the host-simulation module, loaded when needed.
     async openProject(dir: string) {
       const spec = './project.js';

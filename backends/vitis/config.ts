@@ -4,17 +4,18 @@
  *
  * Resolution order, most specific first: LayerName > options.layers[name] > LayerType > Model > the plain options
  * (precision, reuseFactor, strategy, io ...) > defaults. Everything is validated before any pass changes the graph,
- * and every problem names the key and the layer.
+ * and every problem names the key and the layer. The sections' shape, layer names and types and every Precision are
+ * read by the core's section reader (readConfigSections, hls4ml's spellings included); this file gives it the
+ * backend's roles and keys (SECTION_SPEC) and parses the values of those keys.
  */
-import { FirmflowError, type FixedType, type Graph, type IRNode, listIROps, parsePrecision } from 'firmflow';
+import {
+  FirmflowError, parsePrecision, readConfigSections, readPrecisionValue, sectionSpecOf,
+  type ConfigSection, type FixedType, type Graph, type IRNode, type SectionPrecision, type SectionSpec,
+} from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
 import { KERNELS, kernelFor, TABLES_OF } from './kernels/index.js';
-import { DEFAULT_REUSE_FACTOR } from './options.js';
+import { DEFAULT_REUSE_FACTOR, VITIS_OPTIONS } from './options.js';
 
-/** Keys of the Model section. */
-const MODEL_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'IOType', 'ReuseFactorPolicy', 'FifoDepth', 'TableSize', 'TableRange', 'ParallelizationFactor'];
-/** Keys of a LayerType / LayerName entry. */
-const LAYER_KEYS = ['Precision', 'ReuseFactor', 'Strategy', 'ParallelizationFactor', 'TableSize', 'TableRange', 'Implementation'];
 
 export const ROLES = ['weight', 'bias', 'accum', 'result', 'table', 'exp_table', 'inv_table', 'exp_sum', 'scale', 'shift', 'inv_scale'] as const;
 export type Role = (typeof ROLES)[number];
@@ -114,26 +115,12 @@ function ioType(v: unknown, where: string, key: string): HlsIO {
   return s.endsWith('stream') ? 'io_stream' : 'io_parallel';
 }
 
-/** A Precision value: a string (applies to the data roles of the layer) or an object per role. */
-function precisionSetting(v: unknown, where: string, layer: string | undefined, dataRoles: readonly Role[]): Partial<Record<Role, PrecisionSetting>> {
-  const one = (s: unknown, w: string, role: string): PrecisionSetting => {
-    if (typeof s !== 'string') bad(w, `must be a precision string such as 'fixed<16,6>' or 'auto', got ${JSON.stringify(s)}`, role, layer);
-    if (s.trim().toLowerCase() === 'auto') return 'auto';
-    return parsePrecisionString(s, w);
-  };
-  if (typeof v === 'string') {
-    const t = one(v, where, 'Precision');
-    return Object.fromEntries(dataRoles.map((r) => [r, t]));
-  }
-  if (!isObj(v)) bad(where, `must be a precision string or a mapping of roles (${ROLES.join(', ')}) to precisions, got ${JSON.stringify(v)}`, 'Precision', layer);
-  const out: Partial<Record<Role, PrecisionSetting>> = {};
-  for (const [role, s] of Object.entries(v)) {
-    if (!(ROLES as readonly string[]).includes(role)) {
-      bad(`${where}.${role}`, `is not a precision role (known: ${ROLES.join(', ')})`, `Precision.${role}`, layer);
-    }
-    out[role as Role] = one(s, `${where}.${role}`, `Precision.${role}`);
-  }
-  return out;
+/** The sections reader's view of this backend: its roles and keys (every Precision is read by the core's reader). */
+const SECTION_SPEC: SectionSpec = sectionSpecOf(VITIS_OPTIONS, ROLES, { model: ['TableRange'], layer: ['TableRange', 'Implementation'] });
+
+/** A precision option value (the plain `precision` option, options.layers.<name>.precision): the data roles' type. */
+function precisionOption(v: string, where: string, layer?: string): SectionPrecision {
+  return readPrecisionValue(v, where, SECTION_SPEC, layer);
 }
 
 /** Roles a precision string sets, per op (weights and data; tables, accumulators and small factors keep theirs). */
@@ -160,8 +147,33 @@ function tableSetting<T>(v: unknown, where: string, layer: string | undefined, t
   return out;
 }
 
+/** A precision that must be a type ('auto' has nothing to derive from here). */
+function concrete(t: PrecisionSetting, where: string, why = "'auto' is not allowed here; give a precision such as fixed<16,6>"): FixedType {
+  if (t === 'auto') bad(where, why, 'Precision');
+  return t;
+}
+
+/** The plain options as a section (the least specific one). */
+function apiSection(options: Record<string, unknown>): Section {
+  const api: Section = {};
+  const p = options['precision'];
+  // Without a precision from the user the backend's data default (with rounding and saturation) applies.
+  if (typeof p === 'string') Object.assign(api, sectionPrecision(precisionOption(p, "option 'precision'")));
+  if (options['reuseFactor'] !== undefined) api.reuseFactor = posInt(options['reuseFactor'], "option 'reuseFactor'", 'reuseFactor');
+  if (options['strategy'] !== undefined) api.strategy = oneOf(options['strategy'], ['latency', 'resource'], "option 'strategy'", 'strategy') as HlsStrategy;
+  if (options['parallelization'] !== undefined) api.parallelization = posInt(options['parallelization'], "option 'parallelization'", 'parallelization');
+  if (options['tableSize'] !== undefined) {
+    const n = pow2Int(options['tableSize'], "option 'tableSize'", 'tableSize');
+    api.tableSize = { table: n, exp_table: n, inv_table: n };
+  }
+  return api;
+}
+
 interface Section {
+  /** Roles set one by one. */
   precision?: Partial<Record<Role, PrecisionSetting>>;
+  /** A plain precision (a string, or the `default` role): the data roles of the op it applies to. */
+  precisionDefault?: PrecisionSetting;
   reuseFactor?: number;
   strategy?: HlsStrategy;
   parallelization?: number;
@@ -170,23 +182,24 @@ interface Section {
   implementation?: string;
 }
 
+/** The precisions the core's reader found, as this backend keeps them. */
+function sectionPrecision(p: SectionPrecision | undefined): Pick<Section, 'precision' | 'precisionDefault'> {
+  if (!p) return {};
+  const out: Pick<Section, 'precision' | 'precisionDefault'> = {};
+  if (p.default !== undefined) out.precisionDefault = p.default;
+  if (Object.keys(p.roles).length) out.precision = p.roles as Partial<Record<Role, PrecisionSetting>>;
+  return out;
+}
+
 /**
- * Parses one LayerType / LayerName / Model entry for a given op (null op: the Model section or a type entry
- * checked generically). `ops` are the ops the entry applies to (for table names and Implementation checks).
+ * The backend's keys of one Model / LayerType / LayerName entry (read by the core's reader) for the ops it applies
+ * to (none: the Model section, checked generically).
  */
-function parseSection(raw: unknown, where: string, layer: string | undefined, ops: string[], keys: string[]): Section {
-  if (!isObj(raw)) bad(where, `must be a mapping of settings (${keys.join(', ')}), got ${JSON.stringify(raw)}`, where, layer);
+function parseSection(raw: ConfigSection, layer: string | undefined, ops: string[]): Section {
   const tables = ops.length ? [...new Set(ops.flatMap((o) => TABLES_OF[o] ?? []))] : ['table', 'exp_table', 'inv_table'];
-  const out: Section = {};
-  for (const [k, v] of Object.entries(raw)) {
-    const w = `${where}.${k}`;
+  const out: Section = sectionPrecision(raw.precision);
+  for (const [k, { value: v, where: w }] of Object.entries(raw.settings)) {
     switch (k) {
-      case 'Precision': {
-        // The data roles of a string depend on the op; resolved per node, here for validation.
-        out.precision = precisionSetting(v, w, layer, ops.length === 1 ? dataRolesOf(ops[0]) : ['result', 'weight', 'bias']);
-        if (typeof v === 'string') (out as { precisionString?: string }).precisionString = v;
-        break;
-      }
       case 'ReuseFactor': out.reuseFactor = posInt(v, w, k, layer); break;
       case 'Strategy': out.strategy = oneOf(v, ['latency', 'resource'], w, k, layer) as HlsStrategy; break;
       case 'ParallelizationFactor': out.parallelization = posInt(v, w, k, layer); break;
@@ -202,8 +215,7 @@ function parseSection(raw: unknown, where: string, layer: string | undefined, op
         if (ops.length && ops.some((o) => !kernelFor(o)?.implementations)) bad(w, `only ${IMPLEMENTATION_OPS.join(', ')} layers have an Implementation (this is ${ops.join(', ')})`, k, layer);
         out.implementation = oneOf(v, ops.length ? [...new Set(ops.flatMap((o) => kernelFor(o)!.implementations!))] : IMPLEMENTATIONS, w, k, layer);
         break;
-      default:
-        if (!keys.includes(k)) bad(w, `unknown key '${k}' (known: ${keys.join(', ')})`, k, layer);
+      default: // the Model's own keys, read by the constructor
     }
   }
   return out;
@@ -213,28 +225,15 @@ function parseSection(raw: unknown, where: string, layer: string | undefined, op
 export class HlsConfig {
   readonly model: ModelConfig;
   private readonly api: Section;
-  private readonly modelSection: Section & { precisionString?: string };
-  private readonly types = new Map<string, Section & { precisionString?: string }>();
-  private readonly names = new Map<string, Section & { precisionString?: string }>();
-  private readonly layers = new Map<string, Section & { precisionString?: string }>();
+  private readonly modelSection: Section;
+  private readonly types = new Map<string, { s: Section; key: string }[]>();
+  private readonly names = new Map<string, Section>();
+  private readonly layers = new Map<string, Section>();
 
   constructor(options: Record<string, unknown>, graph: Graph) {
-    // ---- plain options
-    const api: Section & { precisionString?: string } = {};
-    const p = options['precision'];
-    // Without a precision from the user the backend's data default (with rounding and saturation) applies.
-    if (typeof p === 'string') {
-      api.precision = precisionSetting(p, "option 'precision'", undefined, ['result', 'weight', 'bias']);
-      api.precisionString = p;
-    }
-    if (options['reuseFactor'] !== undefined) api.reuseFactor = posInt(options['reuseFactor'], "option 'reuseFactor'", 'reuseFactor');
-    if (options['strategy'] !== undefined) api.strategy = oneOf(options['strategy'], ['latency', 'resource'], "option 'strategy'", 'strategy') as HlsStrategy;
-    if (options['parallelization'] !== undefined) api.parallelization = posInt(options['parallelization'], "option 'parallelization'", 'parallelization');
-    if (options['tableSize'] !== undefined) {
-      const n = pow2Int(options['tableSize'], "option 'tableSize'", 'tableSize');
-      api.tableSize = { table: n, exp_table: n, inv_table: n };
-    }
+    const api = apiSection(options);
     this.api = api;
+    const sections = readConfigSections(options as { Model?: unknown; LayerType?: unknown; LayerName?: unknown }, graph, SECTION_SPEC);
 
     let io: HlsIO = ioType(options['io'] ?? 'parallel', "option 'io'", 'io');
     let policy: 'error' | 'nearest' = options['reuseFactorPolicy'] === undefined ? 'error'
@@ -242,98 +241,48 @@ export class HlsConfig {
     let fifoDepth = options['fifoDepth'] === undefined ? undefined : posInt(options['fifoDepth'], "option 'fifoDepth'", 'fifoDepth');
 
     // ---- Model section
-    const model = options['Model'];
-    let modelSection: Section & { precisionString?: string } = {};
-    if (model !== undefined) {
-      if (!isObj(model)) bad('config Model', `must be a mapping (${MODEL_KEYS.join(', ')}), got ${JSON.stringify(model)}`, 'Model');
-      const rest: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(model)) {
-        if (k === 'IOType') io = ioType(v, 'config Model.IOType', 'IOType');
-        else if (k === 'ReuseFactorPolicy') policy = oneOf(v, ['error', 'nearest'], 'config Model.ReuseFactorPolicy', k) as 'error' | 'nearest';
-        else if (k === 'FifoDepth') fifoDepth = posInt(v, 'config Model.FifoDepth', k);
-        else if (k === 'Implementation' || !MODEL_KEYS.includes(k)) bad(`config Model.${k}`, `unknown key '${k}' (known: ${MODEL_KEYS.join(', ')})`, k);
-        else rest[k] = v;
-      }
-      modelSection = parseSection(rest, 'config Model', undefined, [], MODEL_KEYS);
-    }
-    this.modelSection = modelSection;
+    const m = sections.model;
+    this.modelSection = m ? parseSection(m, undefined, []) : {};
+    if (m?.settings['IOType']) io = ioType(m.settings['IOType'].value, m.settings['IOType'].where, 'IOType');
+    if (m?.settings['ReuseFactorPolicy']) policy = oneOf(m.settings['ReuseFactorPolicy'].value, ['error', 'nearest'], m.settings['ReuseFactorPolicy'].where, 'ReuseFactorPolicy') as 'error' | 'nearest';
+    if (m?.settings['FifoDepth']) fifoDepth = posInt(m.settings['FifoDepth'].value, m.settings['FifoDepth'].where, 'FifoDepth');
 
-    // ---- default data type
+    // ---- default data type: the Model's plain precision, else the option's, else the Model's result role
     let data = DEFAULT_DATA;
-    const dataString = modelSection.precisionString ?? api.precisionString;
-    if (dataString) data = parsePrecisionString(dataString, modelSection.precisionString ? 'config Model.Precision' : "option 'precision'");
+    const modelDefault = this.modelSection.precisionDefault;
+    if (modelDefault !== undefined) data = concrete(modelDefault, 'config Model.Precision');
+    else if (api.precisionDefault !== undefined) data = concrete(api.precisionDefault, "option 'precision'");
     else {
-      const r = (modelSection.precision?.result ?? api.precision?.result);
+      const r = this.modelSection.precision?.result;
       if (r && r !== 'auto') data = r;
     }
 
-    // ---- LayerType section
-    const known = new Set(listIROps());
-    const lt = options['LayerType'];
-    if (lt !== undefined) {
-      if (!isObj(lt)) bad('config LayerType', `must map op types (Dense, Conv, Softmax ...) to settings, got ${JSON.stringify(lt)}`, 'LayerType');
-      const opsInGraph = new Map<string, string>();
-      for (const n of graph.nodes.values()) {
-        opsInGraph.set(n.op, n.op);
-        if (n.origin?.op) opsInGraph.set(n.origin.op, n.op);
-      }
-      for (const [type, v] of Object.entries(lt)) {
-        const op = opsInGraph.get(type) ?? (known.has(type) ? type : undefined);
-        if (!op) bad(`config LayerType.${type}`, `'${type}' is not an op type (known: ${[...known].sort().join(', ')})`, type);
-        this.types.set(type, parseSection(v, `config LayerType.${type}`, undefined, [op], LAYER_KEYS));
+    // ---- LayerType: one entry per op it covers
+    for (const t of sections.layerType) {
+      const parsed = parseSection(t, undefined, t.ops);
+      for (const op of t.ops) {
+        const l = this.types.get(op) ?? [];
+        l.push({ s: parsed, key: t.key });
+        this.types.set(op, l);
       }
     }
 
-    // ---- LayerName section and options.layers
-    const byName = new Map<string, IRNode[]>();
-    for (const n of graph.nodes.values()) {
-      for (const k of new Set([n.name, n.origin?.name].filter((x): x is string => !!x))) {
-        const l = byName.get(k) ?? [];
-        l.push(n);
-        byName.set(k, l);
-      }
-    }
-    const inputNames = new Set(graph.inputs.map((i) => i.name));
+    // ---- LayerName, graph inputs and options.layers
+    for (const l of sections.layerName) this.names.set(l.key, parseSection(l, l.key, [...new Set(l.nodes.map((n) => n.op))]));
     const inputs: Record<string, FixedType> = {};
-    const ln = options['LayerName'];
-    if (ln !== undefined) {
-      if (!isObj(ln)) bad('config LayerName', `must map layer names to settings, got ${JSON.stringify(ln)}`, 'LayerName');
-      const unknown = Object.keys(ln).filter((k) => !byName.has(k) && !inputNames.has(k));
-      if (unknown.length) {
-        const names = [...byName.keys(), ...inputNames];
-        throw new FirmflowError(
-          'config.layer',
-          `config LayerName names layer${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} that the model does not have (its layers: ${names.slice(0, 40).join(', ')}${names.length > 40 ? ' ...' : ''})`,
-          { key: 'LayerName', unknown },
-        );
-      }
-      for (const [name, v] of Object.entries(ln)) {
-        const where = `config LayerName.${name}`;
-        if (!byName.has(name)) {
-          // A graph input: only its precision.
-          if (!isObj(v)) bad(where, `must be a mapping with Precision, got ${JSON.stringify(v)}`, name, name);
-          for (const k of Object.keys(v)) if (k !== 'Precision') bad(`${where}.${k}`, `graph input '${name}' takes only Precision`, k, name);
-          if (v['Precision'] !== undefined) {
-            const s = v['Precision'];
-            if (typeof s !== 'string' || s.trim().toLowerCase() === 'auto') bad(`${where}.Precision`, `must be a precision string for graph input '${name}', got ${JSON.stringify(s)}`, 'Precision', name);
-            inputs[name] = parsePrecisionString(s, `${where}.Precision`);
-          }
-          continue;
-        }
-        const ops = [...new Set(byName.get(name)!.map((n) => n.op))];
-        this.names.set(name, parseSection(v, where, name, ops, LAYER_KEYS));
-      }
+    for (const i of sections.inputs) {
+      const p = i.precision;
+      const t = p?.default ?? p?.roles['result'] ?? p?.roles['input'];
+      if (p && t === undefined) bad(`${i.where}.Precision`, `must be a precision string for graph input '${i.key}'`, 'Precision', i.key);
+      // hls4ml writes 'auto' for an input layer: the model's data type, as with no entry.
+      if (t !== undefined && t !== 'auto') inputs[i.key] = t;
     }
     const layers = options['layers'];
     if (isObj(layers)) {
       for (const [name, v] of Object.entries(layers)) {
         if (!isObj(v)) continue; // the core validated it
-        const ops = [...new Set((byName.get(name) ?? []).map((n) => n.op))];
-        const s: Section & { precisionString?: string } = {};
-        if (typeof v['precision'] === 'string') {
-          s.precision = precisionSetting(v['precision'], `option layers.${name}.precision`, name, ops.length === 1 ? dataRolesOf(ops[0]) : ['result', 'weight', 'bias']);
-          s.precisionString = v['precision'];
-        }
+        const s: Section = {};
+        if (typeof v['precision'] === 'string') Object.assign(s, sectionPrecision(precisionOption(v['precision'], `option layers.${name}.precision`, name)));
         if (v['reuseFactor'] !== undefined) s.reuseFactor = posInt(v['reuseFactor'], `option layers.${name}.reuseFactor`, 'reuseFactor', name);
         if (v['strategy'] !== undefined) s.strategy = oneOf(v['strategy'], ['latency', 'resource'], `option layers.${name}.strategy`, 'strategy', name) as HlsStrategy;
         this.layers.set(name, s);
@@ -343,17 +292,19 @@ export class HlsConfig {
   }
 
   /** The sections that apply to a node, most specific first, with their names for messages. */
-  private sections(node: IRNode): { s: Section & { precisionString?: string }; from: string }[] {
-    const out: { s: Section & { precisionString?: string }; from: string }[] = [];
+  private sections(node: IRNode): { s: Section; from: string }[] {
+    const out: { s: Section; from: string }[] = [];
     const names = [...new Set([node.origin?.name, node.name].filter((x): x is string => !!x))];
     for (const n of names) { const s = this.names.get(n); if (s) out.push({ s, from: `config LayerName.${n}` }); }
     for (const n of names) { const s = this.layers.get(n); if (s) out.push({ s, from: `option layers.${n}` }); }
+    // LayerType entries: the ones naming the op itself were read last (more specific than an hls4ml class).
     for (const t of [node.op, node.origin?.op]) {
-      const s = t ? this.types.get(t) : undefined;
-      if (s && !out.some((o) => o.s === s)) out.push({ s, from: `config LayerType.${t}` });
+      for (const { s, key } of [...(t ? this.types.get(t) ?? [] : [])].reverse()) {
+        if (!out.some((o) => o.s === s)) out.push({ s, from: `config LayerType.${key}` });
+      }
     }
     out.push({ s: this.modelSection, from: 'config Model' });
-    out.push({ s: this.api as Section & { precisionString?: string }, from: 'option' });
+    out.push({ s: this.api, from: 'option' });
     return out;
   }
 
@@ -364,8 +315,8 @@ export class HlsConfig {
   namedRoles(node: IRNode): Role[] {
     const roles = new Set<Role>();
     for (const { s, from } of this.sections(node)) {
-      if (!s.precision || !(from.startsWith('config LayerName.') || from.startsWith('option layers.'))) continue;
-      const keys = s.precisionString !== undefined ? dataRolesOf(node.op) : (Object.keys(s.precision) as Role[]);
+      if ((!s.precision && s.precisionDefault === undefined) || !(from.startsWith('config LayerName.') || from.startsWith('option layers.'))) continue;
+      const keys = [...(s.precisionDefault !== undefined ? dataRolesOf(node.op) : []), ...(Object.keys(s.precision ?? {}) as Role[])];
       for (const r of keys) roles.add(r);
     }
     return [...roles];
@@ -384,13 +335,10 @@ export class HlsConfig {
     const dataRoles = dataRolesOf(node.op);
     // Least specific first, so more specific sections overwrite.
     for (const { s, from } of [...secs].reverse()) {
-      if (!s.precision) continue;
       const own = from !== 'option' && from !== 'config Model';
-      if (s.precisionString !== undefined) {
-        // A string sets the data roles of this op (re-derived: the section may have been parsed for other ops).
-        const t = s.precision.result ?? s.precision.weight;
-        for (const r of dataRoles) if (t !== undefined) { precision[r] = t; if (own) layerRoles.add(r); }
-      } else {
+      // A plain precision sets the data roles of this op; roles named one by one override it.
+      if (s.precisionDefault !== undefined) for (const r of dataRoles) { precision[r] = s.precisionDefault; if (own) layerRoles.add(r); }
+      if (s.precision) {
         Object.assign(precision, s.precision);
         if (own) for (const r of Object.keys(s.precision) as Role[]) layerRoles.add(r);
       }

@@ -16,21 +16,25 @@ const powerOfTwoTable = (v: unknown): string | undefined =>
 
 export const VITIS_OPTIONS: OptionSpec[] = [
   {
-    name: 'reuseFactor', type: 'positiveInt', flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor (default: 1, or per layer the smallest valid one within the io_parallel limits)', perLayer: true, summary: true,
+    name: 'reuseFactor', type: 'positiveInt', flag: '--reuse-factor <n>', sweepFlag: '--reuse <list>', description: 'reuse factor (default: 1, or per layer the smallest valid one within the io_parallel limits)', perLayer: true, summary: true, section: { key: 'ReuseFactor', scope: 'layer' },
   },
-  { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
-  { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },
-  { name: 'part', type: 'string', flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
   {
-    name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
+    name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true, section: { key: 'Strategy', scope: 'layer' },
+  },
+  {
+    name: 'io', type: 'enum', choices: ['parallel', 'stream'], choiceAliases: { io_parallel: 'parallel', io_stream: 'stream' }, configKeys: ['IOType'], section: { key: 'IOType', scope: 'model' }, default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true,
+  },
+  { name: 'part', type: 'string', configKeys: ['Part'], flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
+  {
+    name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, configKeys: ['ClockPeriod'], flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
   },
   { name: 'Model', type: 'object', description: 'hls4ml-style Model section: Precision, ReuseFactor, Strategy, IOType, ...' },
   { name: 'LayerType', type: 'object', description: 'hls4ml-style settings per op type' },
   { name: 'LayerName', type: 'object', description: 'hls4ml-style settings per layer name' },
-  { name: 'reuseFactorPolicy', type: 'enum', choices: ['error', 'nearest'], flag: false, description: "a reuse factor a layer cannot use: 'error', or the 'nearest' valid one" },
-  { name: 'fifoDepth', type: 'positiveInt', flag: false, description: 'depth of every FIFO between layers (io stream)' },
-  { name: 'tableSize', type: 'positiveInt', check: powerOfTwoTable, flag: false, description: 'entries of every lookup table' },
-  { name: 'parallelization', type: 'positiveInt', flag: false, description: 'parallelization factor of convolutions' },
+  { name: 'reuseFactorPolicy', type: 'enum', choices: ['error', 'nearest'], flag: false, section: { key: 'ReuseFactorPolicy', scope: 'model' }, description: "a reuse factor a layer cannot use: 'error', or the 'nearest' valid one" },
+  { name: 'fifoDepth', type: 'positiveInt', flag: false, section: { key: 'FifoDepth', scope: 'model' }, description: 'depth of every FIFO between layers (io stream)' },
+  { name: 'tableSize', type: 'positiveInt', check: powerOfTwoTable, flag: false, section: { key: 'TableSize', scope: 'layer' }, description: 'entries of every lookup table' },
+  { name: 'parallelization', type: 'positiveInt', flag: false, section: { key: 'ParallelizationFactor', scope: 'layer' }, description: 'parallelization factor of convolutions' },
   { name: 'calibration', type: 'object', description: 'input ranges for the precision checks (a file or an object)' },
   { name: 'testbench', type: 'object', description: 'test vectors of the C-simulation testbench (a JSON file or the object)' },
 ];

@@ -8,7 +8,7 @@ import { formatBench } from '../bench/text.js';
 import { FirmflowError } from '../errors.js';
 import { loadModel } from '../onnx/frontend.js';
 import { takePluginWarnings } from '../registry/plugins.js';
-import { json, Progress, type Io } from './output.js';
+import { json, JSON_FLAG, jsonTarget, Progress, type Io } from './output.js';
 import { addSweepCommand } from './sweep.js';
 import { readInputs } from './tensors.js';
 import { backendOption } from './args.js';
@@ -80,7 +80,7 @@ export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFla
     .option('--threads <n>', 'threads of the C simulation (default: all cores)', positiveInt)
     .option('-o, --output <dir>', 'write the project here (default: a temporary folder, removed afterwards)')
     .option('-f, --force', 'replace an existing --output folder')
-    .option('--json <file>', "write the report as JSON (schema docs/schema/bench-report.v1.json); '-' for stdout")
+    .option(JSON_FLAG, 'the report as JSON (schema docs/schema/bench-report.v1.json): on stdout, or written to <file>.json', jsonTarget)
     .option('--html <file>', 'write a self-contained HTML report')
     .option('--verbose', 'stack traces of internal errors');
   const benchFlags = addBackendFlags(benchCmd, flags.list, flags.mark);
@@ -122,7 +122,7 @@ export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFla
           writeOutput(o['html'] as string, renderHtml(report));
           io.err(`wrote the HTML report to ${o['html']}\n`);
         }
-        if (o['json'] === '-') return json(io, report);
+        if (o['json'] === true || o['json'] === '-') return json(io, report);
         if (o['json']) {
           writeOutput(o['json'] as string, `${JSON.stringify(report, null, 1)}\n`);
           io.err(`wrote the JSON report to ${o['json']}\n`);

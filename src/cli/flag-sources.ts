@@ -12,7 +12,7 @@ import type { Backend } from '../registry/types.js';
  */
 
 /** The commands whose options include the backend's (report: those that retarget a written project's report). */
-const COMMANDS = new Set(['convert', 'bench', 'sweep', 'report']);
+const COMMANDS = new Set(['convert', 'bench', 'sweep', 'report', 'config']);
 
 /** The backend that wrote a project folder (its firmflow.json), if it can be read. */
 function projectBackend(dir: string | undefined): string | undefined {
@@ -76,13 +76,15 @@ async function namedBackends(argv: string[]): Promise<{ backends: Backend[]; mar
     const config = flagValue(args, ['-c', '--config']);
     if (config !== undefined) {
       try {
-        const b = readConfigFile(config)['backend'];
+        const file = readConfigFile(config);
+        const b = file['backend'] ?? file['Backend']; // hls4ml's spelling
         if (typeof b === 'string') name = b;
       } catch {
         // the command reports an unreadable config itself
       }
     }
   }
+  if (name === undefined && command === 'config') name = 'Vitis'; // its default backend
   if (name !== undefined) {
     try {
       return { backends: [await getBackend(name)], mark: false };

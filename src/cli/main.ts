@@ -16,8 +16,9 @@ import { inspectGraph, inspectText } from './inspect.js';
 import { addBenchCommands } from './bench.js';
 import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
+import { addConfigCommand } from './config-command.js';
 import { addProjectCommands } from './project-commands.js';
-import { json, Progress, processIo, table, type Io } from './output.js';
+import { json, JSON_FLAG, JSON_HELP, jsonTarget, Progress, processIo, table, type Io } from './output.js';
 import { addBackendFlags, backendFlags, backendFlagValues, flaglessHelp } from './backend-flags.js';
 import { backendsForFlags, type FlagSources } from './flag-sources.js';
 import { precisionArg } from './values.js';
@@ -141,12 +142,12 @@ function program(io: Io, known: FlagSources): Command {
   cmd
     .command('backends')
     .description('list available backends (imports every plugin)')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
-    .action(async (o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean | string }) => {
       const list = await getAvailableBackends();
       printWarnings(io);
-      if (o.json) return json(io, list);
+      if (o.json) return json(io, list, o.json);
       if (!list.length) {
         io.out(`no backends are available: install a backend plugin package, or name plugin modules in ${PLUGIN_ENV}\n`);
         return;
@@ -157,11 +158,11 @@ function program(io: Io, known: FlagSources): Command {
   cmd
     .command('plugins')
     .description('list discovered plugins from their manifests (no plugin code runs)')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
-    .action((o: { json?: boolean }) => {
+    .action((o: { json?: boolean | string }) => {
       const list = listPlugins();
-      if (o.json) return json(io, list);
+      if (o.json) return json(io, list, o.json);
       if (!list.length) {
         io.out(`no plugins found (packages with a "firmflow" field in package.json, or modules in ${PLUGIN_ENV})\n`);
         return;
@@ -180,9 +181,9 @@ function program(io: Io, known: FlagSources): Command {
     .command('passes')
     .description('list flows and their passes in execution order (for a backend, or the shared flows)')
     .option('-b, --backend <name>', 'backend whose flows to list')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
-    .action(async (o: { backend?: string; json?: boolean }) => {
+    .action(async (o: { backend?: string; json?: boolean | string }) => {
       ensureSharedFlows();
       let flows: Flow[];
       let backendName: string | null = null;
@@ -197,7 +198,7 @@ function program(io: Io, known: FlagSources): Command {
       }
       printWarnings(io);
       const list = flowListing(flows);
-      if (o.json) return json(io, { backend: backendName, flows: list });
+      if (o.json) return json(io, { backend: backendName, flows: list }, o.json);
       if (!list.length) {
         io.out('no shared flows are registered\n');
         return;
@@ -209,9 +210,9 @@ function program(io: Io, known: FlagSources): Command {
     .command('inspect')
     .description('show nodes, shapes, parameter counts and backend support of a model')
     .argument('<model>', 'ONNX model file')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'print the shared passes as they change the graph; stack traces of internal errors')
-    .action(async (model: string, o: { json?: boolean; verbose?: boolean }) => {
+    .action(async (model: string, o: { json?: boolean | string; verbose?: boolean }) => {
       const progress = new Progress(io);
       try {
         progress.step(`loading ${model}`);
@@ -222,7 +223,7 @@ function program(io: Io, known: FlagSources): Command {
         const report = inspectGraph(model, graph, backends, o.verbose ? (l) => io.err(`  ${l}\n`) : undefined);
         progress.done();
         printWarnings(io);
-        if (o.json) return json(io, report);
+        if (o.json) return json(io, report, o.json);
         // Names, producer and domains come from the model: no escape sequence of theirs reaches the terminal.
         io.out(escapeControls(inspectText(report)));
       } finally {
@@ -231,6 +232,7 @@ function program(io: Io, known: FlagSources): Command {
     });
 
   addPrecisionCommand(cmd, io);
+  addConfigCommand(cmd, io, flags);
   addProjectCommands(cmd, io, { list: backendFlags(known.backends, 'report'), mark: known.mark });
   addBenchCommands(cmd, io, flags);
 

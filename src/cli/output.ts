@@ -1,4 +1,8 @@
-/** Terminal output helpers of the CLI: progress on a TTY, aligned tables, JSON on stdout. */
+import { InvalidArgumentError } from 'commander';
+import { renameSync, writeFileSync } from 'node:fs';
+import { FirmflowError } from '../errors.js';
+
+/** Terminal output helpers of the CLI: progress on a TTY, aligned tables, JSON on stdout or into a file. */
 
 export interface Io {
   out(text: string): void;
@@ -43,6 +47,26 @@ export function table(rows: (string | number)[][], indent = ''): string {
     .join('\n') + '\n';
 }
 
-export function json(io: Io, value: unknown): void {
-  io.out(`${JSON.stringify(value, null, 2)}\n`);
+/**
+ * `--json [file]`, the same on every command: bare (or '-') prints JSON on stdout, a .json path writes it there (whole
+ * or not at all). Only .json paths are taken, so `--json model.onnx` is refused instead of overwriting the model.
+ */
+export const JSON_FLAG = '--json [file]';
+export const JSON_HELP = "machine-readable output: JSON on stdout, or written to <file>.json ('-': stdout)";
+export function jsonTarget(v: string): string {
+  if (v !== '-' && !/\.json$/i.test(v)) throw new InvalidArgumentError("expected a .json file to write, or '-' for stdout (a bare --json goes after the command's arguments).");
+  return v;
+}
+
+/** Prints (or, with a file target from --json <file>, writes) a value as JSON. */
+export function json(io: Io, value: unknown, target?: boolean | string): void {
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  if (typeof target !== 'string' || target === '-') return io.out(text);
+  try {
+    writeFileSync(`${target}.tmp`, text);
+    renameSync(`${target}.tmp`, target);
+  } catch (e) {
+    throw new FirmflowError('output.file', `cannot write ${target} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  io.err(`wrote ${target}\n`);
 }

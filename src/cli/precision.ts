@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { FirmflowError } from '../errors.js';
 import { precisionCommand } from '../precision/command.js';
-import { json, type Io } from './output.js';
+import { json, JSON_FLAG, JSON_HELP, jsonTarget, type Io } from './output.js';
 import { positiveInt, positiveNumber } from './values.js';
 
 
@@ -28,11 +28,11 @@ export function addPrecisionCommand(cmd: Command, io: Io): void {
     .option('--margin <fraction>', 'head-room on observed ranges when choosing integer bits', nonNegativeNumber)
     .option('--max-width <bits>', 'cap on inferred widths', positiveInt)
     .option('-o, --output <file>', 'write the chosen types as a configuration file (.json, else YAML)')
-    .option('--json', 'machine-readable output on stdout')
-    .action((model: string, o: { config?: string; calibrate?: string; targetError?: number; metric?: 'max' | 'mean'; margin?: number; maxWidth?: number; output?: string; json?: boolean }) => {
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
+    .action((model: string, o: { config?: string; calibrate?: string; targetError?: number; metric?: 'max' | 'mean'; margin?: number; maxWidth?: number; output?: string; json?: boolean | string }) => {
       if (o.targetError !== undefined && !o.calibrate) throw new FirmflowError('cli.argument', '--target-error needs --calibrate <inputs.json>');
       const report = precisionCommand({ model, config: o.config, calibrate: o.calibrate, targetError: o.targetError, metric: o.metric, margin: o.margin, maxWidth: o.maxWidth, output: o.output });
-      if (o.json) return json(io, { layers: report.layers, config: report.config, calibration: report.calibration, written: report.written });
+      if (o.json) return json(io, { layers: report.layers, config: report.config, calibration: report.calibration, written: report.written }, o.json);
       io.out(report.text.endsWith('\n') ? report.text : `${report.text}\n`);
     });
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { FirmflowError } from '../errors.js';
 import { getBackend } from '../registry/plugins.js';
 import type { OpenedProject } from '../registry/types.js';
-import { json, Progress, type Io } from './output.js';
-import { readInputs, tensorsJson } from './tensors.js';
+import { json, JSON_FLAG, JSON_HELP, jsonTarget, Progress, type Io } from './output.js';
+import { readInputs, tensorsFile, tensorsJson } from './tensors.js';
 import { collect, positiveInt } from './values.js';
 import { addBackendFlags, backendFlagValues, type BackendFlag } from './backend-flags.js';
 
@@ -37,16 +37,16 @@ export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: Ba
     .description('build the host simulation of a written project (g++; cached while the sources are unchanged)')
     .argument('<dir>', 'project folder written by firmflow convert')
     .option('-f, --force', 'rebuild even when nothing changed')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
-    .action(async (dir: string, o: { force?: boolean; json?: boolean }) => {
+    .action(async (dir: string, o: { force?: boolean; json?: boolean | string }) => {
       const progress = new Progress(io);
       try {
         progress.step(`compiling ${dir}`);
         const { project } = await open(dir);
         const r = await project.compile({ force: o.force });
         progress.done();
-        if (o.json) return json(io, r);
+        if (o.json) return json(io, r, o.json);
         io.out(r.cached ? `${project.name}: up to date (${r.program ?? project.dir})\n` : `${project.name}: compiled in ${(r.ms / 1000).toFixed(2)} s (${r.program ?? project.dir})\n`);
       } finally {
         progress.done();
@@ -57,7 +57,7 @@ export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: Ba
     .command('report')
     .description("show the backend's report on a written project (FPGA: latency and resource estimate beside the vendor's synthesis, co-simulation and utilization reports when they exist; AIE: throughput, latency, tiles and memory used)")
     .argument('<dir>', 'project folder written by firmflow convert')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors');
   // The backend's options that retarget the report (an FPGA part, a clock), default: the project's.
   const retarget = addBackendFlags(reportCmd, reportFlags.list, reportFlags.mark);
@@ -66,7 +66,7 @@ export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: Ba
       const { project } = await open(dir);
       if (!project.report) throw new FirmflowError('project.report', `backend '${project.backend}' has no report for its projects`);
       const r = await project.report(backendFlagValues(o, retarget));
-      if (o.json) return json(io, r);
+      if (o.json) return json(io, r, o.json as boolean | string);
       io.out(r.text.endsWith('\n') ? r.text : `${r.text}\n`);
     });
 
@@ -75,7 +75,7 @@ export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: Ba
     .description('run a written project on inputs: compiled C simulation, or the bit-accurate emulator (--emulate)')
     .argument('<dir>', 'project folder written by firmflow convert')
     .requiredOption('-i, --input <file>', 'inputs: x.json (by name, as ../shared/models), x.npy (the only input) or NAME=x.npy; repeatable', collect)
-    .option('-o, --output <file>', 'write the outputs as JSON to this file (default: stdout)')
+    .option('-o, --output <file>', 'write the outputs to this file: y.npy (the one output, float32 or float64) or y.json (default: JSON on stdout)')
     .option('--emulate', 'use the TypeScript emulator instead of the compiled C simulation')
     .option('--trace', 'compare every layer with the float model and name the first layer whose error exceeds its precision')
     .option('--threads <n>', 'threads of the C simulation (default: all cores)', positiveInt)
@@ -105,17 +105,17 @@ export function addProjectCommands(cmd: Command, io: Io, reportFlags: { list: Ba
           outputs = await project.predict(inputs, o.threads ? { threads: o.threads } : {});
         }
         progress.done();
-        const text = tensorsJson(outputs);
         if (o.output) {
+          const body = tensorsFile(outputs, o.output);
           try {
-            writeFileSync(o.output, text);
+            writeFileSync(o.output, body);
           } catch (e) {
             throw new FirmflowError('output.file', `cannot write ${o.output} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
           }
           const first = Object.values(outputs)[0];
           io.err(`wrote ${Object.keys(outputs).length} output${Object.keys(outputs).length === 1 ? '' : 's'} of ${first?.shape[0] ?? 0} samples to ${o.output}\n`);
         } else {
-          io.out(text);
+          io.out(tensorsJson(outputs));
         }
       } finally {
         progress.done();

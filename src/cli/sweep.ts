@@ -10,7 +10,7 @@ import { backendOption } from './args.js';
 import { addBackendFlags, backendFlagValues, splitValues, type BackendFlag } from './backend-flags.js';
 import { convertOptionsFrom, writeOutput } from './bench.js';
 import { collect, positiveInt } from './values.js';
-import { json, Progress, table, type Io } from './output.js';
+import { json, JSON_FLAG, JSON_HELP, jsonTarget, Progress, table, type Io } from './output.js';
 import { readInputs } from './tensors.js';
 
 /*
@@ -97,7 +97,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
     .option('-j, --jobs <n>', 'worker processes (default: the number of cores)', positiveInt)
     .option('--csim', 'also compile and run the C simulation of every point (checks it is bit-exact with the emulator; FPGA backends)')
     .option('--csv <file>', 'write the results as CSV')
-    .option('--json', 'machine-readable output on stdout')
+    .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors');
   // Lists of an option's values (e.g. --reuse 1,2,4: the FPGA backends' reuse factor axis), from every backend; then
   // the backend's other options as flags (those with a list flag are swept, not fixed).
@@ -123,7 +123,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
         }
         if (o['listAxes']) {
           const layout = await sweepAxes(model, convert);
-          if (o['json']) return json(io, layout);
+          if (o['json']) return json(io, layout, o['json'] as boolean | string);
           io.out(axesText(layout));
           return;
         }
@@ -141,7 +141,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
           writeOutput(o['csv'] as string, sweepCsv(r.results, r));
           io.err(`wrote ${r.results.length} rows to ${o['csv']}\n`);
         }
-        if (o['json']) return json(io, { backend: r.backend, samples: r.samples, reference: r.reference, ranges: r.ranges, metric: o['metric'], axes: r.axes, figures: r.figures, results: r.results });
+        if (o['json']) return json(io, { backend: r.backend, samples: r.samples, reference: r.reference, ranges: r.ranges, metric: o['metric'], axes: r.axes, figures: r.figures, results: r.results }, o['json'] as boolean | string);
         io.out(`${r.results.length} points, ${r.samples} samples each; reference ${r.reference}; * = Pareto front of (${objectivesText(r.results, r, o['metric'] as SweepMetric)})\n`);
         io.out(sweepTable(r.results, r));
         const failed = r.results.filter((x) => x.error);

@@ -2,45 +2,14 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { FirmflowError } from '../errors.js';
 import type { NamedTensors } from '../registry/types.js';
+import { encodeNpy, readNpy } from './npy.js';
 
 /*
  * Reading inputs for `firmflow predict`: JSON in the layout of the reference models ({ name: { dtype, shape, data } })
- * or numpy .npy arrays (float32/float64, little-endian, C order).
+ * or numpy .npy arrays (npy.ts).
  */
 
-/** Parses a .npy file (format versions 1-3). */
-export function readNpy(buf: Uint8Array, file: string): { shape: number[]; data: Float32Array | Float64Array; dtype: string } {
-  const bad = (why: string): never => { throw new FirmflowError('input.npy', `${file}: ${why}`); };
-  if (buf.length < 10 || buf[0] !== 0x93 || String.fromCharCode(...buf.subarray(1, 6)) !== 'NUMPY') bad('not a .npy file');
-  const major = buf[6];
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const [hlen, start] = major === 1 ? [dv.getUint16(8, true), 10] : [dv.getUint32(8, true), 12];
-  if (start + hlen > buf.length) bad('truncated header');
-  const header = new TextDecoder('latin1').decode(buf.subarray(start, start + hlen));
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (!descr || !fortran || shapeText === undefined) bad('unreadable header');
-  if (fortran === 'True') bad('Fortran-ordered arrays are not supported (save with C order)');
-  const shape = shapeText!.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) bad(`bad shape (${shapeText})`);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const off = start + hlen;
-  const need = (bytes: number): void => { if (buf.length - off < n * bytes) bad(`holds fewer than the ${n} values of shape (${shape.join(', ')})`); };
-  let data: Float32Array | Float64Array;
-  if (descr === '<f4' || descr === '=f4') {
-    need(4);
-    data = new Float32Array(n);
-    for (let i = 0; i < n; i++) data[i] = dv.getFloat32(off + 4 * i, true);
-  } else if (descr === '<f8' || descr === '=f8') {
-    need(8);
-    data = new Float64Array(n);
-    for (let i = 0; i < n; i++) data[i] = dv.getFloat64(off + 8 * i, true);
-  } else {
-    bad(`dtype '${descr}' is not supported (float32 or float64, little-endian)`);
-  }
-  return { shape, data: data!, dtype: descr!.endsWith('4') ? 'float32' : 'float64' };
-}
+export { readNpy } from './npy.js';
 
 /**
  * Reads `--input` values: `file.json` (all inputs by name), `file.npy` (the only input), or `name=file.npy`
@@ -90,4 +59,17 @@ export function tensorsJson(t: NamedTensors): string {
   const o: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(t)) o[k] = { dtype: v.dtype ?? 'float64', shape: v.shape, data: Array.from(v.data) };
   return `${JSON.stringify(o)}\n`;
+}
+
+/**
+ * Outputs as a file's bytes, by its extension: .npy (the one output; float32 when the output is, else float64) or
+ * JSON in the reference models' layout.
+ */
+export function tensorsFile(t: NamedTensors, file: string): Uint8Array | string {
+  if (extname(file).toLowerCase() !== '.npy') return tensorsJson(t);
+  const names = Object.keys(t);
+  if (names.length !== 1) throw new FirmflowError('output.file', `${file}: the model has ${names.length} outputs (${names.join(', ')}) and a .npy file holds one array; write a .json file`);
+  const v = t[names[0]];
+  const f32 = v.dtype === 'float32' || v.data instanceof Float32Array;
+  return encodeNpy(v.shape, v.data, f32 ? 'float32' : 'float64');
 }

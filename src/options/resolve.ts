@@ -5,6 +5,7 @@ import { FirmflowError } from '../errors.js';
 import { sanitizeIdentifier } from '../ir/names.js';
 import type { Dim } from '../ir/types.js';
 import type { Backend } from '../registry/types.js';
+import { fromHls4mlConfig } from '../config/hls4ml-file.js';
 import { badOption, CORE_OPTION_NAMES, validateOption, type OptionSchema, type OptionSpec } from './schema.js';
 
 /*
@@ -108,7 +109,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
 /** Config keys may be written camelCase, kebab-case or snake_case. */
 function normalizeConfig(raw: Record<string, unknown>, where: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(raw)) {
+  for (const [k, v] of Object.entries(fromHls4mlConfig(raw, where))) {
     const key = camel(k);
     if (NOT_IN_CONFIG.has(key)) throw new FirmflowError('config.key', `${where}: option '${k}' cannot be set in a config`, { key: k });
     if (key in out) throw new FirmflowError('config.key', `${where}: option '${key}' is given twice (as '${k}')`, { key: k });
@@ -184,7 +185,10 @@ export function resolveOptions(explicit: ConvertOptions, config: Record<string, 
   const known = new Set<string>([...CORE_KEYS, ...byName.keys()]);
   const merged: Record<string, unknown> = {};
   const origin = new Map<string, string>();
-  for (const [k, v] of Object.entries(config)) {
+  const configName = new Map(schema.flatMap((s) => (s.configKeys ?? []).map((k): [string, string] => [k, s.name])));
+  for (const [written, v] of Object.entries(config)) {
+    const k = configName.get(written) ?? written;
+    if (k in merged) throw new FirmflowError('config.key', `${configFile ? `config file ${configFile}` : 'config'}: option '${k}' is given twice (as '${written}')`, { key: written });
     merged[k] = v;
     origin.set(k, configFile ? `config file ${configFile}: ` : 'config: ');
   }
@@ -214,7 +218,11 @@ export function resolveOptions(explicit: ConvertOptions, config: Record<string, 
     switch (k) {
       case 'backend': break;
       case 'outputDir': r.outputDir = str(k, v, w(k)); break;
-      case 'precision': r.precision = validateOption(PRECISION, v, k, w(k)) as string; break;
+      case 'precision':
+        // A file of an older `firmflow precision -o` ({ precision: { model, layerType, layerName } }).
+        if (isPlainObject(v)) badOption(k, w(k), "must be a precision string such as 'fixed<16,6>'; per-layer precisions go in LayerName / LayerType / Model sections (an older 'firmflow precision -o' file: rewrite it with firmflow precision <model> --config <old file> -o <new file>)");
+        r.precision = validateOption(PRECISION, v, k, w(k)) as string;
+        break;
       case 'projectName': r.projectName = sanitizeIdentifier(str(k, v, w(k)), 'project'); break;
       case 'force': r.force = bool(k, v, w(k)); break;
       case 'verbose': r.verbose = bool(k, v, w(k)); break;

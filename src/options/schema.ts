@@ -41,6 +41,19 @@ export interface OptionSpec {
   sweepFlag?: string;
   /** What a number counts, for messages ('nanoseconds' gives "must be a positive number of nanoseconds"). */
   unit?: string;
+  /**
+   * Other names of the option in config files, e.g. hls4ml's top-level 'Part', 'ClockPeriod', 'IOType' (a config
+   * written for hls4ml then reads as it is).
+   */
+  configKeys?: readonly string[];
+  /** `enum`: other spellings of choices (hls4ml's 'io_stream' for 'stream'), matched case-insensitively. */
+  choiceAliases?: Readonly<Record<string, string>>;
+  /**
+   * The option's key in hls4ml-style configuration sections ('ReuseFactor'): `layer`, in Model, LayerType and
+   * LayerName entries; `model`, in the Model section only. The section reader (readConfigSections) takes these keys
+   * and hands their values to the backend.
+   */
+  section?: { key: string; scope: 'model' | 'layer' };
   /** Also accepted for one layer, as `layers.<node name>.<name>`. */
   perLayer?: boolean;
   /** Listed in the settings of bench and sweep reports (the options that characterize a design). */
@@ -71,7 +84,7 @@ function typeProblem(spec: OptionSpec, v: unknown): string | undefined {
     case 'string': return typeof v === 'string' && v.trim() !== '' ? undefined : `must be a non-empty string, ${got}`;
     case 'boolean': return typeof v === 'boolean' ? undefined : `must be true or false, ${got}`;
     case 'enum': {
-      const s = typeof v === 'string' ? v.toLowerCase() : undefined;
+      const s = typeof v === 'string' ? aliasOf(spec, v).toLowerCase() : undefined;
       return s !== undefined && (spec.choices ?? []).some((c) => c.toLowerCase() === s) ? undefined : `must be one of ${(spec.choices ?? []).join(', ')}, ${got}`;
     }
     case 'precision': {
@@ -83,9 +96,15 @@ function typeProblem(spec: OptionSpec, v: unknown): string | undefined {
   }
 }
 
+/** An enum value with another spelling given as the choice it stands for. */
+function aliasOf(spec: OptionSpec, v: string): string {
+  const hit = Object.entries(spec.choiceAliases ?? {}).find(([a]) => a.toLowerCase() === v.toLowerCase());
+  return hit ? hit[1] : v;
+}
+
 /** A valid value in its stored form (enums as listed, precisions trimmed). */
 function normalized(spec: OptionSpec, v: unknown): unknown {
-  if (spec.type === 'enum') return (spec.choices ?? []).find((c) => c.toLowerCase() === (v as string).toLowerCase());
+  if (spec.type === 'enum') return (spec.choices ?? []).find((c) => c.toLowerCase() === aliasOf(spec, v as string).toLowerCase());
   if (spec.type === 'precision') return (v as string).trim();
   return v;
 }
@@ -134,6 +153,15 @@ export function checkSchema(schema: unknown, owner: string): OptionSchema {
     if (spec.default !== undefined) {
       const problem = typeProblem(spec, spec.default) ?? spec.check?.(spec.default);
       if (problem) throw new FirmflowError('registry.options', `${where}: its default ${problem}`);
+    }
+    if (spec.configKeys !== undefined && (!Array.isArray(spec.configKeys) || spec.configKeys.some((k) => typeof k !== 'string' || k === ''))) {
+      throw new FirmflowError('registry.options', `${where}: configKeys must be a list of key names`);
+    }
+    if (spec.section !== undefined && (typeof spec.section?.key !== 'string' || !/^[A-Za-z]\w*$/.test(spec.section.key) || !['model', 'layer'].includes(spec.section.scope))) {
+      throw new FirmflowError('registry.options', `${where}: section must be { key: 'SectionKey', scope: 'model' | 'layer' }`);
+    }
+    if (spec.choiceAliases !== undefined && Object.values(spec.choiceAliases).some((c) => !(spec.choices ?? []).includes(c))) {
+      throw new FirmflowError('registry.options', `${where}: choiceAliases must map other spellings to its choices (${(spec.choices ?? []).join(', ')})`);
     }
     for (const f of [spec.flag, spec.reportFlag, spec.sweepFlag]) {
       if (typeof f === 'string' && !/^--[a-z][a-z0-9-]*( <[^<>]+>)?$/.test(f)) throw new FirmflowError('registry.options', `${where}: flag '${f}' is not of the form --name <value>`);

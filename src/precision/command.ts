@@ -129,7 +129,7 @@ export function precisionCommand(args: PrecisionArgs): PrecisionReport {
   }
   const notes = layers.flatMap((l) => l.notes.map((n) => `  ${l.layer}: ${n}`));
   if (notes.length) text += `\n\nnotes:\n${notes.join('\n')}`;
-  const config = configToObject(cfg);
+  const config = configToObject(cfg, graph);
   let written: string | undefined;
   if (args.output) {
     const path = resolve(args.output);

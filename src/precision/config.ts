@@ -2,6 +2,8 @@ import { FirmflowError } from '../errors.js';
 import type { Graph, IRNode } from '../ir/graph.js';
 import { formatType } from '../fixed/types.js';
 import { parsePrecision, type PrecisionSpec } from './parse.js';
+import { fromHls4mlConfig } from '../config/hls4ml-file.js';
+import { readConfigSections, readPrecisionValue, type SectionPrecision, type SectionSpec } from '../config/sections.js';
 
 /** The tensors of a layer whose types can be configured. */
 export const ROLES = ['input', 'weight', 'bias', 'accumulator', 'result', 'table'] as const;
@@ -33,29 +35,17 @@ const SCOPE_ALIASES: Record<string, 'model' | 'layerType' | 'layerName' | 'maxWi
   model: 'model', layertype: 'layerType', layer_type: 'layerType', layername: 'layerName', layer_name: 'layerName', layers: 'layerName',
   maxwidth: 'maxWidth', max_width: 'maxWidth',
 };
-const ROLE_ALIASES: Record<string, Role | 'default'> = {
-  default: 'default', precision: 'default', input: 'input', weight: 'weight', weights: 'weight', bias: 'bias', biases: 'bias',
-  accumulator: 'accumulator', accum: 'accumulator', acc: 'accumulator', result: 'result', output: 'result', table: 'table',
-};
-
+/**
+ * A role map of the older lower-case form ({ model: ..., layerName: { fc: { weight: ... } } }), read by the shared
+ * section reader's Precision reader (one set of role spellings, `default`, 'auto'); hls4ml's nesting
+ * `{ Precision: { ... } }` is unwrapped.
+ */
 function readRoles(v: unknown, where: string): RolePrecisions {
-  if (typeof v === 'string') return { default: parsePrecision(v, where) };
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-    throw new FirmflowError('config.precision', `${where}: expected a precision string or a map of roles (${ROLES.join(', ')}, default)`);
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const keys = Object.keys(v);
+    if (keys.length === 1 && keys[0].toLowerCase() === 'precision') return readRoles((v as Record<string, unknown>)[keys[0]], `${where}.${keys[0]}`);
   }
-  const out: RolePrecisions = {};
-  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
-    const role = ROLE_ALIASES[k.toLowerCase()];
-    if (!role) throw new FirmflowError('config.key', `${where}.${k}: unknown role '${k}' (expected one of ${ROLES.join(', ')}, default)`);
-    if (role === 'default' && val !== null && typeof val === 'object') {
-      // hls4ml style { Precision: { weight: ..., result: ... } }
-      Object.assign(out, readRoles(val, `${where}.${k}`));
-      continue;
-    }
-    if (typeof val !== 'string') throw new FirmflowError('config.precision', `${where}.${k}: expected a precision string, got ${JSON.stringify(val)}`);
-    out[role] = parsePrecision(val, `${where}.${k}`);
-  }
-  return out;
+  return rolesOf(readPrecisionValue(v, where, { roles: ROLES, layerKeys: [], modelKeys: [] }));
 }
 
 /**
@@ -72,6 +62,7 @@ export function readPrecisionConfig(raw: unknown, graph?: Graph, source = 'preci
     return cfg;
   }
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new FirmflowError('config.precision', `${source}: expected an object`);
+  if (isSectionsForm(obj)) return fromSections(obj, graph, source);
   const wrapped = Object.keys(obj).find((k) => k.toLowerCase() === 'precision');
   if (wrapped && Object.keys(obj).length === 1 && typeof obj[wrapped] === 'object') {
     obj = obj[wrapped] as Record<string, unknown>;
@@ -94,6 +85,33 @@ export function readPrecisionConfig(raw: unknown, graph?: Graph, source = 'preci
     }
   }
   if (graph) checkAgainstGraph(cfg, graph, source);
+  return cfg;
+}
+
+/** hls4ml's form (what `firmflow config` and `precision -o` write, and what convert -c reads). */
+const isSectionsForm = (obj: Record<string, unknown>): boolean => ['Model', 'LayerType', 'LayerName', 'HLSConfig'].some((k) => k in obj);
+
+/** The core's roles as the sections reader names them (hls4ml's `accum` is read as `accumulator`). */
+const SECTION_SPEC: SectionSpec = { roles: ROLES, layerKeys: '*', modelKeys: '*', ignoreRoles: true };
+
+const rolesOf = (p: SectionPrecision | undefined): RolePrecisions => ({ ...(p?.default !== undefined ? { default: p.default } : {}), ...(p?.roles ?? {}) });
+
+/**
+ * Reads the Model / LayerType / LayerName sections (an hls4ml file as it is, HLSConfig and all) with the shared
+ * reader; keys other than Precision, and roles of a backend's own (exp_table ...), belong to the backend.
+ */
+function fromSections(obj: Record<string, unknown>, graph: Graph | undefined, source: string): PrecisionConfig {
+  if (!graph) throw new FirmflowError('config.precision', `${source}: a configuration with Model / LayerType / LayerName sections is read against a model`);
+  const cfg = defaultConfig();
+  const sections = readConfigSections(fromHls4mlConfig(obj, source), graph, SECTION_SPEC, source);
+  if (sections.model) cfg.model = { ...cfg.model, ...rolesOf(sections.model.precision) };
+  for (const t of sections.layerType) for (const op of t.ops) cfg.layerType[op] = { ...cfg.layerType[op], ...rolesOf(t.precision) };
+  for (const l of sections.layerName) for (const n of l.nodes) cfg.layerName[n.name] = { ...cfg.layerName[n.name], ...rolesOf(l.precision) };
+  for (const i of sections.inputs) {
+    const p = i.precision;
+    const t = p?.default ?? p?.roles['input'] ?? p?.roles['result'];
+    if (t !== undefined) cfg.layerName[i.key] = { input: t };
+  }
   return cfg;
 }
 
@@ -142,18 +160,30 @@ export function resolvePrecision(cfg: PrecisionConfig, layer: LayerRef, role: Ro
 
 const specText = (s: PrecisionSpec | undefined): string | undefined => (s === undefined ? undefined : s === 'auto' ? 'auto' : formatType(s));
 
-/** The configuration as a plain object for JSON/YAML output (readPrecisionConfig reads it back). */
-export function configToObject(cfg: PrecisionConfig): Record<string, unknown> {
+/** hls4ml's spelling of a role in files (its `accum`; the others are the same). */
+const FILE_ROLE: Partial<Record<Role, string>> = { accumulator: 'accum' };
+
+/**
+ * The configuration as hls4ml-style sections for JSON/YAML output: `Model` and `LayerType` / `LayerName` entries with
+ * `Precision` role maps (`convert -c` and readPrecisionConfig read it back). Graph inputs are LayerName entries with
+ * a plain Precision. The `maxWidth` cap is the command's (--max-width), not the file's.
+ */
+export function configToObject(cfg: PrecisionConfig, graph?: Graph): Record<string, unknown> {
   const roles = (r: RolePrecisions): Record<string, string> => {
     const o: Record<string, string> = {};
     for (const k of ['default', ...ROLES] as const) {
       const t = specText(r[k]);
-      if (t !== undefined) o[k] = t;
+      if (t !== undefined) o[k === 'default' ? k : FILE_ROLE[k] ?? k] = t;
     }
     return o;
   };
-  const out: Record<string, unknown> = { model: roles(cfg.model), maxWidth: cfg.maxWidth };
-  if (Object.keys(cfg.layerType).length) out.layerType = Object.fromEntries(Object.entries(cfg.layerType).map(([k, v]) => [k, roles(v)]));
-  if (Object.keys(cfg.layerName).length) out.layerName = Object.fromEntries(Object.entries(cfg.layerName).map(([k, v]) => [k, roles(v)]));
-  return { precision: out };
+  const inputs = new Set(graph?.inputs.map((p) => p.name) ?? []);
+  const entry = (name: string, r: RolePrecisions): Record<string, unknown> => {
+    if (inputs.has(name)) return { Precision: specText(r.input ?? r.default) };
+    return { Precision: roles(r) };
+  };
+  const out: Record<string, unknown> = { Model: { Precision: roles(cfg.model) } };
+  if (Object.keys(cfg.layerType).length) out.LayerType = Object.fromEntries(Object.entries(cfg.layerType).map(([k, v]) => [k, { Precision: roles(v) }]));
+  if (Object.keys(cfg.layerName).length) out.LayerName = Object.fromEntries(Object.entries(cfg.layerName).map(([k, v]) => [k, entry(k, v)]));
+  return out;
 }

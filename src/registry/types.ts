@@ -86,7 +86,16 @@ export interface Backend {
    * merit. A backend without it cannot be swept.
    */
   sweep?: BackendSweep;
+  /**
+   * The full editable configuration of a converted project, for `firmflow config`: an object `convert -c` reads back
+   * to the same project (hls4ml's form: project keys and HLSConfig's Model / LayerType / LayerName). `granularity`
+   * says how far down it goes: the Model section only, one entry per layer type, or one per layer.
+   */
+  configOf?(project: Project, granularity: ConfigGranularity): Record<string, unknown>;
 }
+
+/** How detailed a written configuration is (hls4ml's config_from_* granularity). */
+export type ConfigGranularity = 'model' | 'type' | 'name';
 
 /** A value on a sweep axis (as parsed from the command line). */
 export type SweepValue = string | number;

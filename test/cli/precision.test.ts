@@ -30,7 +30,16 @@ describe.skipIf(!HAVE_SHARED)('firmflow precision (CLI)', () => {
     const gemms = rep.layers.filter((l: { op: string }) => l.op === 'Gemm');
     expect(gemms).toHaveLength(4);
     const written = YAML.parse(readFileSync(out, 'utf8'));
-    for (const l of gemms) expect(written.precision.layerName[l.layer].result).toMatch(/^fixed<\d+,-?\d+/);
+    for (const l of gemms) expect(written.LayerName[l.layer].Precision.result).toMatch(/^fixed<\d+,-?\d+/);
+    // The file is a configuration convert reads (hls4ml's sections): the chosen types reach the generated code.
+    const prj = join(dir, 'prj');
+    const c = cli(['convert', join(SHARED_MODELS, 'jet_tagger_mlp.onnx'), '-b', 'Vitis', '-c', out, '-o', prj]);
+    expect(c.status, c.stderr).toBe(0);
+    const defines = readFileSync(join(prj, 'firmware', 'defines.h'), 'utf8');
+    const ap = (t: string) => t.replace(/^fixed<(\d+),(-?\d+),(\w+),(\w+)>$/, 'ap_fixed<$1,$2,AP_$3,AP_$4>');
+    const fc1 = written.LayerName['/fc1/Gemm'].Precision;
+    expect(defines).toContain(`typedef ${ap(fc1.result)} tp_fc1_Gemm_output_0;`);
+    expect(defines).toContain(`typedef ${ap(fc1.weight)} tp_fc1_Gemm_W;`);
   });
 
   it('refuses --target-error without calibration inputs (exit 1, no stack trace)', () => {

@@ -9,6 +9,7 @@ import { interpret } from '../../src/interp/interpreter.js';
 import { loadModel } from '../../src/onnx/frontend.js';
 import { fracBits, maxRaw, minRaw, quantizeArray } from '../../src/fixed/index.js';
 import { assignPrecision, calibratePrecision, parsePrecision, precisionCommand, readPrecisionConfig, resolvePrecision, layerOf } from '../../src/precision/index.js';
+import { configToObject } from '../../src/precision/config.js';
 import { HAVE_SHARED, SHARED_MODELS, manifest, readCase } from '../helpers/shared-models.js';
 
 describe('precision strings', () => {
@@ -78,11 +79,49 @@ precision:
   });
   it('errors name the offending key and layer', () => {
     const g = smallGraph();
-    expect(() => readPrecisionConfig({ layerName: { fc: { wieght: 'fixed<8,2>' } } }, g, 'my.yaml')).toThrow(/my\.yaml\.layerName\.fc\.wieght: unknown role 'wieght'/);
+    expect(() => readPrecisionConfig({ layerName: { fc: { wieght: 'fixed<8,2>' } } }, g, 'my.yaml')).toThrow('my.yaml.layerName.fc.wieght: is not a precision role (known: input, weight, bias, accumulator, result, table, default)');
     expect(() => readPrecisionConfig({ layerName: { fc9: 'fixed<8,2>' } }, g, 'my.yaml')).toThrow(/my\.yaml\.layerName\.fc9: the model has no layer named 'fc9' \(layers: fc, act, x\)/);
     expect(() => readPrecisionConfig({ layerType: { Conv: 'fixed<8,2>' } }, g, 'my.yaml')).toThrow(/layerType\.Conv: the model has no layer of type 'Conv'/);
     expect(() => readPrecisionConfig({ layerType: { Gemm: { result: 'fixed<8>' } } }, g, 'my.yaml')).toThrow(/my\.yaml\.layerType\.Gemm\.result: 'fixed<8>' needs/);
     expect(() => readPrecisionConfig({ modle: 'fixed<8,2>' }, g, 'my.yaml')).toThrow(/my\.yaml\.modle: unknown key/);
+  });
+});
+
+describe('precision configuration in hls4ml form (the shared section reader)', () => {
+  it('reads HLSConfig sections: Precision.default, accum, hls4ml layer classes, graph inputs; other keys are the backend\'s', () => {
+    const g = smallGraph();
+    const cfg = readPrecisionConfig({
+      Backend: 'Vitis',
+      HLSConfig: {
+        Model: { Precision: { default: 'ap_fixed<18,8>', accum: 'fixed<40,12>' }, ReuseFactor: 2, BramFactor: 1_000_000_000 },
+        LayerType: { Activation: { Precision: 'ufixed<10,4>' } },
+        LayerName: { x: { Precision: { result: 'fixed<8,3>' } }, fc: { Precision: { weight: 'fixed<6,1>', exp_table: 'ufixed<18,1>' }, ReuseFactor: 4 } },
+      },
+    }, g, 'h.yml');
+    const fc = layerOf(g.nodes.get('fc')!);
+    expect(resolvePrecision(cfg, fc, 'weight')).toMatchObject({ spec: { width: 6, integer: 1 }, from: 'layerName.fc.weight' });
+    expect(resolvePrecision(cfg, fc, 'bias')).toMatchObject({ spec: { width: 18, integer: 8 }, from: 'model.default' });
+    expect(resolvePrecision(cfg, fc, 'accumulator')).toMatchObject({ spec: { width: 40, integer: 12 }, from: 'model.accumulator' });
+    expect(resolvePrecision(cfg, layerOf(g.nodes.get('act')!), 'result')).toMatchObject({ spec: { signed: false, width: 10, integer: 4 }, from: 'layerType.Relu.default' });
+    expect(resolvePrecision(cfg, { name: 'x', types: ['Input'] }, 'input').spec).toMatchObject({ width: 8, integer: 3 });
+  });
+
+  it('errors of the shared reader name the file and key', () => {
+    const g = smallGraph();
+    expect(() => readPrecisionConfig({ LayerName: { fc9: { Precision: 'fixed<8,2>' } } }, g, 'h.yml')).toThrow(/^h\.yml LayerName names layer 'fc9' that the model does not have \(its layers: fc, act, x\)/);
+    expect(() => readPrecisionConfig({ LayerType: { Activation: { Precision: { default: 'fixed<8>' } } } }, g, 'h.yml')).toThrow(/^h\.yml LayerType\.Activation\.Precision\.default: 'fixed<8>' needs/);
+    expect(() => readPrecisionConfig({ KerasJson: 'm.json', Model: {} }, g, 'h.yml')).toThrow("h.yml: hls4ml key not implemented by firmflow: 'KerasJson' (firmflow converts ONNX models: give the model as the command argument)");
+  });
+
+  it('configToObject writes the sections back; reading them gives the same resolution', () => {
+    const g = smallGraph();
+    const cfg = readPrecisionConfig({ model: { default: 'fixed<14,5>', accumulator: 'auto' }, layerName: { fc: { weight: 'fixed<6,1>' }, x: { input: 'fixed<8,3>' } } }, g);
+    const obj = configToObject(cfg, g);
+    expect(obj).toEqual({ Model: { Precision: { default: 'fixed<14,5>', accum: 'auto' } }, LayerName: { fc: { Precision: { weight: 'fixed<6,1>' } }, x: { Precision: 'fixed<8,3>' } } });
+    const back = readPrecisionConfig(obj, g);
+    for (const [layer, role] of [[layerOf(g.nodes.get('fc')!), 'weight'], [layerOf(g.nodes.get('act')!), 'result'], [{ name: 'x', types: ['Input'] }, 'input']] as const) {
+      expect(resolvePrecision(back, layer, role).spec).toEqual(resolvePrecision(cfg, layer, role).spec);
+    }
   });
 });
 

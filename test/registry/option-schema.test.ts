@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/main.js';
 import type { Io } from '../../src/cli/output.js';
 import {
-  convert, optionFlag, registerBackend, registerWriter, resetPlugins, resetRegistry, validateOption, type OptionSpec, type ResolvedOptions,
+  convert, optionFlag, registerBackend, registerWriter, resetPlugins, resetRegistry, sectionSpecOf, validateOption, type OptionSpec, type ResolvedOptions,
 } from '../../src/index.js';
 import { smallModelBytes } from '../fixtures/models.js';
 
@@ -108,11 +108,39 @@ describe('validating options against a backend schema', () => {
       [[{ name: 'x', type: 'string', flag: '-x', description: '' }], /option 'x': flag '-x' is not of the form --name <value>/],
       [[{ name: 'x', type: 'int', description: '' }, { name: 'x', type: 'int', description: '' }], /option 'x' is declared twice/],
       [[{ name: 'precision', type: 'precision', description: '' }], /option 'precision' is one of the core's options \(backend, outputDir/],
+      [[{ name: 'x', type: 'int', configKeys: 'X', description: '' }], /option 'x': configKeys must be a list of key names/],
+      [[{ name: 'x', type: 'enum', choices: ['a'], choiceAliases: { A1: 'b' }, description: '' }], /option 'x': choiceAliases must map other spellings to its choices \(a\)/],
+      [[{ name: 'x', type: 'int', section: { key: 'X', scope: 'graph' }, description: '' }], /option 'x': section must be \{ key: 'SectionKey', scope: 'model' \| 'layer' \}/],
     ];
     for (const [options, msg] of bad) {
       resetRegistry();
       expect(() => registerBackend('Toy', { flows: ['optimize'], options: options as OptionSpec[] })).toThrow(msg);
     }
+  });
+});
+
+describe("config files' other spellings (hls4ml's)", () => {
+  it('configKeys name an option in config files, choiceAliases spell its choices; explicit options still win', async () => {
+    toy([
+      { name: 'mode', type: 'enum', choices: ['fast', 'small'], choiceAliases: { opt_fast: 'fast', opt_small: 'small' }, configKeys: ['Mode'], default: 'fast', description: 'goal' },
+      { name: 'tiles', type: 'positiveInt', configKeys: ['Tiles'], description: 'tiles' },
+    ]);
+    const cfg = join(tmp, 'spelled.yml');
+    writeFileSync(cfg, 'Backend: Toy\nProjectName: spelled\nOutputDir: out-dir\nMode: opt_small\nTiles: 3\n');
+    const p = await convert(model, { config: cfg });
+    expect([p.options['mode'], p.options['tiles'], p.projectName, p.options.outputDir]).toEqual(['small', 3, 'spelled', 'out-dir']);
+    expect((await convert(model, { config: cfg, mode: 'opt_fast' })).options['mode']).toBe('fast');
+    writeFileSync(cfg, 'Backend: Toy\nMode: fast\nmode: small\n');
+    expect(await message(convert(model, { config: cfg }))).toBe(`config file ${cfg}: option 'mode' is given twice (as 'mode')`);
+  });
+
+  it('sectionSpecOf: the section keys of a schema, per scope, with the backend\'s extra keys', () => {
+    const spec = sectionSpecOf([
+      { name: 'tiles', type: 'positiveInt', section: { key: 'Tiles', scope: 'layer' }, description: '' },
+      { name: 'device', type: 'string', section: { key: 'Device', scope: 'model' }, description: '' },
+      { name: 'plain', type: 'int', description: '' },
+    ], ['weight', 'result'], { layer: ['Kernel'] });
+    expect(spec).toEqual({ roles: ['weight', 'result'], layerKeys: ['Tiles', 'Kernel'], modelKeys: ['Tiles', 'Device'] });
   });
 });
 
