@@ -81,7 +81,8 @@ describe('firmflow config', () => {
     expect(t.config.HLSConfig.LayerName).toBeUndefined();
     const m = roundTrip(CNN, 'cnn-model', ['--precision', 'fixed<14,5>'], 'model');
     expect(m.fromConfig).toEqual(m.defaults);
-    expect(m.config.HLSConfig).toEqual({ Model: { Precision: 'fixed<14,5>', ReuseFactor: 1, Strategy: 'Latency' } });
+    // No ReuseFactor at model level: none was given, so each layer's is chosen (the smallest valid one within the limits)
+    expect(m.config.HLSConfig).toEqual({ Model: { Precision: 'fixed<14,5>', Strategy: 'Latency' } });
   });
 
   it.skipIf(!HAVE_SHARED)('an edited layer changes that layer only', () => {
