@@ -40,13 +40,13 @@ const LIBRARY_GLOBALS = (
 /** Prefixes of the HLS libraries' namespaces and macros (case-insensitive). */
 const RESERVED_PREFIX = /^(nnet|hls|ap|aesl|autopilot|ssdm)_/i;
 
-/** Identifiers in the code of the templates (comments and string literals left out). */
+/** Identifiers in the C++ of the templates (comments and string literals left out). */
 function templateIdentifiers(templates: string): string[] {
   const out = new Set<string>();
   for (const sub of ['nnet', 'ap_types', 'project']) {
     let files: string[];
     try { files = readdirSync(join(templates, sub)).sort(); } catch { continue; }
-    for (const f of files) {
+    for (const f of files.filter((n) => /\.(h|hpp|cpp)(\.ejs)?$/.test(n))) {
       const code = readFileSync(join(templates, sub, f), 'utf8')
         .replace(/<%[\s\S]*?%>/g, ' ')
         .replace(/\/\*[\s\S]*?\*\//g, ' ')
@@ -95,7 +95,7 @@ export class ProjectNames {
 
   private isFree(s: string): boolean {
     const low = s.toLowerCase();
-    return !this.taken.has(low) && !this.reserved.has(low) && !RESERVED_PREFIX.test(s);
+    return !this.taken.has(low) && !this.reserved.has(low) && !RESERVED_PREFIX.test(s) && !s.includes('__');
   }
 
   /** The name of `key`, allocated on first request close to `wanted`. */
@@ -105,7 +105,8 @@ export class ProjectNames {
     let base = identifierOf(wanted);
     if (RESERVED_PREFIX.test(base)) base = `u_${base}`;
     let s = base;
-    for (let i = 2; !this.isFree(s); i++) s = `${base}_${i}`;
+    const sep = base.endsWith('_') ? '' : '_';
+    for (let i = 2; !this.isFree(s); i++) s = `${base}${sep}${i}`;
     this.taken.add(s.toLowerCase());
     const name = s as CppName;
     this.byKey.set(key, name);
