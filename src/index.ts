@@ -85,3 +85,8 @@ export type {
   Awaitable, CompileOptions, CompileResult, EstimateResult, PredictOptions, ProjectDescription, ProjectMethodName, ProjectMethods, ProjectReport,
   TraceOptions, TraceResult,
 } from './project.js';
+
+// Compiling written projects (issue 15): a lock per build folder, outputs renamed into place, an up-to-date check
+// on the outputs' content hashes, and the internal error of generated C++ that does not compile.
+export { BUILD_LOCK_WAIT_ENV, buildUpToDate, commitOutputs, freshBuildTemp, generatedCodeError, outputHash, withBuildLock, withBuildLockSync, writeBuildStamp } from './writer/build.js';
+export type { BuildStamp } from './writer/build.js';

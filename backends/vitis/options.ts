@@ -4,6 +4,7 @@
  * objects the backend's own configuration reader checks (config.ts).
  */
 import type { OptionSpec } from 'firmflow';
+import { partProblem } from './target-values.js';
 
 /** The reuse factor when nothing sets one. */
 export const DEFAULT_REUSE_FACTOR = 1;
@@ -17,7 +18,7 @@ export const VITIS_OPTIONS: OptionSpec[] = [
   },
   { name: 'strategy', type: 'enum', choices: ['latency', 'resource'], default: 'latency', flag: '--strategy <s>', description: 'implementation strategy', perLayer: true, summary: true },
   { name: 'io', type: 'enum', choices: ['parallel', 'stream'], default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true },
-  { name: 'part', type: 'string', flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
+  { name: 'part', type: 'string', check: partProblem, flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
   {
     name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
   },

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { formatType, type Graph, jsonSafe, type PluginAPI, type WriteContext } from 'firmflow';
 import { toolFlavor } from '../backend.js';
+import { tclTarget } from '../target-values.js';
 import { HOST_CXXFLAGS, libName } from '../compile.js';
 import { buildProjectModel, type ProjectModel } from './model.js';
 import { templatesDir } from './templates.js';
@@ -46,6 +47,9 @@ function manifest(m: ProjectModel, ctx: WriteContext, flavor: Flavor): Record<st
 }
 
 export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Promise<void> {
+  const opts = ctx.options as Record<string, unknown>;
+  // Values printed into Tcl, checked before anything is rendered.
+  const target = tclTarget(opts['part'] ?? toolFlavor(ctx.backend).defaultPart, opts['clockPeriod'] ?? 5);
   const m = buildProjectModel(ctx.graph as Graph, ctx.projectName);
   const tbOption = (ctx.options as Record<string, unknown>)['testbench'];
   // Test vectors first: a bad testbench file stops the write before anything is rendered.
@@ -75,11 +79,7 @@ export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Prom
   f.render(join(P, 'test.cpp.ejs'), `${name}_test.cpp`, data);
   f.render(join(P, 'host_bridge.cpp.ejs'), `host/${name}_bridge.cpp`, data);
   f.render(join(P, 'host_predict.cpp.ejs'), `host/${name}_predict.cpp`, data);
-  const opts = ctx.options as Record<string, unknown>;
-  f.render(join(P, 'project.tcl.ejs'), 'project.tcl', {
-    name, part: typeof opts['part'] === 'string' ? opts['part'] : toolFlavor(ctx.backend).defaultPart,
-    clockPeriod: typeof opts['clockPeriod'] === 'number' ? opts['clockPeriod'] : 5,
-  });
+  f.render(join(P, 'project.tcl.ejs'), 'project.tcl', { name, ...target });
   f.render(join(P, 'build_prj.tcl.ejs'), 'build_prj.tcl', {
     name, vivado, tool: vivado ? 'vivado_hls' : 'vitis_hls',
     exportCommand: vivado ? 'export_design -format ip_catalog' : 'export_design -format ip_catalog -rtl verilog',
