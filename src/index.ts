@@ -90,3 +90,5 @@ export type {
 // on the outputs' content hashes, and the internal error of generated C++ that does not compile.
 export { BUILD_LOCK_WAIT_ENV, buildUpToDate, commitOutputs, freshBuildTemp, generatedCodeError, outputHash, withBuildLock, withBuildLockSync, writeBuildStamp } from './writer/build.js';
 export type { BuildStamp } from './writer/build.js';
+// Model names in messages, escaped for the terminal (control characters as \x1b ...).
+export { escapeText, quoted } from './errors.js';
