@@ -92,3 +92,6 @@ export { BUILD_LOCK_WAIT_ENV, buildUpToDate, commitOutputs, freshBuildTemp, gene
 export type { BuildStamp } from './writer/build.js';
 // Model names in messages, escaped for the terminal (control characters as \x1b ...).
 export { escapeText, quoted } from './errors.js';
+// The naming authority of generated C++ (issue 15): one pool per project for every identifier of every kind.
+export { CPP_KEYWORDS, CPP_LIBRARY_GLOBALS, CppNamePool, cppIdentifiersIn } from './writer/cpp-names.js';
+export type { CppName } from './writer/cpp-names.js';
