@@ -64,3 +64,40 @@ describe.skipIf(!hasCxx)('AIE host build', () => {
     expect(readFileSync(m![1], 'utf8')).toMatch(/app\.cpp.*error/);
   }, 180_000);
 });
+
+/** Dense `k` then Dense `w`: k's weights array and w's kernel were both `k_w_c0_p0`. */
+function clashingDense(): Uint8Array {
+  const m = new QdqModelBuilder(13, 37);
+  m.input('x', 'float32', ['N', 16]).output('y', 'float32', ['N', 8]);
+  let cur = m.qdq('x', 2 ** -4, 'x_q');
+  for (const [name, K, N] of [['k', 16, 16], ['w', 16, 8]] as const) {
+    m.initializer(`${name}_wraw`, m.onGrid(K * N, 100, 2 ** -7), [K, N]);
+    const w = m.qdq(`${name}_wraw`, 2 ** -7, `${name}_wq`);
+    m.node('MatMul', [cur, w], [`${name}_mm`], {}, { name });
+    cur = m.qdq(`${name}_mm`, 2 ** -4, name === 'w' ? 'y' : `${name}_out`);
+  }
+  return m.toBytes();
+}
+
+describe.skipIf(!hasCxx)('AIE names', () => {
+  it('gives a weights array and a kernel that spell the same name two names; the host run equals the emulator', async () => {
+    const dir = join(tmp, 'clash');
+    await (await convert(clashingDense(), { backend: 'AIE', projectName: 'clash' } as never)).write(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'firmflow.json'), 'utf8')) as { layers: { node: string; kernels: { id: string }[] }[] };
+    const kernels = manifest.layers.flatMap((l) => l.kernels.map((k) => k.id));
+    const graphH = readFileSync(join(dir, 'src', 'graph.h'), 'utf8') + readFileSync(join(dir, 'src', 'parameters.h'), 'utf8');
+    const weights = readFileSync(join(dir, 'src', 'weights', 'k.h'), 'utf8');
+    expect(weights).toMatch(/\bk_w_c0_p0\b/);
+    expect(kernels).toContain('k_w_c0_p0_2');
+    expect(graphH).toMatch(/adf::kernel k_w_c0_p0_2;/);
+    const b = compileHost(dir, { force: true });
+    expect(b.warnings).toBe('');
+    const r = lcg(9);
+    const feed = { x: { shape: [8, 16], data: Float32Array.from({ length: 128 }, () => (r() * 2 - 1) * 3) } };
+    const opened = await openProject(dir);
+    const host = (await opened.predict(feed, {})) as unknown as Outputs;
+    const emu = (await opened.emulate!(feed, {})) as unknown as Outputs;
+    expect(Array.from(host['y'].codes)).toEqual(Array.from(emu['y'].codes));
+    expect(new Set(Array.from(host['y'].codes)).size).toBeGreaterThan(4);
+  }, 180_000);
+});

@@ -186,7 +186,7 @@ function configure(ctx: EmitContext, g: RowGeometry): RowKernels {
       const key = win.join(',');
       let name = distinct.get(key);
       if (!name) {
-        name = distinct.size === 0 ? `${L.id}_const` : `${L.id}_const_${distinct.size}`;
+        name = ctx.names.array(L.id, distinct.size === 0 ? 'const' : `const_${distinct.size}`);
         distinct.set(key, name);
         L.arrays.push({ name, ctype: CPP_TYPE[w], values: win });
       }

@@ -65,7 +65,7 @@ export function emitRowParallel(ctx: EmitContext, configure: (g: RowGeometry) =>
   const rowsPerUnit = (s: number[]): number => (matrices ? s[s.length - 2] : 1);
   const part = split ? { part: true } : {};
   for (let c = 0; c < casNum; c++) {
-    const kId = `k_${ctx.kernelId(c, 0)}`;
+    const kId = ctx.names.kernel(ctx.kernelId(c, 0));
     const km: KernelModel = { id: kId, layer: ctx.node.name, cls: k.perKernelCls?.[c] ?? k.cls, ctorArgs: k.perKernelArgs?.[c] ?? k.ctorArgs ?? [], source: `kernels/${L.id}.cc`, inDims: [], outDims: [size] };
     const bcast = k.broadcast;
     layer.inputs.forEach((tn, i) => {

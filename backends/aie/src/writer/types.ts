@@ -4,6 +4,7 @@
  * other.
  */
 import type { Graph, IRNode } from 'firmflow';
+import type { AieNames } from './names.js';
 import type { AieDevice } from '../devices.js';
 import type { AieDataType, AieGraphMeta, AieLayer, AieTilingParameters } from '../lowered.js';
 
@@ -80,6 +81,8 @@ export interface ConnectionModel {
 
 export interface ProjectModel {
   name: string;
+  /** Every identifier of the project. */
+  names: AieNames;
   device: string;
   rowsPerIteration: number;
   layers: LayerModel[];
@@ -166,6 +169,8 @@ export interface EmitContext {
   meta: AieGraphMeta;
   /** The layer's model, created empty (config `<id>_cfg`, header `weights/<id>.h`); emit fills and returns it. */
   model: LayerModel;
+  /** Every identifier of the project (the only source of the names the templates print). */
+  names: AieNames;
   /** The device the graph was planned for. */
   device(): AieDevice;
   /** The placed id of the kernel at (chain, pos). */
