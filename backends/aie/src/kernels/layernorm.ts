@@ -4,6 +4,7 @@
  * (layerNormRowBf16). The constants (gamma, beta, the table, epsilon) are computed once and emitted by the writer.
  */
 import { FirmflowError, type IRNode } from 'firmflow';
+import type { CppName } from '../writer/names.js';
 import { numbers, type LegalizeContext } from '../legalize/context.js';
 import { int8InOut, lastAxisOnly, legalizeElementwise, type LayerDraft } from '../legalize/elementwise.js';
 import { gammaF32, srsStep, U_BF16, U_F32, type TraceContext } from '../numerics/error.js';
@@ -34,7 +35,7 @@ export const layernorm: AieKernel = {
     const { layer, model: L } = ctx;
     const cfg = L.config.name, id = L.id;
     L.library = 'normalize.h';
-    let cls: string, ctorArgs: string[];
+    let cls: string, ctorArgs: CppName[];
     if (layer.dtype.a === 'bf16') {
       const c = layerNormBf16Constants(layer, cols);
       L.config.lines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr float EPS = ${fp32Literal(c.eps)};`);
