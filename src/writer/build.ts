@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirmflowError } from '../errors.js';
 
@@ -42,6 +42,10 @@ function tryLock(file: string): { ok: true } | { ok: false; pid: number } {
   return { ok: false, pid };
 }
 
+function ageMs(file: string): number {
+  try { return Date.now() - statSync(file).mtimeMs; } catch { return 0; }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Holders of the locks this process took (the same process may build two folders, never one twice at once). */
@@ -56,8 +60,10 @@ function lockWait(waitMs?: number): number {
 function attempt(file: string): 'taken' | 'again' | { pid: number } {
   const got = tryLock(file);
   if (got.ok) return 'taken';
-  // A lock whose process is gone (kill -9), or one with our PID that no build of ours holds (PID reuse): stale.
-  if ((got.pid && got.pid !== process.pid && !isAlive(got.pid)) || (got.pid === process.pid && !inProcess.has(file))) {
+  // A lock whose process is gone (kill -9), one with our PID that no build of ours holds (PID reuse), or one
+  // without a PID for a while (its process died between creating and writing it): stale.
+  const dead = got.pid ? got.pid !== process.pid && !isAlive(got.pid) : ageMs(file) > 2000;
+  if (dead || (got.pid === process.pid && !inProcess.has(file))) {
     rmSync(file, { force: true });
     return 'again';
   }

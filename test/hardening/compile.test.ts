@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +86,10 @@ describe('compile', () => {
     writeFileSync(join(dir, '.firmflow-build.lock'), dead);
     expect(await withBuildLock(dir, () => 7, { waitMs: 0 })).toBe(7);
     expect(existsSync(join(dir, '.firmflow-build.lock'))).toBe(false);
+    // A lock file without a PID (its process died between creating and writing it) is stale once it is old.
+    writeFileSync(join(dir, '.firmflow-build.lock'), '');
+    utimesSync(join(dir, '.firmflow-build.lock'), new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    expect(await withBuildLock(dir, () => 8, { waitMs: 0 })).toBe(8);
   });
 
   it('removes the temporary folder of a killed build', async () => {
