@@ -96,3 +96,13 @@ export { nodesByName, readConfigSections, readPrecisionValue, roleName, sectionS
 export type { ConfigSection, ConfigSections, LayerNameSection, LayerTypeSection, SectionPrecision, SectionSpec, SectionValue } from './config/sections.js';
 export { HLS4ML_LAYER_TYPES } from './config/hls4ml-names.js';
 export type { ConfigGranularity } from './registry/types.js';
+
+// Compiling written projects (issue 15): a lock per build folder, outputs renamed into place, an up-to-date check
+// on the outputs' content hashes, and the internal error of generated C++ that does not compile.
+export { BUILD_LOCK_WAIT_ENV, buildUpToDate, commitOutputs, freshBuildTemp, generatedCodeError, outputHash, withBuildLock, withBuildLockSync, writeBuildStamp } from './writer/build.js';
+export type { BuildStamp } from './writer/build.js';
+// Model names in messages, escaped for the terminal (control characters as \x1b ...).
+export { escapeText, quoted } from './errors.js';
+// The naming authority of generated C++ (issue 15): one pool per project for every identifier of every kind.
+export { CPP_KEYWORDS, CPP_LIBRARY_GLOBALS, CppNamePool, cppIdentifiersIn } from './writer/cpp-names.js';
+export type { CppName } from './writer/cpp-names.js';

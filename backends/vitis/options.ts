@@ -4,6 +4,7 @@
  * objects the backend's own configuration reader checks (config.ts).
  */
 import type { OptionSpec } from 'firmflow';
+import { partProblem } from './target-values.js';
 
 /**
  * The reuse factor when nothing sets one (the option has no schema default, so an unset reuse factor is told from
@@ -24,7 +25,7 @@ export const VITIS_OPTIONS: OptionSpec[] = [
   {
     name: 'io', type: 'enum', choices: ['parallel', 'stream'], choiceAliases: { io_parallel: 'parallel', io_stream: 'stream' }, configKeys: ['IOType'], section: { key: 'IOType', scope: 'model' }, default: 'parallel', flag: '--io <type>', description: 'I/O type', summary: true,
   },
-  { name: 'part', type: 'string', configKeys: ['Part'], flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
+  { name: 'part', type: 'string', check: partProblem, configKeys: ['Part'], flag: '--part <part>', reportFlag: '--part <part>', description: 'FPGA part number', summary: true },
   {
     name: 'clockPeriod', type: 'positiveNumber', unit: 'nanoseconds', default: 5, configKeys: ['ClockPeriod'], flag: '--clock-period <ns>', reportFlag: '--clock <ns>', description: 'clock period in ns', summary: true,
   },

@@ -6,11 +6,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FirmflowError } from 'firmflow';
+import { buildUpToDate, commitOutputs, FirmflowError, freshBuildTemp, generatedCodeError, withBuildLockSync, writeBuildStamp } from 'firmflow';
 
 /** The package's host model headers (adf.h, aie_api/…), from src/ under vitest or from dist/. */
 export function hostIncludeDir(): string {
@@ -53,7 +53,15 @@ function compilerVersion(cxx: string): string {
   return r.stdout.split('\n')[0] ?? '';
 }
 
-/** Compiles the project in `dir` for the host (cached by content hash unless `force`). */
+/** A source file name the unity file may include: a path of plain characters, relative to src/. */
+const INCLUDABLE = /^[A-Za-z0-9_][A-Za-z0-9_.\/-]*$/;
+
+/**
+ * Compiles the project in `dir` for the host (cached by content hash unless `force`). The build of one hash holds
+ * that cache folder's lock, compiles into a private folder and renames the program into place; a cached program
+ * counts only when its content is the one the build recorded. The project path reaches g++ only as `-I` arguments:
+ * the generated unity source names its files relative to src/, so no path character can end up in C++.
+ */
 export function compileHost(dir: string, options: { force?: boolean } = {}): HostBuild {
   const t0 = performance.now();
   const root = resolve(dir);
@@ -69,25 +77,35 @@ export function compileHost(dir: string, options: { force?: boolean } = {}): Hos
   const cache = join(hostCacheDir(), hash);
   const program = join(cache, 'sim');
   const warningsFile = join(cache, 'warnings.txt');
-  if (!options.force && existsSync(program) && existsSync(warningsFile)) {
-    return { cached: true, ms: performance.now() - t0, program, warnings: readFileSync(warningsFile, 'utf8'), hash };
-  }
-  mkdirSync(cache, { recursive: true });
-  // One translation unit: the graph and every kernel source, included unchanged.
-  const kernels = listFiles(join(src, 'kernels')).filter((f) => f.endsWith('.cc'));
-  const unity = [`// firmflow host build of ${root}`, `#include "${join(src, 'app.cpp')}"`, ...kernels.map((k) => `#include "${k}"`), ''].join('\n');
-  const unityFile = join(cache, 'unity.cpp');
-  writeFileSync(unityFile, unity);
-  const tmp = `${program}.${process.pid}.tmp`;
-  const args = [...HOST_CXX_FLAGS, `-I${inc}`, `-I${src}`, `-I${join(src, 'kernels')}`, unityFile, '-o', tmp];
-  const r = spawnSync(cxx, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (r.error || r.status !== 0) {
-    const msg = (r.stderr || r.error?.message || '').split('\n').slice(0, 40).join('\n');
-    throw new FirmflowError('project.compile', `host build of ${root} failed (${cxx} ${args.join(' ')}):\n${msg}`);
-  }
-  writeFileSync(warningsFile, r.stderr ?? '');
-  renameSync(tmp, program);
-  return { cached: false, ms: performance.now() - t0, program, warnings: r.stderr ?? '', hash };
+  const stamp = join(cache, 'build.json');
+  const outputs = { program };
+  // One translation unit: the graph and every kernel source, included unchanged (by names relative to src/).
+  const kernels = listFiles(join(src, 'kernels')).filter((f) => f.endsWith('.cc')).map((f) => relative(src, f));
+  const odd = kernels.find((k) => !INCLUDABLE.test(k));
+  if (odd) throw new FirmflowError('project.compile', `${root}: the kernel source ${JSON.stringify(odd)} has a name the host build cannot include (letters, digits, '_', '.', '-' only)`);
+  const unity = ['// firmflow host build of an AIE project', '#include "app.cpp"', ...kernels.map((k) => `#include "${k}"`), ''].join('\n');
+  return withBuildLockSync(cache, () => {
+    if (!options.force && buildUpToDate(stamp, hash, outputs) && existsSync(warningsFile)) {
+      return { cached: true, ms: performance.now() - t0, program, warnings: readFileSync(warningsFile, 'utf8'), hash };
+    }
+    const tmp = freshBuildTemp(cache);
+    const unityFile = join(tmp, 'unity.cpp');
+    writeFileSync(unityFile, unity);
+    const built = join(tmp, 'sim');
+    const args = [...HOST_CXX_FLAGS, `-I${inc}`, `-I${src}`, `-I${join(src, 'kernels')}`, unityFile, '-o', built];
+    const r = spawnSync(cxx, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const log = join(cache, 'compile.log');
+    writeFileSync(log, `$ ${cxx} ${args.join(' ')}\n${r.stderr ?? ''}${r.error ? `${r.error.message}\n` : ''}(exit ${r.status})\n`);
+    if (r.error || r.status !== 0) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw generatedCodeError(log, r.stderr || r.error?.message || '');
+    }
+    writeFileSync(warningsFile, r.stderr ?? '');
+    commitOutputs([{ from: built, to: program }]);
+    rmSync(tmp, { recursive: true, force: true });
+    writeBuildStamp(stamp, hash, outputs);
+    return { cached: false, ms: performance.now() - t0, program, warnings: r.stderr ?? '', hash };
+  }, { what: `the host build ${cache}` });
 }
 
 /** Whether a host build of the project in `dir` is cached (without building). */

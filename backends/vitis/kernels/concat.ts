@@ -45,7 +45,7 @@ export const concat: VitisKernel = {
     let offset = 0;
     const cfgs: string[] = [];
     parts.forEach((s, i) => {
-      const c = `${e.cfg}_${i}`;
+      const c = b.names.configPart(node, i);
       const inner = sizeOf(s.slice(axis));
       e.config('nnet::concat_config', { n_outer: outer, in_inner: inner, out_inner: outInner, offset, in_t: b.act(l.inputs[i]) }, c);
       cfgs.push(c);

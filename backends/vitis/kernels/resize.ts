@@ -9,7 +9,6 @@ import { elementSchedule, movementCore } from '../estimate/cost.js';
 import { sampleShape } from '../lowered.js';
 import { list, requireActivation, sameBatch, sample } from '../passes/planning.js';
 import { fail } from '../writer/emit.js';
-import { nodeConstName } from '../writer/names.js';
 import type { VitisKernel } from './contract.js';
 
 export const resize: VitisKernel = {
@@ -61,8 +60,8 @@ export const resize: VitisKernel = {
     const pad3 = <T,>(a: T[], v: T): T[] => [...new Array<T>(3 - a.length).fill(v), ...a];
     const d = pad3(ys, 1), ex = pad3(xs, 1);
     const names = pad3(maps, [0]).map((m, i) => {
-      const n = nodeConstName(node, `map${i}`);
-      b.indexMaps.push(`static const unsigned ${n}[${m.length}] = {${m.join(', ')}};`);
+      const n = b.names.nodeConst(node, `map${i}`);
+      b.indexMap(n, m);
       return n;
     });
     e.config('nnet::resize_config', { n_out: sizeOf(ys), d0: d[0], d1: d[1], d2: d[2], e1: ex[1], e2: ex[2] });

@@ -1,4 +1,4 @@
-import { FirmflowError, formatType, type GraphPass, interpret, sizeOf, typeRange } from 'firmflow';
+import { FirmflowError, formatType, type GraphPass, interpret, quoted, sizeOf, typeRange } from 'firmflow';
 import { readFileSync } from 'node:fs';
 import { permuteSamples } from '../emulate/emulator.js';
 import { hlsConfig } from '../config.js';
@@ -7,6 +7,33 @@ import { PARTITION_LIMIT, UNSUPPORTED_KEY, describe, hls, shapeOf, warn } from '
 import { reuseForLimit } from './reuse.js';
 
 export { PARTITION_LIMIT };
+
+/**
+ * Graph outputs the firmware cannot produce: one that is a graph input (its port would be declared twice) or a
+ * constant (no layer writes it, and it has no batch axis). Refused by name, all at once, before anything is written.
+ */
+export const checkOutputs: GraphPass = {
+  name: 'vitis-check-outputs',
+  match: 'graph',
+  description: 'refuse graph outputs that are graph inputs or constants (no layer produces them)',
+  transform(graph, ctx) {
+    const inputs = new Set(graph.inputs.map((p) => p.tensor));
+    const bad: string[] = [];
+    for (const o of graph.outputs) {
+      const t = graph.tensor(o.tensor);
+      if (inputs.has(o.tensor)) bad.push(`  - graph output ${quoted(o.name)} is the graph input ${quoted(graph.inputs.find((p) => p.tensor === o.tensor)?.name ?? o.tensor)} itself`);
+      else if (t?.data) bad.push(`  - graph output ${quoted(o.name)} is a constant`);
+    }
+    if (bad.length) {
+      throw new FirmflowError(
+        'vitis.unsupported',
+        `backend ${ctx.backend ?? 'Vitis'} cannot write '${graph.name}' (nothing was written): no layer produces ${bad.length > 1 ? 'these outputs' : 'this output'}; compute it in the model or take it out of the outputs:\n${bad.join('\n')}`,
+        { outputs: bad.length },
+      );
+    }
+    return 0;
+  },
+};
 
 /** Every node without a kernel, named with its op and the reason, in one error. */
 export const checkKernels: GraphPass = {

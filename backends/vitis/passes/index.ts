@@ -1,5 +1,5 @@
 import type { Flow, Pass } from 'firmflow';
-import { checkKernels, checkLimits, checkOverflow } from './check.js';
+import { checkKernels, checkLimits, checkOutputs, checkOverflow } from './check.js';
 import { configure } from './configure.js';
 import { selectKernels } from './kernels.js';
 import { portLayout } from './port-layout.js';
@@ -23,9 +23,9 @@ export const VITIS_FLOWS: { flow: Flow; passes: Pass[] }[] = [
     passes: [streamLayers],
   },
   {
-    flow: { name: CHECK_FLOW, passes: [], requires: [STREAM_FLOW], fixedPoint: false, description: 'checks before anything is written: kernels for every node, io_parallel limits, overflow warnings' },
-    passes: [checkKernels, checkLimits, checkOverflow],
+    flow: { name: CHECK_FLOW, passes: [], requires: [STREAM_FLOW], fixedPoint: false, description: 'checks before anything is written: outputs some layer produces, kernels for every node, io_parallel limits, overflow warnings' },
+    passes: [checkOutputs, checkKernels, checkLimits, checkOverflow],
   },
 ];
 
-export { checkKernels, checkLimits, checkOverflow, configure, portLayout, selectKernels, applyPrecision, validateReuseFactors, streamLayers, buildTables };
+export { checkOutputs, checkKernels, checkLimits, checkOverflow, configure, portLayout, selectKernels, applyPrecision, validateReuseFactors, streamLayers, buildTables };

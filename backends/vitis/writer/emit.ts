@@ -1,7 +1,7 @@
 import { FirmflowError, type FixedType, fracBits, type Graph, type IRNode, quantizeCodes, sizeOf, type Tensor } from 'firmflow';
 import { codesOf, precisionOf, sampleShape, type HlsLayer, type HlsStreamInfo, type HlsTable, type LoweredGraph, type LoweredLayer } from '../lowered.js';
 import { tableIndexConstants } from '../tables.js';
-import { actName, beatName, configName, constName, fixedCpp, nodeConstName, nodeTypeName, typeName } from './names.js';
+import { type CppName, fixedCpp, ProjectNames } from './names.js';
 
 /*
  * The C++ builder the kernels' `emit` write into (type definitions, constant arrays, config structs, the top
@@ -10,9 +10,9 @@ import { actName, beatName, configName, constName, fixedCpp, nodeConstName, node
  */
 /** A constant array: weights, biases, tables, scalar factors. Its codes go to weights.bin and the synthesis header. */
 export interface ConstArray {
-  name: string;
+  name: CppName;
   /** C++ type name of the values (a typedef in defines.h). */
-  typeName: string;
+  typeName: CppName;
   type: FixedType;
   codes: ArrayLike<number> | BigInt64Array;
   /** What it is, for comments. */
@@ -22,14 +22,14 @@ export interface ConstArray {
 export interface Port {
   name: string;
   /** C++ parameter name. */
-  arg: string;
+  arg: CppName;
   tensor: Tensor;
-  typeName: string;
+  typeName: CppName;
   type: FixedType;
   shape: number[];
   size: number;
   /** io_stream: beat type and geometry. */
-  beat?: { name: string; pack: number; beats: number };
+  beat?: { name: CppName; pack: number; beats: number };
 }
 
 export interface LayerSummary {
@@ -65,7 +65,7 @@ export function fields(entries: Record<string, number | boolean | string>): stri
   });
 }
 
-export function struct(name: string, base: string, entries: Record<string, number | boolean | string>): string {
+export function struct(name: CppName, base: string, entries: Record<string, number | boolean | string>): string {
   return `struct ${name} : ${base} {\n${fields(entries).join('\n')}\n};`;
 }
 
@@ -100,24 +100,27 @@ export class Builder {
   private readonly typed = new Set<string>();
   private readonly constByTensor = new Map<string, ConstArray>();
   /** io_stream: the stream each (tensor, reader) pair reads. */
-  private readonly readStream = new Map<string, string[]>();
+  private readonly readStream = new Map<string, CppName[]>();
   readonly stream: boolean;
 
-  constructor(readonly lg: LoweredGraph, readonly graph: Graph) {
+  constructor(readonly lg: LoweredGraph, readonly graph: Graph, readonly names: ProjectNames) {
     this.stream = lg.info.io === 'io_stream';
   }
 
-  typedef(name: string, cpp: string): void {
+  /** The constant array of each constant tensor written, by tensor name. */
+  get constantsByTensor(): ReadonlyMap<string, ConstArray> { return this.constByTensor; }
+
+  typedef(name: CppName, cpp: string): void {
     if (this.typed.has(name)) return;
     this.typed.add(name);
     this.typedefs.push(`typedef ${cpp} ${name};`);
   }
 
   /** Type name of an activation tensor (and its beat type in io_stream). */
-  act(t: Tensor): string {
-    const n = typeName(t);
+  act(t: Tensor): CppName {
+    const n = this.names.type(t);
     this.typedef(n, fixedCpp(precisionOf(t)));
-    if (this.stream && !t.data) this.typedef(beatName(t), `nnet::array<${n}, ${this.streamInfo(t).pack}>`);
+    if (this.stream && !t.data) this.typedef(this.names.beat(t), `nnet::array<${n}, ${this.streamInfo(t).pack}>`);
     return n;
   }
 
@@ -135,7 +138,7 @@ export class Builder {
     if (have) return have;
     const type = precisionOf(t);
     if (type.width > 64) throw new FirmflowError('vitis.writer', `constant '${t.name}' has a ${type.width}-bit type; constants are limited to 64 bits`);
-    const c: ConstArray = { name: constName(t), typeName: typeName(t), type, codes: codesOf(t), what };
+    const c: ConstArray = { name: this.names.constant(t), typeName: this.names.type(t), type, codes: codesOf(t), what };
     this.typedef(c.typeName, fixedCpp(type));
     this.consts.push(c);
     this.constByTensor.set(t.name, c);
@@ -144,7 +147,7 @@ export class Builder {
 
   /** A node-owned constant (table, scalar factor). */
   nodeConst(node: IRNode, what: string, type: FixedType, codes: ArrayLike<number>): ConstArray {
-    const c: ConstArray = { name: nodeConstName(node, what), typeName: nodeTypeName(node, what), type, codes, what: `${what} of ${node.op} '${node.origin?.name || node.name}'` };
+    const c: ConstArray = { name: this.names.nodeConst(node, what), typeName: this.names.nodeType(node, what), type, codes, what: `${what} of ${node.op} '${node.origin?.name || node.name}'` };
     this.typedef(c.typeName, fixedCpp(type));
     this.consts.push(c);
     return c;
@@ -166,6 +169,11 @@ export class Builder {
     return this.nodeConst(node, key, type, [code]);
   }
 
+  /** A small index map of unsigned values (nearest resizing), exact in every build. */
+  indexMap(name: CppName, values: number[]): void {
+    this.indexMaps.push(`static const unsigned ${name}[${values.length}] = {${values.join(', ')}};`);
+  }
+
   // ------------------------------------------------------------------ streams
 
   /** Declares the streams of the graph: one per reader of each activation (fan-out is copied explicitly). */
@@ -176,7 +184,7 @@ export class Builder {
     const inputs = new Set(this.lg.inputs.map((o) => o.tensor.name));
     const declare = (t: Tensor): void => {
       const n = readers.get(t.name) ?? 0;
-      const base = actName(t);
+      const base = this.names.act(t);
       const isOut = outputs.has(t.name);
       const isIn = inputs.has(t.name);
       const own = n + (isOut ? 1 : 0);
@@ -186,11 +194,11 @@ export class Builder {
         return;
       }
       // The producer writes `base` (internal unless it is a port); copies go to every reader (and the output port).
-      const src = isOut && !isIn ? `${base}_src` : base;
+      const src = isOut && !isIn ? this.names.stream(t, 'src') : base;
       if (src !== base || (!isIn && !isOut)) this.declareStream(t, src);
-      const copies: string[] = [];
+      const copies: CppName[] = [];
       for (let i = 0; i < n; i++) {
-        const c = `${base}_c${i}`;
+        const c = this.names.stream(t, `c${i}`);
         this.declareStream(t, c);
         copies.push(c);
       }
@@ -203,29 +211,30 @@ export class Builder {
     for (const l of this.lg.layers) for (const t of l.outputs) declare(t);
   }
 
-  private readonly writeTarget = new Map<string, string>();
+  private readonly writeTarget = new Map<string, CppName>();
   private readonly pendingClones: { after: string; lines: string[] }[] = [];
   private readonly readCount = new Map<string, number>();
 
-  private declareStream(t: Tensor, name: string): void {
+  private declareStream(t: Tensor, name: CppName): void {
     const info = this.streamInfo(t);
     this.act(t);
-    this.body.push(`  hls::stream<${beatName(t)}> ${name}("${name}");`);
+    this.body.push(`  hls::stream<${this.names.beat(t)}> ${name}("${name}");`);
     this.body.push(`  NNET_PRAGMA(HLS STREAM variable = ${name} depth = ${Math.max(1, info.depth)})`);
   }
 
   /** Copies of a stream for several readers, as a chain of two-way clones. */
-  private cloneChain(t: Tensor, src: string, targets: string[]): void {
+  private cloneChain(t: Tensor, src: CppName, targets: CppName[]): void {
     const beats = this.streamInfo(t).beats;
+    const beat = this.names.beat(t);
     const lines: string[] = [];
     let from = src;
     for (let i = 0; i < targets.length - 1; i++) {
-      const rest = i === targets.length - 2 ? targets[i + 1] : `${actName(t)}_r${i}`;
+      const rest = i === targets.length - 2 ? targets[i + 1] : this.names.stream(t, `r${i}`);
       if (rest !== targets[i + 1]) {
-        lines.push(`  hls::stream<${beatName(t)}> ${rest}("${rest}");`);
+        lines.push(`  hls::stream<${beat}> ${rest}("${rest}");`);
         lines.push(`  NNET_PRAGMA(HLS STREAM variable = ${rest} depth = ${Math.max(1, this.streamInfo(t).depth)})`);
       }
-      lines.push(`  nnet::clone_stream<${beatName(t)}, ${beats}>(${from}, ${targets[i]}, ${rest});`);
+      lines.push(`  nnet::clone_stream<${beat}, ${beats}>(${from}, ${targets[i]}, ${rest});`);
       from = rest;
     }
     this.pendingClones.push({ after: t.name, lines });
@@ -234,16 +243,16 @@ export class Builder {
   /** The expression a layer reads tensor `t` from (its own copy in io_stream). */
   input(t: Tensor): string {
     if (t.data) return this.constant(t, 'constant operand').name;
-    if (!this.stream) return actName(t);
-    const list = this.readStream.get(t.name) ?? [actName(t)];
+    if (!this.stream) return this.names.act(t);
+    const list = this.readStream.get(t.name) ?? [this.names.act(t)];
     const i = this.readCount.get(t.name) ?? 0;
     this.readCount.set(t.name, i + 1);
     return list[Math.min(i, list.length - 1)];
   }
 
   output(t: Tensor): string {
-    if (!this.stream) return actName(t);
-    return this.writeTarget.get(t.name) ?? actName(t);
+    if (!this.stream) return this.names.act(t);
+    return this.writeTarget.get(t.name) ?? this.names.act(t);
   }
 
   /** Lines that copy a stream to its readers, emitted right after its producer. */
@@ -253,8 +262,9 @@ export class Builder {
 
   declareParallelActivation(t: Tensor): void {
     const n = this.act(t);
-    this.body.push(`  ${n} ${actName(t)}[${sizeOf(sampleShape(t))}];`);
-    this.body.push(`  NNET_PRAGMA(HLS ARRAY_PARTITION variable = ${actName(t)} complete dim = 0)`);
+    const a = this.names.act(t);
+    this.body.push(`  ${n} ${a}[${sizeOf(sampleShape(t))}];`);
+    this.body.push(`  NNET_PRAGMA(HLS ARRAY_PARTITION variable = ${a} complete dim = 0)`);
   }
 }
 
@@ -291,9 +301,9 @@ export class LayerEmit {
   readonly x: Tensor;
   readonly y: Tensor;
   /** Config struct name. */
-  readonly cfg: string;
-  readonly xT: string;
-  readonly yT: string;
+  readonly cfg: CppName;
+  readonly xT: CppName | '';
+  readonly yT: CppName;
   readonly stream: boolean;
   /** Fractional bits of the first activation input. */
   readonly inFrac: number;
@@ -311,7 +321,7 @@ export class LayerEmit {
     if (!y) fail(l.node, 'has no output');
     this.x = x;
     this.y = y;
-    this.cfg = configName(l.node);
+    this.cfg = b.names.config(l.node);
     this.yT = b.act(y);
     this.xT = x ? b.act(x) : '';
     this.stream = b.stream;
@@ -323,7 +333,7 @@ export class LayerEmit {
 
   get graph(): Graph { return this.b.graph; }
 
-  beat(t: Tensor): string { return beatName(t); }
+  beat(t: Tensor): CppName { return this.b.names.beat(t); }
 
   /** A numeric parameter of the lowering (the fallback when it has none, else an error). */
   num(k: string, d?: number): number {
@@ -341,9 +351,9 @@ export class LayerEmit {
   }
 
   /** The C++ type name of a role, declared on first use. */
-  roleType(r: string, fallback?: FixedType): string {
+  roleType(r: string, fallback?: FixedType): CppName {
     const t = this.role(r, fallback);
-    const n = nodeTypeName(this.node, r);
+    const n = this.b.names.nodeType(this.node, r);
     this.b.typedef(n, fixedCpp(t));
     return n;
   }
@@ -361,7 +371,7 @@ export class LayerEmit {
     return this.stream ? `${this.beat(this.x)}, ${this.beat(this.y)}` : `${this.xT}, ${this.yT}`;
   }
 
-  config(base: string, entries: Record<string, number | boolean | string>, name = this.cfg): void {
+  config(base: string, entries: Record<string, number | boolean | string>, name: CppName = this.cfg): void {
     this.b.configs.push(struct(name, base, entries));
   }
 
@@ -373,18 +383,19 @@ export class LayerEmit {
   buffered(fn: (ins: string[], o: string) => string[]): string[] {
     const { b, l, y } = this;
     const lines: string[] = ['  {'];
-    const ins = l.inputs.map((t) => {
+    const ins = l.inputs.map((t, i) => {
       if (t.data) return b.constant(t, 'constant operand').name;
-      const buf = `buf_${actName(t)}`;
+      const buf = b.names.buffer(t, i);
       const n = sizeOf(sampleShape(t));
       lines.push(`    ${b.act(t)} ${buf}[${n}];`);
       lines.push(`    nnet::stream_to_array<${this.beat(t)}, ${b.act(t)}, ${n}>(${this.input(t)}, ${buf});`);
       return buf;
     });
     const ny = sizeOf(sampleShape(y));
-    lines.push(`    ${this.yT} buf_out[${ny}];`);
-    lines.push(...fn(ins, 'buf_out').map((s) => `  ${s}`));
-    lines.push(`    nnet::array_to_stream<${this.yT}, ${this.beat(y)}, ${ny}>(buf_out, ${this.out});`);
+    const out = b.names.bufferOut();
+    lines.push(`    ${this.yT} ${out}[${ny}];`);
+    lines.push(...fn(ins, out).map((s) => `  ${s}`));
+    lines.push(`    nnet::array_to_stream<${this.yT}, ${this.beat(y)}, ${ny}>(${out}, ${this.out});`);
     lines.push('  }');
     return lines;
   }

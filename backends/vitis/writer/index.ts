@@ -1,23 +1,16 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { formatType, type Graph, jsonSafe, type PluginAPI, type WriteContext } from 'firmflow';
 import { toolFlavor } from '../flavors.js';
+import { tclTarget } from '../target-values.js';
 import { HOST_CXXFLAGS, libName } from '../compile.js';
 import { buildProjectModel, type ProjectModel } from './model.js';
+import { templatesDir } from './templates.js';
 import { encodeWeights, weightHeader } from './weights.js';
 import { serializeGraph } from './serialize.js';
 import { testbenchFiles, type TestbenchFiles } from './testbench.js';
 
-/** This backend's templates folder, backends/vitis/templates (from the sources, or from dist/ beside them). */
-export function templatesDir(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    for (const t of [join(d, 'templates'), join(d, 'backends', 'vitis', 'templates')]) if (existsSync(join(t, 'nnet'))) return t;
-    d = dirname(d);
-  }
-  throw new Error('backends/vitis/templates not found next to the firmflow installation');
-}
+export { templatesDir };
 
 export type Flavor = 'Vitis' | 'Vivado';
 
@@ -49,11 +42,14 @@ function manifest(m: ProjectModel, ctx: WriteContext, flavor: Flavor): Record<st
     layers: m.layers,
     summary: { nodes: m.layers.length, parameters: ctx.graph.parameterCount(), constants: m.consts.length, constantValues: m.consts.reduce((a, c) => a + c.codes.length, 0) },
     host: { cxxflags: HOST_CXXFLAGS, library: `build/lib${libName(m.name)}.so`, program: `build/${m.name}_predict`, weights: 'weights.bin' },
-    graph: serializeGraph(ctx.graph),
+    graph: serializeGraph(ctx.graph, m.constants, m.names),
   };
 }
 
 export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Promise<void> {
+  const opts = ctx.options as Record<string, unknown>;
+  // Values printed into Tcl, checked before anything is rendered.
+  const target = tclTarget(opts['part'] ?? toolFlavor(ctx.backend).defaultPart, opts['clockPeriod'] ?? 5);
   const m = buildProjectModel(ctx.graph as Graph, ctx.projectName);
   const tbOption = (ctx.options as Record<string, unknown>)['testbench'];
   // Test vectors first: a bad testbench file stops the write before anything is rendered.
@@ -68,7 +64,7 @@ export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Prom
   const vivado = flavor === 'Vivado';
   const stream = m.io === 'io_stream';
   const data = {
-    name, backend: flavor, io: m.io, stream, vivado, guard: name.toUpperCase(),
+    name, backend: flavor, io: m.io, stream, vivado, guard: m.names.guard,
     inputs: m.inputs, outputs: m.outputs, typedefs: m.typedefs, consts: m.consts, configs: m.configs, indexMaps: m.indexMaps, body: m.body,
   };
   f.render(join(P, 'top.h.ejs'), `firmware/${name}.h`, data);
@@ -83,11 +79,7 @@ export async function writeVitisProject(ctx: WriteContext, flavor: Flavor): Prom
   f.render(join(P, 'test.cpp.ejs'), `${name}_test.cpp`, data);
   f.render(join(P, 'host_bridge.cpp.ejs'), `host/${name}_bridge.cpp`, data);
   f.render(join(P, 'host_predict.cpp.ejs'), `host/${name}_predict.cpp`, data);
-  const opts = ctx.options as Record<string, unknown>;
-  f.render(join(P, 'project.tcl.ejs'), 'project.tcl', {
-    name, part: typeof opts['part'] === 'string' ? opts['part'] : toolFlavor(ctx.backend).defaultPart,
-    clockPeriod: typeof opts['clockPeriod'] === 'number' ? opts['clockPeriod'] : 5,
-  });
+  f.render(join(P, 'project.tcl.ejs'), 'project.tcl', { name, ...target });
   f.render(join(P, 'build_prj.tcl.ejs'), 'build_prj.tcl', {
     name, vivado, tool: vivado ? 'vivado_hls' : 'vitis_hls',
     exportCommand: vivado ? 'export_design -format ip_catalog' : 'export_design -format ip_catalog -rtl verilog',

@@ -2,7 +2,8 @@ import { FirmflowError, type FixedType, type Graph, sizeOf, type Tensor } from '
 import { kernelFor } from '../kernels/index.js';
 import { readLoweredGraph, type LoweredGraph, type LoweredLayer } from '../lowered.js';
 import { Builder, type ConstArray, type Emitted, LayerEmit, type LayerSummary, type Port } from './emit.js';
-import { actName, beatName, fixedCpp } from './names.js';
+import { fixedCpp, ProjectNames } from './names.js';
+import { templatesDir } from './templates.js';
 
 export type { ConstArray, LayerSummary, Port } from './emit.js';
 
@@ -13,7 +14,12 @@ export type { ConstArray, LayerSummary, Port } from './emit.js';
  */
 
 export interface ProjectModel {
+  /** The top function's name (also the project's file names): the project name, unless it is reserved in C++. */
   name: string;
+  /** Every identifier of the project. */
+  names: ProjectNames;
+  /** The weights.bin array of each constant tensor, by tensor name. */
+  constants: ReadonlyMap<string, ConstArray>;
   io: 'io_parallel' | 'io_stream';
   typedefs: string[];
   consts: ConstArray[];
@@ -37,8 +43,8 @@ function port(b: Builder, p: { name: string; tensor: Tensor; precision: FixedTyp
   const typeN = b.act(p.tensor);
   const info = b.stream ? b.streamInfo(p.tensor) : undefined;
   return {
-    name: p.name, arg: actName(p.tensor), tensor: p.tensor, typeName: typeN, type: p.precision, shape: p.shape, size: sizeOf(p.shape),
-    ...(info ? { beat: { name: beatName(p.tensor), pack: info.pack, beats: info.beats } } : {}),
+    name: p.name, arg: b.names.act(p.tensor), tensor: p.tensor, typeName: typeN, type: p.precision, shape: p.shape, size: sizeOf(p.shape),
+    ...(info ? { beat: { name: b.names.beat(p.tensor), pack: info.pack, beats: info.beats } } : {}),
   };
 }
 
@@ -47,7 +53,8 @@ const formatType = (t: FixedType): string => fixedCpp(t);
 /** The whole project model of a lowered graph. */
 export function buildProjectModel(graph: Graph, projectName: string): ProjectModel {
   const lg = readLoweredGraph(graph);
-  const b = new Builder(lg, graph);
+  const names = new ProjectNames(projectName, templatesDir());
+  const b = new Builder(lg, graph, names);
   const inputs = lg.inputs.map((p) => port(b, p));
   const outputs = lg.outputs.map((p) => port(b, p));
   const portTensors = new Set([...inputs, ...outputs].map((p) => p.tensor.name));
@@ -68,5 +75,5 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
       types: Object.fromEntries(Object.entries(l.hls.types).map(([k, v]) => [k, formatType(v)])),
     });
   }
-  return { name: projectName, io: lg.info.io, typedefs: b.typedefs, consts: b.consts, configs: b.configs, indexMaps: b.indexMaps, body: b.body, inputs, outputs, layers: b.layers, lowered: lg };
+  return { name: names.top, names, constants: b.constantsByTensor, io: lg.info.io, typedefs: b.typedefs, consts: b.consts, configs: b.configs, indexMaps: b.indexMaps, body: b.body, inputs, outputs, layers: b.layers, lowered: lg };
 }

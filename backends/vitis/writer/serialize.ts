@@ -1,6 +1,6 @@
 import { type Attrs, type DType, FirmflowError, type FixedType, Graph } from 'firmflow';
 import type { HlsLayer, HlsTable } from '../lowered.js';
-import { constName } from './names.js';
+import type { ProjectNames } from './names.js';
 
 /*
  * The lowered graph as JSON inside firmflow.json, so a written project can be reopened (predict needs only the
@@ -39,11 +39,15 @@ export interface GraphJson {
 
 const KEEP_TENSOR_META = ['hlsShape', 'hlsStream', 'hlsModelPrecision'];
 
-export function serializeGraph(g: Graph): GraphJson {
+/**
+ * `constants`: the weights.bin array of each constant tensor the project writes. A constant no layer reads gets a
+ * name of its own that no array has (it is reopened as zeros of its shape).
+ */
+export function serializeGraph(g: Graph, constants: ReadonlyMap<string, { name: string }>, names: ProjectNames): GraphJson {
   const tensors: TensorJson[] = [...g.tensors.values()].map((t) => {
     const meta: Record<string, unknown> = {};
     for (const k of KEEP_TENSOR_META) if (t.meta[k] !== undefined) meta[k] = t.meta[k];
-    return { name: t.name, shape: t.shape, dtype: t.dtype, ...(t.precision ? { precision: t.precision } : {}), meta, ...(t.data ? { weights: constName(t) } : {}) };
+    return { name: t.name, shape: t.shape, dtype: t.dtype, ...(t.precision ? { precision: t.precision } : {}), meta, ...(t.data ? { weights: constants.get(t.name)?.name ?? names.constant(t) } : {}) };
   });
   const nodes: NodeJson[] = g.topoOrder().map((n) => {
     const h = n.meta['hls'] as HlsLayer | undefined;

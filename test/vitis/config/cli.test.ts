@@ -43,7 +43,7 @@ function cli(args: string[]): { code: number | null; stdout: string; stderr: str
 const PASSES = {
   'vitis:lower': ['vitis-port-layout', 'vitis-configure', 'vitis-kernels', 'vitis-precision', 'vitis-reuse-factor', 'vitis-tables'],
   'vitis:stream': ['vitis-stream'],
-  'vitis:check': ['vitis-check-kernels', 'vitis-check-limits', 'vitis-check-overflow'],
+  'vitis:check': ['vitis-check-outputs', 'vitis-check-kernels', 'vitis-check-limits', 'vitis-check-overflow'],
 };
 
 describe('the built-in backends through the package.json manifest', () => {

@@ -9,7 +9,6 @@ import { readLoweredGraph, type LoweredLayer } from '../../../backends/vitis/low
 import { type KernelPlan, planKernel } from '../../../backends/vitis/passes/kernels.js';
 import type { LayerEstimate } from '../../../backends/vitis/estimate/types.js';
 import { buildProjectModel } from '../../../backends/vitis/writer/model.js';
-import { configName } from '../../../backends/vitis/writer/names.js';
 import { converted, floatModel, useFullVitis, type VitisProject } from '../acceptance/build.js';
 
 export { ModelBuilder };
@@ -38,7 +37,7 @@ export async function kernelCase(model: Uint8Array, op: string, options: Record<
   const layer = readLoweredGraph(project.graph).layers.find((l) => l.node.op === op);
   if (!layer) throw new Error(`no ${op} layer in the lowered graph (${readLoweredGraph(project.graph).layers.map((l) => l.node.op).join(', ')})`);
   const pm = buildProjectModel(project.graph, 'kernel_test');
-  const name = configName(layer.node);
+  const name = pm.names.config(layer.node);
   const config = pm.configs.filter((c) => c.startsWith(`struct ${name} `) || c.startsWith(`struct ${name}_`)).join('\n');
   const head = pm.body.findIndex((l) => l.startsWith(`  // ${op} `) && l.endsWith(`(${layer.hls.kernel})`) && l.includes(`'${layer.hls.layerName}'`));
   let end = head + 1;

@@ -50,17 +50,17 @@ export const activation: AieKernel = {
       L.config.lines.push(...base, `static constexpr unsigned E0 = ${t.e0}, E1 = ${t.e1};`,
         `static constexpr bool BELOW_IDENTITY = ${cppBool(t.below < 0)};`,
         `static constexpr uint16 BELOW = 0x${Math.max(0, t.below).toString(16)}, SAT_POS = 0x${t.satPos.toString(16)}, SAT_NEG = 0x${t.satNeg.toString(16)};`);
-      L.arrays.push({ name: `${id}_lut`, ctype: 'uint16', values: Array.from(t.table) });
+      L.arrays.push({ name: ctx.names.array(id, 'lut'), ctype: 'uint16', values: Array.from(t.table) });
       cls = `firmflow::LookupBf16<${cfg}>`;
     } else {
       if (a !== 'int8') ctx.fail(`a ${fn} table lookup takes int8 input codes, not ${a}`);
       L.config.lines.push(...base);
-      L.arrays.push({ name: `${id}_lut`, ctype: CPP_TYPE[layer.dtype.out], values: Array.from(intActivationTable(layer).table) });
+      L.arrays.push({ name: ctx.names.array(id, 'lut'), ctype: CPP_TYPE[layer.dtype.out], values: Array.from(intActivationTable(layer).table) });
       cls = `firmflow::LookupInt8<${cfg}>`;
     }
     L.instantiations.push(cls);
     L.summary = `${fn}${a === 'bf16' ? ' (bf16)' : ''} ${outShape.join('x')} (table lookup)`;
-    return { cls, ctorArgs: [`${id}_lut`] };
+    return { cls, ctorArgs: [ctx.names.array(id, 'lut')] };
   }),
   perf: {
     programBytes: { activation: 768 },

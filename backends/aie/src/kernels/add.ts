@@ -4,6 +4,7 @@
  * Both operands are aligned to the finer grid by exact left shifts, added, then srs to the output grid.
  */
 import { FirmflowError, sizeOf, type IRNode } from 'firmflow';
+import type { CppName } from '../writer/names.js';
 import { broadcastWindows, rowBroadcast, type RowBroadcast } from '../broadcast.js';
 import { codesOf, numbers, resolveShape, weightType, type LegalizeContext } from '../legalize/context.js';
 import { legalizeElementwise, type LayerDraft } from '../legalize/elementwise.js';
@@ -175,18 +176,18 @@ function configure(ctx: EmitContext, g: RowGeometry): RowKernels {
   const fw = typeof layer.frac.w === 'number' ? layer.frac.w : layer.frac.a;
   const F = Math.max(layer.frac.a, fw);
   let bSize = size;
-  const perKernelArgs: string[][] = [];
+  const perKernelArgs: CppName[][] = [];
   if (!runtimeB) {
     const cShape = (layer.attrs['constShape'] as number[] | undefined) ?? outShape;
     const codes = layer.weightsCodes ?? ctx.fail('has no codes for its constant operand');
     const c = constantWindows(node, codes, cShape, outShape, size, casNum, lanes);
     bSize = c.bSize;
-    const distinct = new Map<string, string>();
+    const distinct = new Map<string, CppName>();
     c.windows.forEach((win, k) => {
       const key = win.join(',');
       let name = distinct.get(key);
       if (!name) {
-        name = distinct.size === 0 ? `${L.id}_const` : `${L.id}_const_${distinct.size}`;
+        name = ctx.names.array(L.id, distinct.size === 0 ? 'const' : `const_${distinct.size}`);
         distinct.set(key, name);
         L.arrays.push({ name, ctype: CPP_TYPE[w], values: win });
       }

@@ -5,6 +5,7 @@
  * below kernels/ and never import it.
  */
 import type { Graph, IRNode } from 'firmflow';
+import type { AieNames } from '../writer/names.js';
 import type { AieDevice } from '../devices.js';
 import type { LegalizeContext } from '../legalize/context.js';
 import type { AieDataType, AieKernelKind, AieLayer } from '../lowered.js';
@@ -73,6 +74,6 @@ export interface AieKernel {
    * The layer's runtime parameters for the `aie.rtp` kinds asked (kernels whose setting the application changes at
    * run time); may change the classes of `model`'s kernels. None when absent.
    */
-  runtimeParameters?(layer: AieLayer, model: LayerModel, kinds: string[]): RtpModel[];
+  runtimeParameters?(layer: AieLayer, model: LayerModel, kinds: string[], names: AieNames): RtpModel[];
   perf: KernelPerfModel;
 }

@@ -4,6 +4,7 @@
  * (layerNormRowBf16). The constants (gamma, beta, the table, epsilon) are computed once and emitted by the writer.
  */
 import { FirmflowError, type IRNode } from 'firmflow';
+import type { CppName } from '../writer/names.js';
 import { numbers, type LegalizeContext } from '../legalize/context.js';
 import { int8InOut, lastAxisOnly, legalizeElementwise, type LayerDraft } from '../legalize/elementwise.js';
 import { gammaF32, srsStep, U_BF16, U_F32, type TraceContext } from '../numerics/error.js';
@@ -34,21 +35,21 @@ export const layernorm: AieKernel = {
     const { layer, model: L } = ctx;
     const cfg = L.config.name, id = L.id;
     L.library = 'normalize.h';
-    let cls: string, ctorArgs: string[];
+    let cls: string, ctorArgs: CppName[];
     if (layer.dtype.a === 'bf16') {
       const c = layerNormBf16Constants(layer, cols);
       L.config.lines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr float EPS = ${fp32Literal(c.eps)};`);
-      L.arrays.push({ name: `${id}_gamma`, ctype: 'float', values: c.gamma }, { name: `${id}_beta`, ctype: 'float', values: c.beta });
+      L.arrays.push({ name: ctx.names.array(id, 'gamma'), ctype: 'float', values: c.gamma }, { name: ctx.names.array(id, 'beta'), ctype: 'float', values: c.beta });
       cls = `firmflow::LayerNormBf16<${cfg}>`;
-      ctorArgs = [`${id}_gamma`, `${id}_beta`];
+      ctorArgs = [ctx.names.array(id, 'gamma'), ctx.names.array(id, 'beta')];
       L.summary = `layernorm (bf16) ${outShape.join('x')}`;
     } else {
       const c = layerNormConstants(layer, cols);
       L.config.lines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr long long EPS_V = ${c.epsV}LL;`,
         `static constexpr int NORM_FRAC = 12, RSQ_BITS = 21, GAMMA_FRAC = ${c.gammaFrac}, OUT_FRAC = ${layer.frac.out};`);
-      L.arrays.push({ name: `${id}_gamma`, ctype: 'int16', values: c.gammaQ }, { name: `${id}_beta`, ctype: 'int32', values: c.betaQ }, { name: `${id}_rsqrt`, ctype: 'int16', values: c.rsqrt });
+      L.arrays.push({ name: ctx.names.array(id, 'gamma'), ctype: 'int16', values: c.gammaQ }, { name: ctx.names.array(id, 'beta'), ctype: 'int32', values: c.betaQ }, { name: ctx.names.array(id, 'rsqrt'), ctype: 'int16', values: c.rsqrt });
       cls = `firmflow::LayerNorm<${cfg}>`;
-      ctorArgs = [`${id}_gamma`, `${id}_beta`, `${id}_rsqrt`];
+      ctorArgs = [ctx.names.array(id, 'gamma'), ctx.names.array(id, 'beta'), ctx.names.array(id, 'rsqrt')];
       L.summary = `layernorm ${outShape.join('x')}`;
     }
     L.instantiations.push(cls);

@@ -19,6 +19,7 @@ import type { ProductProblem } from '../perf.js';
 import { broadcastIndex, broadcastShape, checkFrac, fracOf, shiftAt, type EmuValue } from '../numerics/values.js';
 import { CPP_TYPE, epilogueConfig } from '../writer/cpp.js';
 import { writeStreamedDense } from '../writer/streamed.js';
+import type { AieNames } from '../writer/names.js';
 import type { EmitContext, Endpoint, KernelModel, LayerModel, RtpModel } from '../writer/types.js';
 import type { AieKernel, EmulateContext, TraceContext } from './contract.js';
 
@@ -564,7 +565,7 @@ function emit(ctx: EmitContext): LayerModel {
   if (t.weights === 'memtile') {
     // Weights streamed from memory tiles (GMIO -> shared buffer -> async port): writer/streamed.ts.
     writeStreamedDense({
-      node, layer, L, t, cfg, meta: ctx.meta, device: ctx.device(), cppType: CPP_TYPE, kid: ctx.kernelId, place: ctx.place, dimensions: ctx.dimensions, connections: ctx.connections, out: ctx.streamed,
+      node, layer, L, t, cfg, meta: ctx.meta, device: ctx.device(), cppType: CPP_TYPE, kid: ctx.kernelId, names: ctx.names, place: ctx.place, dimensions: ctx.dimensions, connections: ctx.connections, out: ctx.streamed,
       readA: (ends) => ctx.read(layer.inputs[0], ends),
       writeC: (ends) => ctx.write(ends),
     });
@@ -577,13 +578,13 @@ function emit(ctx: EmitContext): LayerModel {
       // A Dense with per-column shifts: chain c's first column (template argument COL0) selects its shifts.
       const cls = `firmflow::${isDense ? 'Dense' : 'MatMul'}<${cfg}, firmflow::Role::${role}${isDense && (perCol || perColUp) && c > 0 && t.split === 'N' ? `, ${c * t.tileN}` : ''}>`;
       if (!L.instantiations.includes(cls)) L.instantiations.push(cls);
-      const kId = `k_${ctx.kernelId(c, p)}`;
+      const kId = ctx.names.kernel(ctx.kernelId(c, p));
       const km: KernelModel = { id: kId, layer: node.name, cls, ctorArgs: [], source: `kernels/${id}.cc`, inDims: [], outDims: [] };
       const colOff = t.split === 'N' ? c * t.tileN : 0;
       const rowOff = t.split === 'M' ? c * t.tileM : 0;
       if (isDense) {
-        const wName = `${id}_w_c${c}_p${p}`;
-        const bName = `${id}_b_c${c}_p${p}`;
+        const wName = ctx.names.array(id, `w_c${c}_p${p}`);
+        const bName = ctx.names.array(id, `b_c${c}_p${p}`);
         const codes = layer.weightsCodes;
         if (!codes) ctx.fail('has no weight codes');
         L.arrays.push({ name: wName, ctype: CPP_TYPE[w], values: blockWeights(codes, t.K, t.N, p * t.tileK, colOff, t.tileK, t.tileN, k, n) });
@@ -611,7 +612,7 @@ function emit(ctx: EmitContext): LayerModel {
         ctx.dimensions.push({ port: oEnd.port, elements: km.outDims[0]! });
         ctx.write([oEnd]);
       }
-      if (p > 0) ctx.connections.push({ from: `k_${ctx.kernelId(c, p - 1)}.out[0]`, to: `${kId}.in[${nBuf}]` });
+      if (p > 0) ctx.connections.push({ from: `${ctx.names.kernel(ctx.kernelId(c, p - 1))}.out[0]`, to: `${kId}.in[${nBuf}]` });
       ctx.place(km, c, p);
       L.kernels.push(km);
     }
@@ -654,7 +655,7 @@ const RTP_CLASS = /^firmflow::(Dense|MatMul)<(\w+), firmflow::Role::(single|last
  * cascade. Changes the layer's kernel classes in `L`. Layers with per-column shifts, bf16 layers, int32 outputs (no
  * srs shift: the exact accumulator) and layers whose weights stream from memory tiles keep their constant shift.
  */
-function runtimeParameters(layer: AieLayer, L: LayerModel, kinds: string[]): RtpModel[] {
+function runtimeParameters(layer: AieLayer, L: LayerModel, kinds: string[], names: AieNames): RtpModel[] {
   const out: RtpModel[] = [];
   if (!kinds.includes('shift') || typeof layer.shift !== 'number' || layer.dtype.acc === 'accfloat' || layer.upshift !== undefined) return out;
   for (const k of L.kernels) {
@@ -665,7 +666,7 @@ function runtimeParameters(layer: AieLayer, L: LayerModel, kinds: string[]): Rtp
     if (!L.instantiations.includes(k.cls)) L.instantiations.push(k.cls);
     // Inputs before the scalar: A (and MatMul's B), then the cascade of a last kernel.
     const index = (kind === 'Dense' ? 1 : 2) + (role === 'last' ? 1 : 0);
-    out.push({ port: `${k.id}_shift`, kernel: k.id, index, ctype: 'int32', kind: 'shift', value: layer.shift, node: L.node });
+    out.push({ port: names.rtp(k.id, 'shift'), kernel: k.id, index, ctype: 'int32', kind: 'shift', value: layer.shift, node: L.node });
   }
   if (out.length) {
     const used = new Set(L.kernels.map((k) => k.cls));

@@ -32,17 +32,17 @@ export const softmax: AieKernel = {
     let cls: string;
     if (layer.dtype.a === 'bf16') {
       L.config.lines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, `static constexpr int E0 = ${SOFTMAX_BF16_E0}, E1 = ${SOFTMAX_BF16_E1};`);
-      L.arrays.push({ name: `${id}_exp`, ctype: 'float', values: softmaxBf16Table() });
+      L.arrays.push({ name: ctx.names.array(id, 'exp'), ctype: 'float', values: softmaxBf16Table() });
       cls = `firmflow::SoftmaxBf16<${cfg}>`;
       L.summary = `softmax (bf16) ${outShape.join('x')}`;
     } else {
       L.config.lines.push(...base, `static constexpr unsigned ROWS = ${tileM}, LEN = ${cols};`, 'static constexpr int EXP_FRAC = 14, RECIP_BITS = 28;', `static constexpr int OUT_FRAC = ${layer.frac.out};`);
-      L.arrays.push({ name: `${id}_exp`, ctype: 'int32', values: softmaxTables(layer.frac.a).exp });
+      L.arrays.push({ name: ctx.names.array(id, 'exp'), ctype: 'int32', values: softmaxTables(layer.frac.a).exp });
       cls = `firmflow::Softmax<${cfg}>`;
       L.summary = `softmax ${outShape.join('x')}`;
     }
     L.instantiations.push(cls);
-    return { cls, ctorArgs: [`${id}_exp`] };
+    return { cls, ctorArgs: [ctx.names.array(id, 'exp')] };
   }),
   perf: {
     programBytes: { softmax: 3072 },

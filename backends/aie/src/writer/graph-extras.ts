@@ -111,9 +111,9 @@ function kernelBufferLocations(graph: Graph, model: ProjectModel): string[] {
     if (!layer?.buffers) continue;
     const byPort = new Map<string, { ping?: string; pong?: string }>();
     for (const b of layer.buffers) {
-      const kid = `k_${b.kernelId}`;
+      const kid = model.names.declaredKernel(b.kernelId);
       const port = portOfBuffer(b.name);
-      if (!port || !kernels.has(kid)) continue;
+      if (!port || !kid || !kernels.has(kid)) continue;
       const expr = `${kid}.${port}`;
       if (!ports.has(expr) || direct.has(expr)) continue;
       const e = byPort.get(expr) ?? {};
@@ -137,7 +137,7 @@ function runtimeParameters(graph: Graph, model: ProjectModel, kinds: string[]): 
   const byName = new Map(graph.topoOrder().map((n) => [n.name, n]));
   return model.layers.flatMap((L) => {
     const layer = byName.get(L.node)?.meta['aie'] as AieLayer | undefined;
-    return layer ? kernelOf(layer.kernel).runtimeParameters?.(layer, L, kinds) ?? [] : [];
+    return layer ? kernelOf(layer.kernel).runtimeParameters?.(layer, L, kinds, model.names) ?? [] : [];
   });
 }
 

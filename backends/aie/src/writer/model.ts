@@ -2,7 +2,7 @@
  * The AIE project model: everything the templates print, computed from the lowered graph (node.meta.aie,
  * graph.meta.aie). Kernels, their configuration structs and constructor arrays, memory-tile shared buffers with the
  * DMA access patterns that re-block tensors between row-major (streams, shared buffers) and the mmul-blocked
- * kernel buffers, PLIO ports and the connections. Names come only from sanitized identifiers (tensor and node ids).
+ * kernel buffers, PLIO ports and the connections. Every identifier comes from the project's AieNames (names.ts).
  */
 import { sizeOf, type Graph, type IRNode } from 'firmflow';
 import type { AieDevice } from '../devices.js';
@@ -11,6 +11,9 @@ import type { AieGraphMeta, AieLayer, AieTilingParameters } from '../lowered.js'
 import { CPP_TYPE } from './cpp.js';
 import { failWrite as fail } from './errors.js';
 import type { AieDataType } from '../lowered.js';
+import { hostIncludeDir } from '../compile.js';
+import { templatesDir } from './index.js';
+import { AieNames } from './names.js';
 import type { ConnectionModel, EmitContext, Endpoint, LayerModel, Layout, PlioModel, ProjectModel, Region, SharedBufferModel, StreamedWeights } from './types.js';
 
 export type * from './types.js';
@@ -52,6 +55,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
   const meta = graph.meta['aie'] as AieGraphMeta | undefined;
   if (!meta) fail(undefined, `graph '${graph.name}' has no AIE plan (graph.meta.aie); convert it for backend AIE first`);
   const rows = meta.batch;
+  const names = new AieNames(templatesDir(), hostIncludeDir());
   const layers: LayerModel[] = [];
   const producers = new Map<string, { node: IRNode; layer: AieLayer; ends: Endpoint[] }>();
   const consumers = new Map<string, { node: IRNode; ends: Endpoint[] }[]>();
@@ -108,10 +112,10 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     const layer = node.meta['aie'] as AieLayer | undefined;
     if (!layer) fail(node, 'has no AIE lowering (node.meta.aie)');
     const id = node.id;
-    const model: LayerModel = { node: node.name, id, kind: layer.kernel, header: `weights/${id}.h`, library: '', instantiations: [], config: { name: `${id}_cfg`, lines: [] }, arrays: [], kernels: [], summary: '' };
+    const model: LayerModel = { node: node.name, id, kind: layer.kernel, header: `weights/${id}.h`, library: '', instantiations: [], config: { name: names.config(id), lines: [] }, arrays: [], kernels: [], summary: '' };
     const place = new Map((layer.placement?.kernels ?? []).map((k) => [`${k.chain}:${k.pos}`, k]));
     const ctx: EmitContext = {
-      graph, node, layer, meta, model,
+      graph, node, layer, meta, model, names,
       device: () => plannedDevice(graph),
       kernelId: (chain, pos) => place.get(`${chain}:${pos}`)?.id ?? `${id}_c${chain}_p${pos}`,
       place: (k, chain, pos) => {
@@ -133,13 +137,6 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
   // ----------------------------------------------------------------- PLIO ports
   const plios: PlioModel[] = [];
   const plioWidth = meta.plio[0]?.widthBits ?? 128;
-  const portId = new Set<string>();
-  const pid = (base: string): string => {
-    let s = base;
-    for (let i = 2; portId.has(s); i++) s = `${base}_${i}`;
-    portId.add(s);
-    return s;
-  };
   const fmtOf = (t: string): { dtype: AieDataType; frac: number } => {
     for (const c of consumers.get(t) ?? []) {
       const l = c.node.meta['aie'] as AieLayer;
@@ -152,17 +149,17 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     return { dtype: 'int8', frac: 0 };
   };
   const shapeOfTensor = (t: string): number[] => graph.tensor(t).shape.map((d) => (typeof d === 'number' ? d : rows));
-  for (const port of graph.inputs) {
+  for (const [i, port] of graph.inputs.entries()) {
     const f = fmtOf(port.tensor);
-    const id = pid(`in_${graph.tensor(port.tensor).id}`);
+    const id = names.plio('in', i, graph.tensor(port.tensor).id);
     const shape = shapeOfTensor(port.tensor);
     plios.push({ id, port: port.name, tensor: port.tensor, direction: 'in', widthBits: plioWidth, file: `data/${id}.txt`, ...f, elements: sizeOf(shape), shape });
   }
-  for (const port of graph.outputs) {
+  for (const [i, port] of graph.outputs.entries()) {
     const t = resolve(port.tensor);
     const p = producers.get(t);
     if (!p) fail(undefined, `graph output '${port.name}' is not produced by an AIE kernel`);
-    const id = pid(`out_${graph.tensor(port.tensor).id}`);
+    const id = names.plio('out', i, graph.tensor(port.tensor).id);
     const shape = shapeOfTensor(port.tensor);
     plios.push({ id, port: port.name, tensor: t, direction: 'out', widthBits: plioWidth, file: `data/${id}.txt`, dtype: p.layer.dtype.out, frac: p.layer.frac.out, elements: sizeOf(shape), shape });
   }
@@ -237,7 +234,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
     }
     const real = [cols, total / cols / batch, batch];
     const plan = planned.get(t);
-    const name = `mt_${graph.tensor(t).id}`;
+    const name = names.shared(graph.tensor(t).id);
     const dtype = fmtOf(t).dtype;
     /**
      * A row-major endpoint's access: the whole tensor, or its region [cols x rows] at [colOff, rowOff] of the
@@ -268,7 +265,7 @@ export function buildProjectModel(graph: Graph, projectName: string): ProjectMod
   }
   connections.sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.to < b.to ? -1 : 1));
   shared.push(...streamed.shared);
-  return { name: projectName, device: meta.device, rowsPerIteration: rows, layers, shared, plios, connections, dimensions, locations, gmio: streamed.gmio, asyncRepetitions: streamed.repetitions };
+  return { name: projectName, names, device: meta.device, rowsPerIteration: rows, layers, shared, plios, connections, dimensions, locations, gmio: streamed.gmio, asyncRepetitions: streamed.repetitions };
 }
 
 

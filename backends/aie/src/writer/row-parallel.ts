@@ -6,6 +6,7 @@
  * its config, arrays and class in `configure`; this module makes the kernels and their buffer ends.
  */
 import { sizeOf } from 'firmflow';
+import type { CppName } from './names.js';
 import type { AieTiling } from '../lowered.js';
 import type { broadcastWindows, RowBroadcast } from '../broadcast.js';
 import { CPP_TYPE, epilogueConfig } from './cpp.js';
@@ -30,10 +31,10 @@ export interface RowKernels {
   /** The class every kernel instantiates (`fn:` + a kernel function's name for function kernels). */
   cls: string;
   /** Constructor arrays shared by every kernel (tables). */
-  ctorArgs?: string[];
+  ctorArgs?: CppName[];
   /** Per-kernel class and constructor arrays, by kernel index, where they differ (Add's windows). */
   perKernelCls?: string[];
-  perKernelArgs?: string[][];
+  perKernelArgs?: CppName[][];
   /** Add of a broadcast runtime operand: which input broadcasts, and each kernel's window of its rows. */
   broadcast?: { side: number; b: RowBroadcast; win: ReturnType<typeof broadcastWindows> };
 }
@@ -65,7 +66,7 @@ export function emitRowParallel(ctx: EmitContext, configure: (g: RowGeometry) =>
   const rowsPerUnit = (s: number[]): number => (matrices ? s[s.length - 2] : 1);
   const part = split ? { part: true } : {};
   for (let c = 0; c < casNum; c++) {
-    const kId = `k_${ctx.kernelId(c, 0)}`;
+    const kId = ctx.names.kernel(ctx.kernelId(c, 0));
     const km: KernelModel = { id: kId, layer: ctx.node.name, cls: k.perKernelCls?.[c] ?? k.cls, ctorArgs: k.perKernelArgs?.[c] ?? k.ctorArgs ?? [], source: `kernels/${L.id}.cc`, inDims: [], outDims: [size] };
     const bcast = k.broadcast;
     layer.inputs.forEach((tn, i) => {

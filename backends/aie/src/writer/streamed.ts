@@ -15,6 +15,7 @@
 import { FirmflowError, type IRNode } from 'firmflow';
 import { gmioBytesPerCycle, type AieDevice } from '../devices.js';
 import { biasPosition, type AieDataType, type AieGraphMeta, type AieLayer, type AieTiling } from '../lowered.js';
+import type { AieNames } from './names.js';
 import type { ConnectionModel, Endpoint, KernelModel, LayerModel, ProjectModel, StreamedWeights } from './types.js';
 
 export interface StreamedContext {
@@ -28,6 +29,7 @@ export interface StreamedContext {
   device: AieDevice;
   cppType: Record<AieDataType | 'int32', string>;
   kid: (chain: number, pos: number) => string;
+  names: AieNames;
   place: (k: KernelModel, chain: number, pos: number) => void;
   dimensions: ProjectModel['dimensions'];
   connections: ConnectionModel[];
@@ -75,10 +77,10 @@ export function writeStreamedDense(ctx: StreamedContext): void {
       const cls = `firmflow::DenseStreamed<${cfg}, firmflow::Role::${role}${perCol && c > 0 ? `, ${c * t.tileN}` : ''}>`;
       if (!L.instantiations.includes(cls)) L.instantiations.push(cls);
       const kernelId = ctx.kid(c, p);
-      const kId = `k_${kernelId}`;
+      const kId = ctx.names.kernel(kernelId);
       const km: KernelModel = { id: kId, layer: node.name, cls, ctorArgs: [], source: `kernels/${id}.cc`, inDims: [], outDims: [] };
       const colOff = c * t.tileN;
-      const bName = `${id}_b_c${c}_p${p}`;
+      const bName = ctx.names.array(id, `b_c${c}_p${p}`);
       const bias = new Array<number>(t.tileN).fill(0);
       const src = layer.dtype.acc === 'accfloat' ? layer.biasFloat : layer.biasCodes;
       if (src && p === biasPosition(layer, t.casLength)) for (let j = 0; j < t.tileN && colOff + j < t.N; j++) bias[j] = src[colOff + j];
@@ -92,13 +94,14 @@ export function writeStreamedDense(ctx: StreamedContext): void {
       ctx.readA([aEnd]);
 
       // Weights: GMIO -> store (memory tile) -> async port, R chunks per iteration.
-      const storeName = `mtw_${kernelId}`;
-      const plan = stores.get(storeName);
+      const planned = `mtw_${kernelId}`;
+      const plan = stores.get(planned);
+      const storeName = ctx.names.store(planned);
       if (!plan) fail(node, `the memory plan has no weight store '${storeName}' for kernel ${kernelId} (run the aie:memory flow before writing)`);
       const writer = plan.writers[0];
       const reader = plan.readers.find((r) => r.to === `${kernelId}:weights`);
       if (plan.writers.length !== 1 || !writer || !reader) fail(node, `weight store '${storeName}' must have one GMIO writer and the kernel's weight port as reader`);
-      const wArr = `${id}_w_c${c}_p${p}`;
+      const wArr = ctx.names.array(id, `w_c${c}_p${p}`);
       const slice = weightSlice(codes, t.K, t.N, p * t.tileK, colOff, t.tileK, t.tileN);
       L.arrays.push({ name: wArr, ctype: ctx.cppType[w], values: slice });
       const wPort = `${kId}.in[1]`;
@@ -109,13 +112,13 @@ export function writeStreamedDense(ctx: StreamedContext): void {
         name: storeName,
         ctype: ctx.cppType[w],
         dims: writer.access.buffer_dimension,
-        writers: [{ endpoint: `${writer.from}.out[0]`, access: writer.access }],
+        writers: [{ endpoint: `${ctx.names.gmio(writer.from)}.out[0]`, access: writer.access }],
         readers: [{ endpoint: wPort, access: reader.access }],
         column: plan.columns[0],
         columns: plan.columns,
         copies: plan.copies,
       });
-      ctx.out.gmio.push({ id: writer.from, store: storeName, array: wArr, ctype: ctx.cppType[w], dtype: w, values: slice, bytes: plan.bytes, burst: 64, bandwidthMBps });
+      ctx.out.gmio.push({ id: ctx.names.gmio(writer.from), store: storeName, array: wArr, ctype: ctx.cppType[w], dtype: w, values: slice, bytes: plan.bytes, burst: 64, bandwidthMBps });
 
       if (role === 'single' || role === 'last') {
         const oEnd: Endpoint = { port: `${kId}.out[0]`, layout: { kind: 'blockedC', tileM: t.tileM, tileN: t.tileN, m, n, rowOff: 0, colOff, batch: 1 } };
@@ -123,7 +126,7 @@ export function writeStreamedDense(ctx: StreamedContext): void {
         ctx.dimensions.push({ port: oEnd.port, elements: km.outDims[0]! });
         ctx.writeC([oEnd]);
       }
-      if (p > 0) ctx.connections.push({ from: `k_${ctx.kid(c, p - 1)}.out[0]`, to: `${kId}.in[2]` });
+      if (p > 0) ctx.connections.push({ from: `${ctx.names.kernel(ctx.kid(c, p - 1))}.out[0]`, to: `${kId}.in[2]` });
       ctx.place(km, c, p);
       L.kernels.push(km);
     }

@@ -4,22 +4,23 @@
  * other.
  */
 import type { Graph, IRNode } from 'firmflow';
+import type { AieNames, CppName } from './names.js';
 import type { AieDevice } from '../devices.js';
 import type { AieDataType, AieGraphMeta, AieLayer, AieTilingParameters } from '../lowered.js';
 
 export interface ArrayDecl {
-  name: string;
+  name: CppName;
   ctype: string;
   values: ArrayLike<number>;
 }
 
 export interface KernelModel {
-  id: string;
+  id: CppName;
   layer: string;
   /** C++ type created with adf::kernel::create_object. */
   cls: string;
   /** Names of the constructor arrays (from the layer's weights header). */
-  ctorArgs: string[];
+  ctorArgs: CppName[];
   /** Kernel source file, relative to src/. */
   source: string;
   location?: { col: number; row: number };
@@ -29,7 +30,7 @@ export interface KernelModel {
 }
 
 export interface ConfigModel {
-  name: string;
+  name: CppName;
   lines: string[];
 }
 
@@ -48,7 +49,7 @@ export interface LayerModel {
 }
 
 export interface SharedBufferModel {
-  name: string;
+  name: CppName;
   ctype: string;
   dims: number[];
   writers: { endpoint: string; access: AieTilingParameters }[];
@@ -60,7 +61,7 @@ export interface SharedBufferModel {
 }
 
 export interface PlioModel {
-  id: string;
+  id: CppName;
   port: string;
   tensor: string;
   direction: 'in' | 'out';
@@ -80,6 +81,8 @@ export interface ConnectionModel {
 
 export interface ProjectModel {
   name: string;
+  /** Every identifier of the project. */
+  names: AieNames;
   device: string;
   rowsPerIteration: number;
   layers: LayerModel[];
@@ -96,7 +99,7 @@ export interface ProjectModel {
 
 /** A GMIO input of the graph: its array (weights header) is sent to the store once per graph iteration. */
 export interface GmioModel {
-  id: string;
+  id: CppName;
   /** The shared buffer it writes. */
   store: string;
   /** Constant array (in the layer's weights header) with the store's contents in stream order. */
@@ -147,7 +150,7 @@ export interface Region {
 /** One runtime parameter: a graph input_port bound to a kernel's scalar argument, with its initial value. */
 export interface RtpModel {
   /** Graph member name (an adf::input_port). */
-  port: string;
+  port: CppName;
   kernel: string;
   /** Kernel input port index of the scalar argument. */
   index: number;
@@ -166,6 +169,8 @@ export interface EmitContext {
   meta: AieGraphMeta;
   /** The layer's model, created empty (config `<id>_cfg`, header `weights/<id>.h`); emit fills and returns it. */
   model: LayerModel;
+  /** Every identifier of the project (the only source of the names the templates print). */
+  names: AieNames;
   /** The device the graph was planned for. */
   device(): AieDevice;
   /** The placed id of the kernel at (chain, pos). */
