@@ -4,7 +4,10 @@
  * Prints min and median per command; the figures go into docs/BENCHMARKS.md by hand (they depend on the machine's
  * load more than the other benchmarks do, so a human reads them before they are recorded).
  *
- *   node dist/bench/cli-startup.js [--runs N]
+ *   node dist/bench/cli-startup.js [--runs N] [--compare <another checkout, built>]
+ *
+ * With --compare, each command also runs from the other checkout, alternating run by run with this one, so both
+ * see the same machine load (before/after figures of a change).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,10 +28,17 @@ function runOnce(args: string[]): number {
   return ms;
 }
 
-function stats(args: string[], runs: number): { min: number; median: number } {
-  runOnce(args); // warm the file cache
-  const t = Array.from({ length: runs }, () => runOnce(args)).sort((a, b) => a - b);
-  return { min: t[0], median: t[Math.floor(runs / 2)] };
+interface Stats { min: number; median: number }
+
+/** Runs each argument list `runs` times, alternating between them; min and median per list. */
+function stats(variants: string[][], runs: number): Stats[] {
+  for (const args of variants) runOnce(args); // warm the file cache
+  const times: number[][] = variants.map(() => []);
+  for (let r = 0; r < runs; r++) variants.forEach((args, v) => times[v].push(runOnce(args)));
+  return times.map((t) => {
+    t.sort((a, b) => a - b);
+    return { min: t[0], median: t[Math.floor(t.length / 2)] };
+  });
 }
 
 /** A .npy file of `rows` x `cols` float32 values, uniform in [-4, 4). */
@@ -46,8 +56,13 @@ function npy(rows: number, cols: number, seed: number): Uint8Array {
 }
 
 function main(): void {
-  const i = process.argv.indexOf('--runs');
-  const runs = i > 0 ? Number(process.argv[i + 1]) : 21;
+  const arg = (name: string): string | undefined => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const runs = Number(arg('--runs') ?? 21);
+  const other = arg('--compare');
+  const bins = [BIN, ...(other ? [join(resolve(other), 'bin', 'firmflow.js')] : [])];
   const dir = mkdtempSync(join(tmpdir(), 'firmflow-cli-bench-'));
   try {
     const project = join(dir, 'jet');
@@ -56,18 +71,18 @@ function main(): void {
     runOnce([BIN, 'convert', join(ROOT, 'models', 'jet_tagger.onnx'), '-b', 'Vitis', '-o', project]);
     runOnce([BIN, 'compile', project]);
     const rows: [string, string[]][] = [
-      ['node -e 0', ['-e', '0']],
-      ['firmflow --version', [BIN, '--version']],
-      ['firmflow backends', [BIN, 'backends']],
-      ['firmflow predict (1,000 samples, C simulation)', [BIN, 'predict', project, '-i', x, '-o', join(dir, 'y.json')]],
-      ['firmflow predict --emulate (1,000 samples)', [BIN, 'predict', project, '-i', x, '-o', join(dir, 'y.json'), '--emulate']],
+      ['firmflow --version', ['--version']],
+      ['firmflow backends', ['backends']],
+      ['firmflow predict (1,000 samples, C simulation)', ['predict', project, '-i', x, '-o', join(dir, 'y.json')]],
+      ['firmflow predict --emulate (1,000 samples)', ['predict', project, '-i', x, '-o', join(dir, 'y.json'), '--emulate']],
     ];
-    const base = stats(rows[0][1], runs);
-    console.log(`| command | min | median | median over bare node |\n|---|---:|---:|---:|`);
-    console.log(`| ${rows[0][0]} | ${base.min.toFixed(1)} ms | ${base.median.toFixed(1)} ms | |`);
-    for (const [name, args] of rows.slice(1)) {
-      const s = stats(args, runs);
-      console.log(`| ${name} | ${s.min.toFixed(1)} ms | ${s.median.toFixed(1)} ms | ${(s.median - base.median).toFixed(1)} ms |`);
+    const [base] = stats([['-e', '0']], runs);
+    const head = other ? '| command | this checkout: min / median | over bare node | --compare checkout: min / median | over bare node |' : '| command | min / median | median over bare node |';
+    console.log(`${head}\n|---|${other ? '---:|---:|---:|---:|' : '---:|---:|'}`);
+    console.log(`| node -e 0 | ${base.min.toFixed(1)} / ${base.median.toFixed(1)} ms |${other ? ' | | |' : ' |'}`);
+    for (const [name, args] of rows) {
+      const st = stats(bins.map((b) => [b, ...args]), runs);
+      console.log(`| ${name} | ${st.map((s) => `${s.min.toFixed(1)} / ${s.median.toFixed(1)} ms | ${(s.median - base.median).toFixed(1)} ms`).join(' | ')} |`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
