@@ -1,26 +1,27 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { convert, type ConvertOptions, type Project } from '../api.js';
+import type { ConvertOptions, Project } from '../api.js';
 import { FirmflowError } from '../errors.js';
 import { sizeOf } from '../ir/shape.js';
 import { formatType, typeRange } from '../fixed/index.js';
 import type { Graph, Tensor } from '../ir/graph.js';
-import { loadModel } from '../onnx/frontend.js';
-import { runFlows } from '../pipeline/driver.js';
 import { version } from '../version.js';
-import { getBackend } from '../registry/plugins.js';
-import { ensureSharedFlows } from '../registry/shared.js';
 import type { Backend, NamedTensors } from '../registry/types.js';
 import type { CompileResult, ProjectDescription, ProjectMethodName, ProjectMethods } from '../project.js';
 import { mulberry32 } from '../util/random.js';
 import type { TraceLayerSummary, TraceReportLike } from '../trace/report.js';
 import { compareExact, errorHistogram, errorStats } from './metrics.js';
-import { referenceOutputs } from './reference.js';
 import {
   BENCH_SCHEMA_ID, BENCH_SCHEMA_VERSION, type BenchReport, type EstimateReport, type LayerEstimate, type LayerReport, type LayerTrace, type NamedResource,
   type OutputAccuracy, type ResourceFigures,
 } from './types.js';
+
+/* Loaded on first use, so the CLI's start-up does not pay for them (issue 16). */
+const convert: typeof import('../api.js').convert = async (...a) => (await import('../api.js')).convert(...a);
+const getBackend: typeof import('../registry/plugins.js').getBackend = async (...a) => (await import('../registry/plugins.js')).getBackend(...a);
+const referenceOutputs: typeof import('./reference.js').referenceOutputs = async (...a) => (await import('./reference.js')).referenceOutputs(...a);
+const frontend = () => import('../onnx/frontend.js');
 
 /*
  * `firmflow bench`: one model (or written project) through every executor on the same inputs - the float reference
@@ -349,7 +350,7 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
       } catch (e) {
         throw new FirmflowError('bench.model', `model ${modelPath}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
-      modelGraph = loadModel(modelBytes, { inputShapes: (hooks.options['inputShapes'] as Record<string, (number | string)[]> | undefined) });
+      modelGraph = (await frontend()).loadModel(modelBytes, { inputShapes: (hooks.options['inputShapes'] as Record<string, (number | string)[]> | undefined) });
     }
     const portGraph = modelGraph ?? graph;
     const firmwareInputs = portShapes(graph, 'inputs');
@@ -433,6 +434,7 @@ export async function bench(options: BenchOptions): Promise<BenchReport> {
         let reference: Graph | undefined;
         if (modelBytes) {
           try {
+            const [{ loadModel }, { ensureSharedFlows }, { runFlows }] = await Promise.all([frontend(), import('../registry/shared.js'), import('../pipeline/driver.js')]);
             reference = loadModel(modelBytes, { inputShapes: hooks.options['inputShapes'] as Record<string, (number | string)[]> | undefined });
             ensureSharedFlows();
             runFlows(reference, ['optimize']);

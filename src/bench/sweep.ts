@@ -3,16 +3,19 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convert, type ConvertOptions, type Project } from '../api.js';
+import type { ConvertOptions, Project } from '../api.js';
 import { FirmflowError } from '../errors.js';
 import { typeRange } from '../fixed/index.js';
-import { loadModel } from '../onnx/frontend.js';
 import { firmflowRoot } from '../registry/discovery.js';
-import { getBackend } from '../registry/plugins.js';
 import type { Backend, BackendSweep, NamedTensors, SweepAxis, SweepContext, SweepFigure, SweepValue } from '../registry/types.js';
 import { argmaxAgreement, compareExact, errorStats } from './metrics.js';
-import { referenceOutputs } from './reference.js';
 import { normalizeEstimate, randomInputs } from './run.js';
+
+/* Loaded on first use, so the CLI's start-up does not pay for them (issue 16). */
+const convert: typeof import('../api.js').convert = async (...a) => (await import('../api.js')).convert(...a);
+const getBackend: typeof import('../registry/plugins.js').getBackend = async (...a) => (await import('../registry/plugins.js')).getBackend(...a);
+const referenceOutputs: typeof import('./reference.js').referenceOutputs = async (...a) => (await import('./reference.js')).referenceOutputs(...a);
+const frontend = () => import('../onnx/frontend.js');
 
 /*
  * `firmflow sweep`: a backend's design space evaluated in parallel worker processes. The backend declares the space
@@ -383,7 +386,7 @@ export async function sweep(options: SweepOptions): Promise<{ results: SweepResu
   } catch (e) {
     throw new FirmflowError('sweep.model', `model ${options.model}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const graph = loadModel(bytes, { inputShapes: options.convert.inputShapes });
+  const graph = (await frontend()).loadModel(bytes, { inputShapes: options.convert.inputShapes });
   const shapes = graph.inputs.map((p) => ({ name: p.name, shape: graph.tensor(p.tensor).shape.slice(1).map((d) => (typeof d === 'number' ? d : NaN)) }));
   for (const s of shapes) if (!s.shape.every(Number.isFinite)) throw new FirmflowError('sweep.input', `input '${s.name}' has a symbolic dimension besides the batch; fix it with inputShapes in a config`);
 

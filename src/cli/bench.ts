@@ -6,8 +6,6 @@ import { bench, type BenchOptions } from '../bench/run.js';
 import { renderHtml } from '../bench/html.js';
 import { formatBench } from '../bench/text.js';
 import { FirmflowError } from '../errors.js';
-import { loadModel } from '../onnx/frontend.js';
-import { takePluginWarnings } from '../registry/plugins.js';
 import { json, JSON_FLAG, jsonTarget, Progress, type Io } from './output.js';
 import { addSweepCommand } from './sweep.js';
 import { readInputs } from './tensors.js';
@@ -96,7 +94,7 @@ export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFla
         if (dir && Object.keys(convert).length) throw new FirmflowError('cli.argument', `${target} is a written project: conversion options (${Object.keys(convert).join(', ')}) apply to a model only`);
         let inputs: BenchOptions['inputs'];
         if (o['input']) {
-          const names = dir ? undefined : loadModel(target).inputs.map((p) => p.name);
+          const names = dir ? undefined : (await import('../onnx/frontend.js')).loadModel(target).inputs.map((p) => p.name);
           inputs = readInputs(o['input'] as string[], names ?? []);
         }
         const opts: BenchOptions = {
@@ -116,7 +114,7 @@ export function addBenchCommands(cmd: Command, io: Io, flags: { list: BackendFla
         };
         const report = await bench(opts);
         progress.done();
-        for (const w of takePluginWarnings()) io.err(`warning: ${w}\n`);
+        for (const w of (await import('../registry/plugins.js')).takePluginWarnings()) io.err(`warning: ${w}\n`);
         for (const w of report.warnings) io.err(`warning: ${w}\n`);
         if (o['html']) {
           writeOutput(o['html'] as string, renderHtml(report));

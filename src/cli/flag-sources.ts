@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readConfigFile } from '../options/resolve.js';
-import { getAvailableBackends, getBackend } from '../registry/plugins.js';
 import type { Backend } from '../registry/types.js';
+
+/** The registry and the config reader load only for the commands that take backend flags (issue 16: a fast start). */
+const plugins = () => import('../registry/plugins.js');
 
 /*
  * Which backends' options a command line gets as flags, decided before commander parses it: the backend named by
@@ -36,6 +37,7 @@ function flagValue(args: string[], names: string[]): string | undefined {
 }
 
 async function allBackends(): Promise<Backend[]> {
+  const { getAvailableBackends, getBackend } = await plugins();
   const out: Backend[] = [];
   for (const info of await getAvailableBackends()) {
     try {
@@ -76,7 +78,7 @@ async function namedBackends(argv: string[]): Promise<{ backends: Backend[]; mar
     const config = flagValue(args, ['-c', '--config']);
     if (config !== undefined) {
       try {
-        const file = readConfigFile(config);
+        const file = (await import('../options/resolve.js')).readConfigFile(config);
         const b = file['backend'] ?? file['Backend']; // hls4ml's spelling
         if (typeof b === 'string') name = b;
       } catch {
@@ -87,7 +89,7 @@ async function namedBackends(argv: string[]): Promise<{ backends: Backend[]; mar
   if (name === undefined && command === 'config') name = 'Vitis'; // its default backend
   if (name !== undefined) {
     try {
-      return { backends: [await getBackend(name)], mark: false };
+      return { backends: [await (await plugins()).getBackend(name)], mark: false };
     } catch {
       // an unknown backend: the command's own error names it; meanwhile every backend's flags parse
     }

@@ -1,18 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { convert, type ConvertOptions } from '../api.js';
+import type { ConvertOptions } from '../api.js';
 import { escapeControls, FirmflowError, firstLine, isFirmflowError, terminalMessage } from '../errors.js';
 import type { Dim } from '../ir/types.js';
-import { loadModel } from '../onnx/frontend.js';
-import { getFlow, getPass, listFlows, passSource, resolveFlowOrder } from '../pipeline/flows.js';
 import type { Flow } from '../pipeline/pass.js';
 import { PLUGIN_ENV } from '../registry/discovery.js';
 import { version } from '../version.js';
-import { getAvailableBackends, getBackend, listPlugins, loadAllPlugins, pluginsTimedOut, takePluginWarnings } from '../registry/plugins.js';
-import { ensureSharedFlows } from '../registry/shared.js';
+import { pluginsTimedOut } from '../registry/plugin-timeouts.js';
 import { cleanupPendingOutputs } from '../writer/atomic.js';
-import { inspectGraph, inspectText } from './inspect.js';
 import { addBenchCommands } from './bench.js';
 import { backendOption } from './args.js';
 import { addPrecisionCommand } from './precision.js';
@@ -23,6 +19,12 @@ import { addBackendFlags, backendFlags, backendFlagValues, flaglessHelp } from '
 import { backendsForFlags, type FlagSources } from './flag-sources.js';
 import { precisionArg } from './values.js';
 
+/*
+ * The modules behind the commands load when a command runs (issue 16): `firmflow --version` must not pay for the
+ * frontend, the registry with every op handler and pass, or the plugins.
+ */
+const plugins = () => import('../registry/plugins.js');
+const flows = () => import('../pipeline/flows.js');
 
 /** `--input-shape x=1,16` (repeatable). */
 function inputShape(v: string, prev: Record<string, Dim[]> = {}): Record<string, Dim[]> {
@@ -35,8 +37,8 @@ function inputShape(v: string, prev: Record<string, Dim[]> = {}): Record<string,
 
 
 
-function printWarnings(io: Io): void {
-  for (const w of takePluginWarnings()) io.err(`warning: ${w}\n`);
+async function printWarnings(io: Io): Promise<void> {
+  for (const w of (await plugins()).takePluginWarnings()) io.err(`warning: ${w}\n`);
 }
 
 interface FlowListing {
@@ -47,8 +49,8 @@ interface FlowListing {
   passes: { name: string; match: string | string[]; source: string; description?: string }[];
 }
 
-function flowListing(flows: Flow[]): FlowListing[] {
-  return flows.map((f) => ({
+function flowListing(list: Flow[], getPass: Awaited<ReturnType<typeof flows>>['getPass'], passSource: Awaited<ReturnType<typeof flows>>['passSource']): FlowListing[] {
+  return list.map((f) => ({
     name: f.name,
     requires: [...(f.requires ?? [])],
     fixedPoint: f.fixedPoint !== false,
@@ -123,10 +125,11 @@ function program(io: Io, known: FlagSources): Command {
         (opts as Record<string, unknown>)[k] = v;
       }
       try {
+        const { convert } = await import('../api.js');
         const project = await convert(model, opts);
         const res = await project.write(undefined, { force: opts.force });
         progress.done();
-        const shown = new Set(takePluginWarnings());
+        const shown = new Set((await plugins()).takePluginWarnings());
         for (const w of [...shown, ...project.warnings.filter((x) => !shown.has(x))]) io.err(`warning: ${w}\n`);
         if (o.verbose) {
           const rows: (string | number)[][] = [['flow', 'pass', 'runs', 'changes', 'ms']];
@@ -145,8 +148,8 @@ function program(io: Io, known: FlagSources): Command {
     .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
     .action(async (o: { json?: boolean | string }) => {
-      const list = await getAvailableBackends();
-      printWarnings(io);
+      const list = await (await plugins()).getAvailableBackends();
+      await printWarnings(io);
       if (o.json) return json(io, list, o.json);
       if (!list.length) {
         io.out(`no backends are available: install a backend plugin package, or name plugin modules in ${PLUGIN_ENV}\n`);
@@ -160,8 +163,8 @@ function program(io: Io, known: FlagSources): Command {
     .description('list discovered plugins from their manifests (no plugin code runs)')
     .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
-    .action((o: { json?: boolean | string }) => {
-      const list = listPlugins();
+    .action(async (o: { json?: boolean | string }) => {
+      const list = (await plugins()).listPlugins();
       if (o.json) return json(io, list, o.json);
       if (!list.length) {
         io.out(`no plugins found (packages with a "firmflow" field in package.json, or modules in ${PLUGIN_ENV})\n`);
@@ -184,20 +187,21 @@ function program(io: Io, known: FlagSources): Command {
     .option(JSON_FLAG, JSON_HELP, jsonTarget)
     .option('--verbose', 'stack traces of internal errors')
     .action(async (o: { backend?: string; json?: boolean | string }) => {
+      const [{ getBackend, loadAllPlugins }, { getFlow, getPass, listFlows, passSource, resolveFlowOrder }, { ensureSharedFlows }] = await Promise.all([plugins(), flows(), import('../registry/shared.js')]);
       ensureSharedFlows();
-      let flows: Flow[];
+      let order: Flow[];
       let backendName: string | null = null;
       if (o.backend) {
         const b = await getBackend(o.backend);
         backendName = b.name;
-        flows = resolveFlowOrder(b.flows);
+        order = resolveFlowOrder(b.flows);
       } else {
         // Plugins may add passes to shared flows; load them all so the listing shows what a conversion runs.
         await loadAllPlugins();
-        flows = resolveFlowOrder(listFlows().filter((f) => !f.name.includes(':')).map((f) => f.name).filter((n) => getFlow(n)));
+        order = resolveFlowOrder(listFlows().filter((f) => !f.name.includes(':')).map((f) => f.name).filter((n) => getFlow(n)));
       }
-      printWarnings(io);
-      const list = flowListing(flows);
+      await printWarnings(io);
+      const list = flowListing(order, getPass, passSource);
       if (o.json) return json(io, { backend: backendName, flows: list }, o.json);
       if (!list.length) {
         io.out('no shared flows are registered\n');
@@ -216,13 +220,14 @@ function program(io: Io, known: FlagSources): Command {
       const progress = new Progress(io);
       try {
         progress.step(`loading ${model}`);
+        const [{ loadModel }, { inspectGraph, inspectText }] = await Promise.all([import('../onnx/frontend.js'), import('./inspect.js')]);
         const graph = loadModel(model);
         progress.step('loading backends');
-        const backends = await getAvailableBackends();
+        const backends = await (await plugins()).getAvailableBackends();
         progress.step('running the shared passes');
         const report = inspectGraph(model, graph, backends, o.verbose ? (l) => io.err(`  ${l}\n`) : undefined);
         progress.done();
-        printWarnings(io);
+        await printWarnings(io);
         if (o.json) return json(io, report, o.json);
         // Names, producer and domains come from the model: no escape sequence of theirs reaches the terminal.
         io.out(escapeControls(inspectText(report)));
@@ -253,7 +258,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       // commander already printed its message (or the help / version text).
       return e.exitCode === 0 ? 0 : 1;
     }
-    printWarnings(io);
+    await printWarnings(io);
     if (isFirmflowError(e)) {
       io.err(`error: ${terminalMessage(e.message)}\n`);
       return 1;

@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { FirmflowError } from '../errors.js';
-import { precisionCommand } from '../precision/command.js';
 import { json, JSON_FLAG, JSON_HELP, jsonTarget, type Io } from './output.js';
 import { positiveInt, positiveNumber } from './values.js';
 
@@ -29,8 +28,9 @@ export function addPrecisionCommand(cmd: Command, io: Io): void {
     .option('--max-width <bits>', 'cap on inferred widths', positiveInt)
     .option('-o, --output <file>', 'write the chosen types as a configuration file (.json, else YAML)')
     .option(JSON_FLAG, JSON_HELP, jsonTarget)
-    .action((model: string, o: { config?: string; calibrate?: string; targetError?: number; metric?: 'max' | 'mean'; margin?: number; maxWidth?: number; output?: string; json?: boolean | string }) => {
+    .action(async (model: string, o: { config?: string; calibrate?: string; targetError?: number; metric?: 'max' | 'mean'; margin?: number; maxWidth?: number; output?: string; json?: boolean | string }) => {
       if (o.targetError !== undefined && !o.calibrate) throw new FirmflowError('cli.argument', '--target-error needs --calibrate <inputs.json>');
+      const { precisionCommand } = await import('../precision/command.js');
       const report = precisionCommand({ model, config: o.config, calibrate: o.calibrate, targetError: o.targetError, metric: o.metric, margin: o.margin, maxWidth: o.maxWidth, output: o.output });
       if (o.json) return json(io, { layers: report.layers, config: report.config, calibration: report.calibration, written: report.written }, o.json);
       io.out(report.text.endsWith('\n') ? report.text : `${report.text}\n`);

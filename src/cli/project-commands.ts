@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirmflowError } from '../errors.js';
-import { getBackend } from '../registry/plugins.js';
 import type { OpenedProject } from '../registry/types.js';
 import { json, JSON_FLAG, JSON_HELP, jsonTarget, Progress, type Io } from './output.js';
 import { readInputs, tensorsFile, tensorsJson } from './tensors.js';
@@ -24,7 +23,8 @@ async function open(dir: string): Promise<{ project: OpenedProject; inputNames: 
     throw new FirmflowError('project.open', `${dir} is not a firmflow project folder (${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (typeof manifest.backend !== 'string') throw new FirmflowError('project.open', `${file} does not name the backend that wrote it`);
-  const backend = await getBackend(manifest.backend);
+  // The registry loads here, not at start-up (issue 16).
+  const backend = await (await import('../registry/plugins.js')).getBackend(manifest.backend);
   if (!backend.openProject) throw new FirmflowError('project.open', `backend '${backend.name}' cannot reopen projects (no compile/predict support)`);
   const project = await backend.openProject(dir);
   return { project, inputNames: (manifest.inputs ?? []).map((p) => p.name) };

@@ -1,11 +1,9 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { checkPrecision } from '../api.js';
+import { checkPrecision } from '../precision/parse.js';
 import { defaultSweepLayout, objectiveFigures, pointText, sweep, sweepAxes, sweepCsv, type SweepLayout, type SweepList, type SweepMetric, type SweepResult } from '../bench/sweep.js';
 import type { SweepValue } from '../registry/types.js';
 import { fmt } from '../bench/html.js';
 import { FirmflowError } from '../errors.js';
-import { loadModel } from '../onnx/frontend.js';
-import { takePluginWarnings } from '../registry/plugins.js';
 import { backendOption } from './args.js';
 import { addBackendFlags, backendFlagValues, splitValues, type BackendFlag } from './backend-flags.js';
 import { convertOptionsFrom, writeOutput } from './bench.js';
@@ -127,7 +125,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
           io.out(axesText(layout));
           return;
         }
-        const inputs = o['input'] ? readInputs(o['input'] as string[], loadModel(model).inputs.map((p) => p.name)) : undefined;
+        const inputs = o['input'] ? readInputs(o['input'] as string[], (await import('../onnx/frontend.js')).loadModel(model).inputs.map((p) => p.name)) : undefined;
         progress.step('planning the sweep');
         const r = await sweep({
           model, convert, axes, lists: given.filter((l) => l.axis !== 'precision'), precision, inputs,
@@ -136,7 +134,7 @@ export function addSweepCommand(cmd: Command, io: Io, flags: { list: BackendFlag
           progress: (done, total, last) => progress.step(`${done}/${total} points evaluated${last ? ` (last: ${pointText(last.point)})` : ''}`),
         });
         progress.done();
-        for (const w of takePluginWarnings()) io.err(`warning: ${w}\n`);
+        for (const w of (await import('../registry/plugins.js')).takePluginWarnings()) io.err(`warning: ${w}\n`);
         if (o['csv']) {
           writeOutput(o['csv'] as string, sweepCsv(r.results, r));
           io.err(`wrote ${r.results.length} rows to ${o['csv']}\n`);

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { protobufjs } from '../util/lazy-deps.js';
 import { FirmflowError } from '../errors.js';
 import { ONNX_PROTO } from './schema.js';
 
@@ -85,7 +86,7 @@ let root: protobuf.Root | undefined;
 
 /** The parsed ONNX schema (parsed once, on first use). */
 export function onnxRoot(): protobuf.Root {
-  if (!root) root = protobuf.parse(ONNX_PROTO, { keepCase: true }).root;
+  if (!root) root = protobufjs().parse(ONNX_PROTO, { keepCase: true }).root;
   return root;
 }
 

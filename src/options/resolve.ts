@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../util/lazy-deps.js';
 import { FirmflowError } from '../errors.js';
 import { sanitizeIdentifier } from '../ir/names.js';
 import type { Dim } from '../ir/types.js';

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import YAML from 'yaml';
+import { YAML } from '../util/lazy-deps.js';
 import { FirmflowError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
 import type { Feed } from '../interp/interpreter.js';

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { FirmflowError, isFirmflowError } from '../errors.js';
 import { discoverPlugins, type DiscoveryOptions, type PluginCandidate } from './discovery.js';
+import { markPluginTimedOut } from './plugin-timeouts.js';
 import { createPluginSession, findBackend, registeredBackends, USER_SOURCE } from './registry.js';
 import type { Backend, BackendInfo, FirmflowPlugin, PluginInfo, PluginMeta, PluginRegister } from './types.js';
 
@@ -159,15 +160,7 @@ function pluginTimeoutMs(): number {
 /** A plugin that hung or tried to end the process while loading: it becomes a warning naming it. */
 class PluginMisbehaved extends Error {}
 
-let anyTimedOut = false;
-
-/**
- * Whether a plugin's loading was abandoned after its timeout. Its code may still hold timers or handles that
- * keep the process alive, so the CLI ends the process explicitly when its work is done.
- */
-export function pluginsTimedOut(): boolean {
-  return anyTimedOut;
-}
+export { pluginsTimedOut } from './plugin-timeouts.js';
 
 /**
  * Runs plugin code (its import or its register call) under the time limit, with process.exit refused: a plugin
@@ -187,7 +180,7 @@ async function runPluginCode<T>(step: string, run: () => Promise<T> | T): Promis
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        anyTimedOut = true;
+        markPluginTimedOut();
         reject(new PluginMisbehaved(`${step} did not finish within ${ms} ms (${PLUGIN_TIMEOUT_ENV}); the plugin was skipped`));
       }, ms);
     });

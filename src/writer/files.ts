@@ -1,4 +1,4 @@
-import ejs from 'ejs';
+import { ejs } from '../util/lazy-deps.js';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { FirmflowError } from '../errors.js';
@@ -22,7 +22,7 @@ export function renderTemplate(templateFile: string, data: Record<string, unknow
       throw new Error(`cannot read template ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
     try {
-      fn = ejs.compile(src, {
+      fn = ejs().compile(src, {
         filename: file,
         escape: (v: unknown) => (v === undefined || v === null ? '' : String(v)),
         async: false,

@@ -6,6 +6,7 @@
 #define NNET_ACTIVATION_H_
 
 #include "nnet_common.h"
+#include "nnet_host.h"
 #include "nnet_rescale.h"
 
 namespace nnet {
@@ -118,12 +119,48 @@ struct op_scale_shift {  // acc = x * scale[c]; acc += shift[c]; y = result(acc)
     return (res_T)t;
   }
 };
+#ifdef NNET_HOST_FAST
+namespace host {
+// Element-wise ops that are a function of the input's code alone, then the one conversion to the result type:
+// ReLU keeps a positive code and makes the rest 0 ((res_T)0 has code 0 in every type); Identity keeps the code.
+// quant<res_T, F of the input> is that conversion (res_T)x bit for bit.
+template <class OP>
+struct code_op {
+  enum { known = 0 };
+  static inline long long apply(long long c) { return c; }
+};
+template <>
+struct code_op<op_relu> {
+  enum { known = 1 };
+  static inline long long apply(long long c) { return c > 0 ? c : 0; }
+};
+template <>
+struct code_op<op_linear> {
+  enum { known = 1 };
+  static inline long long apply(long long c) { return c; }
+};
+
+template <class data_T, class res_T, class OP>
+struct activation_codes {
+  enum { usable = code_op<OP>::known && small<data_T>::value && quant<res_T, fx<data_T>::F>::ok };
+  static inline res_T one(const data_T& x) { return from_code<res_T>(quant<res_T, fx<data_T>::F>::apply(code_op<OP>::apply(code(x)))); }
+};
+}  // namespace host
+#endif
+
 template <class data_T, class res_T, typename CONFIG_T, class OP, class P0, class P1>
 void activation(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in], const P0* p0, const P1* p1) {
   NNET_PRAGMA(HLS INLINE off)
   NNET_PRAGMA(HLS PIPELINE II = CONFIG_T::reuse_factor)
   NNET_PRAGMA(HLS ARRAY_PARTITION variable = data complete)
   NNET_PRAGMA(HLS ARRAY_PARTITION variable = res complete)
+#ifdef NNET_HOST_FAST
+  typedef host::activation_codes<data_T, res_T, OP> fast_t;
+  if (fast_t::usable) {
+    for (unsigned i = 0; i < CONFIG_T::n_in; i++) res[i] = fast_t::one(data[i]);
+    return;
+  }
+#endif
   for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
     NNET_PRAGMA(HLS UNROLL)
     res[i] = OP::template apply<res_T, CONFIG_T>(data[i], (i / CONFIG_T::inner) % CONFIG_T::n_chan, p0, p1);
@@ -143,6 +180,13 @@ void activation_stream(hls::stream<data_T>& data, hls::stream<res_T>& res, const
     for (unsigned i = 0; i < (unsigned)P; i++) {
       NNET_PRAGMA(HLS UNROLL)
       const unsigned e = b * P + i;
+#ifdef NNET_HOST_FAST
+      typedef host::activation_codes<typename data_T::value_type, out_t, OP> fast_t;
+      if (fast_t::usable) {
+        out[i] = fast_t::one(in[i]);
+        continue;
+      }
+#endif
       out[i] = OP::template apply<out_t, CONFIG_T>(in[i], (e / CONFIG_T::inner) % CONFIG_T::n_chan, p0, p1);
     }
     res.write(out);

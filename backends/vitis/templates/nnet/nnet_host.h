@@ -1,7 +1,8 @@
 // Host-simulation fast paths (our own code). Compiled only when __SYNTHESIS__ is not defined: Vitis/Vivado HLS never
 // see them, and the kernels' synthesizable bodies stay the reference. A fast path does the same arithmetic on the
-// integer codes of the fixed-point values (value = code * 2^-F) in 64-bit integers, and is taken only when that is
-// provably identical to the ap_fixed arithmetic: every type involved is known and at most 62 bits wide, and a bound
+// integer codes of the fixed-point values (value = code * 2^-F) in native integers (int16 codes, int32 or 64-bit
+// sums) or in doubles holding exact integers, and is taken only when that is provably identical to the ap_fixed
+// arithmetic: every type involved is known and at most 62 bits wide, and a bound
 // computed from the actual constants shows that no conversion to the accumulator can round or overflow. Otherwise the
 // kernel runs its ordinary body. The one conversion that may round or saturate (accumulator -> result) follows the
 // ap_fixed rules for every quantization mode and for the overflow modes SAT, SAT_ZERO, SAT_SYM and WRAP.
@@ -17,6 +18,7 @@
 #endif
 
 #ifdef NNET_HOST_FAST
+#include <type_traits>
 #include <vector>
 
 namespace nnet {
@@ -127,24 +129,25 @@ struct quant {
         case AP_RND_INF: inc = qb && (!neg || r); break;
         case AP_RND_CONV: inc = qb && ((v & 1) || r); break;
       }
-      if (inc) v++;
+      v += inc ? 1 : 0;
     }
+    // Overflow without branches on the value (selects), so loops over many outputs vectorize.
     const long long lo = min_code<T>(), hi = max_code<T>();
-    if (v >= lo && v <= hi) {
-      if (fx<T>::O == AP_SAT_SYM && fx<T>::S && v == lo) return lo + 1;
-      return v;
-    }
     switch (fx<T>::O) {
-      case AP_SAT_ZERO: return 0;
+      case AP_SAT_ZERO: return (v < lo || v > hi) ? 0 : v;
       case AP_WRAP: {
         enum { W = fx<T>::W > 62 ? 62 : fx<T>::W };
         const unsigned long long low = (unsigned long long)v & ((1ULL << W) - 1ULL);
-        if (fx<T>::S && ((low >> (W - 1)) & 1ULL)) return (long long)(low | ~((1ULL << W) - 1ULL));
-        return (long long)low;
+        if (!fx<T>::S) return (long long)low;
+        return (long long)(low << (64 - W)) >> (64 - W);  // sign-extend bit W - 1
       }
-      default:  // AP_SAT, AP_SAT_SYM
-        if (v > hi) return hi;
-        return fx<T>::S ? (fx<T>::O == AP_SAT_SYM ? lo + 1 : lo) : 0;
+      case AP_SAT_SYM: {
+        // In range, only the most negative code changes (to lo + 1); below the range the result is lo + 1 too.
+        const long long low = fx<T>::S ? lo + 1 : lo;
+        return v < low ? low : (v > hi ? hi : v);
+      }
+      default:  // AP_SAT
+        return v < lo ? lo : (v > hi ? hi : v);
     }
   }
 };
@@ -225,6 +228,132 @@ struct conv_codes {
     }
   }
 };
+
+// A type whose codes fit an int16 (the narrowest native type the Dense path stores codes in).
+template <class T>
+struct fits16 {
+  enum { value = fx<T>::S ? fx<T>::W <= 16 : fx<T>::W <= 15 };
+};
+
+// The host build is -O2, whose cost model leaves these integer loops scalar; the code paths below are plain integer
+// arithmetic, so vectorizing them changes no result.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("O3")
+#endif
+
+// Dense on codes (see nnet_dense.h for the arithmetic): acc = accum(b) + sum_k accum(x_k * w_k), in ascending k.
+// As for convolutions, a bound over the actual weights, |accum(b)| + sum_k |w_k| * 2^SH * max|x| <= the
+// accumulator's largest code, proves every product converts to accum exactly and no partial sum overflows, so the
+// integer sum equals the ap_fixed accumulation bit for bit. Codes are stored as int16 when both types fit, else
+// int32. Per call, when a bound on every partial sum stays below 2^31 - the smaller of max_n sum_k |w_kn| times
+// max_k |x_k| and max |w| times sum_k |x_k|, over this call's inputs - the sums run in int32 (the loop the compiler vectorizes best), otherwise in doubles, whose sums of integer products are
+// exact below 2^53 (the construction checks that bound for the type's largest |x|; SSE2 has no 64-bit integer
+// multiply, so doubles are also the faster wide path). Built once per layer (weights are constants) and then only
+// read, so threads of the host program share it.
+template <class in_t, class out_t, typename CONFIG_T, class W_T, class B_T>
+struct dense_codes {
+  typedef typename CONFIG_T::accum_t acc_t;
+  typedef typename CONFIG_T::weight_t weight_t;
+  typedef typename CONFIG_T::bias_t bias_t;
+  enum {
+    NI = CONFIG_T::n_in,
+    NO = CONFIG_T::n_out,
+    SH = (int)fx<acc_t>::F - (int)fx<in_t>::F - (int)fx<weight_t>::F,
+    SHP = SH > 0 ? (SH > 30 ? 30 : SH) : 0,
+    usable = small<in_t>::value && small<weight_t>::value && small<acc_t>::value && small<out_t>::value && fx<acc_t>::S &&
+             (fx<in_t>::S ? fx<in_t>::W <= 32 : fx<in_t>::W <= 31) && fx<weight_t>::W <= 32 && SH >= 0 && SH <= 30 &&
+             quant<out_t, fx<acc_t>::F>::ok
+  };
+  typedef typename std::conditional<fits16<in_t>::value && fits16<weight_t>::value, short, int>::type code_t;
+  std::vector<code_t> w;       // NI x NO weight codes, K-major as the weights array
+  std::vector<double> wd;      // the same codes as doubles (the wide path)
+  std::vector<long long> b;    // accum(bias) codes
+  const W_T* key;              // the weights these codes were made from
+  long long widest;            // max over the outputs of sum_k |w_kn|
+  long long wmax;              // max |w_kn|
+  bool ok;
+
+  dense_codes(const W_T weights[], const B_T biases[]) : key(weights), widest(0), wmax(0), ok(false) {
+    if (!usable) return;
+    w.resize((size_t)NI * NO);
+    b.resize(NO);
+    for (unsigned j = 0; j < (unsigned)(NI * NO); j++) w[j] = (code_t)code(value<weight_t>(weights[j]));
+    const long long acc_max = max_code<acc_t>();
+    const long long x_max = fx<in_t>::S ? (1LL << (fx<in_t>::W - 1)) : (1LL << fx<in_t>::W) - 1;
+    for (unsigned n = 0; n < (unsigned)NO; n++) {
+      b[n] = CONFIG_T::has_bias ? code((acc_t)value<bias_t>(biases[n])) : 0;
+      const long long room = acc_max - (b[n] < 0 ? -b[n] : b[n]);
+      if (room < 0) return;
+      const long long limit = (room >> SHP) / x_max;
+      long long s = 0;
+      for (unsigned k = 0; k < (unsigned)NI; k++) {
+        const long long a = w[(size_t)k * NO + n];
+        const long long m = a < 0 ? -a : a;
+        s += m;
+        if (m > wmax) wmax = m;
+        if (s > limit) return;
+      }
+      if (s > widest) widest = s;
+    }
+    if (widest > (1LL << 53) / x_max) return;
+    wd.assign(w.begin(), w.end());
+    ok = true;
+  }
+
+  template <class S, class C>
+  static void sums(const int xc[], const C* wt, S acc[]) {
+    for (unsigned n = 0; n < (unsigned)NO; n++) acc[n] = 0;
+    for (unsigned k = 0; k < (unsigned)NI; k++) {
+      // x in the weights' storage type (the codes fit it): short x short -> int is the multiply SSE2 vectorizes.
+      const C xk = (C)xc[k];
+      if (xk == 0) continue;  // common after a ReLU; adds nothing
+      const C* wr = wt + (size_t)k * NO;
+      for (unsigned n = 0; n < (unsigned)NO; n++) acc[n] += (S)xk * (S)wr[n];
+    }
+  }
+
+  void run(const in_t x[], out_t y[]) const {
+    int xc[NI];
+    long long xm = 0, xs = 0;
+    for (unsigned k = 0; k < (unsigned)NI; k++) {
+      xc[k] = (int)code(x[k]);
+      const long long a = xc[k] < 0 ? -(long long)xc[k] : xc[k];
+      xs += a;
+      if (a > xm) xm = a;
+    }
+    const long long room = (1LL << 31) - 1;
+    if (xm == 0 || widest <= room / xm || wmax <= room / xs) {
+      int acc[NO];
+      sums(xc, &w[0], acc);
+      for (unsigned n = 0; n < (unsigned)NO; n++) y[n] = from_code<out_t>(quant<out_t, fx<acc_t>::F>::apply((long long)acc[n] * (1LL << SHP) + b[n]));
+    } else {
+      double acc[NO];
+      sums(xc, &wd[0], acc);
+      for (unsigned n = 0; n < (unsigned)NO; n++) y[n] = from_code<out_t>(quant<out_t, fx<acc_t>::F>::apply((long long)acc[n] * (1LL << SHP) + b[n]));
+    }
+  }
+
+  // The codes of one layer: built on the first call (thread-safe static initialization), rebuilt per call only if
+  // the same configuration is ever called with other weights.
+  static bool apply(const in_t x[], out_t y[], const W_T weights[], const B_T biases[]) {
+    if (!usable) return false;
+    static const dense_codes shared(weights, biases);
+    if (shared.key == weights) {
+      if (!shared.ok) return false;
+      shared.run(x, y);
+      return true;
+    }
+    const dense_codes mine(weights, biases);
+    if (!mine.ok) return false;
+    mine.run(x, y);
+    return true;
+  }
+};
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
 
 }  // namespace host
 }  // namespace nnet
