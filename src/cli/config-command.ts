@@ -1,14 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { renameSync, writeFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import YAML from 'yaml';
-import { convert, type ConvertOptions } from '../api.js';
+import type { ConvertOptions } from '../api.js';
 import { FirmflowError } from '../errors.js';
 import type { ConfigGranularity } from '../registry/types.js';
 import { backendOption } from './args.js';
 import { addBackendFlags, backendFlagValues, type BackendFlag } from './backend-flags.js';
 import { json, JSON_FLAG, JSON_HELP, jsonTarget, Progress, type Io } from './output.js';
 import { precisionArg } from './values.js';
+import { YAML } from '../util/lazy-deps.js';
 
 /*
  * `firmflow config <model>`: the full editable configuration of a model on a backend (what hls4ml's
@@ -59,6 +59,7 @@ export function addConfigCommand(cmd: Command, io: Io, flags: { list: BackendFla
         if (options.backend === undefined) delete options.backend;
         if (o.config) options.config = o.config;
         if (o.precision) options.precision = o.precision;
+        const { convert } = await import('../api.js');
         const project = await convert(model, options);
         progress.done();
         const configOf = project.backend.configOf;

@@ -1,6 +1,6 @@
 import graphology from 'graphology';
 import { hasCycle, topologicalSort } from 'graphology-dag';
-import { FirmflowError } from '../errors.js';
+import { FirmflowError, isProgrammingError } from '../errors.js';
 import { IdentifierPool } from './names.js';
 import type { AffineQuant, Attrs, Dim, DType, FixedType, Shape, TensorData } from './types.js';
 import { formatShape } from './types.js';
@@ -359,6 +359,8 @@ export class Graph {
           }
         });
       } catch (e) {
+        // A shape rule's own refusal is a problem of the model; a JavaScript error is a bug (exit 2), not bad input.
+        if (isProgrammingError(e)) throw e;
         problems.push(`node '${n.name}' (${n.op}): ${(e as Error).message}`);
       }
     }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Graph } from '../../src/ir/graph.js';
 import { IdentifierPool, sanitizeIdentifier } from '../../src/ir/names.js';
 import { ensureBuiltinIROps } from '../../src/ir/defs/index.js';
+import { registerIROp } from '../../src/ir/ops.js';
 import { interpret } from '../../src/interp/interpreter.js';
 import { isFirmflowError } from '../../src/errors.js';
 
@@ -66,6 +67,19 @@ describe('Graph IR', () => {
     g.addTensor({ name: 'z', shape: [4] });
     g.addNode({ name: 'uses_orphan', op: 'Relu', inputs: ['orphan'], outputs: ['z'] });
     expect(() => g.verify()).toThrow(/reads 'orphan', which has no producer[\s\S]*output 'a' has shape \[N, 5\] but its inputs give \[N, 4\]/);
+  });
+
+  it('verify() lets a JavaScript error of a shape rule through (a bug, exit 2), but reports a refusal of the rule itself', () => {
+    registerIROp({ op: 'TestBuggyShape', inferShape: () => { throw new TypeError("Cannot read properties of undefined (reading 'shape')"); } }, 'test');
+    registerIROp({ op: 'TestRefusingShape', inferShape: () => { throw new Error('input rank 3 is not supported'); } }, 'test');
+    const buggy = chain();
+    buggy.addTensor({ name: 'b', shape: ['N', 4] });
+    buggy.addNode({ name: 'buggy', op: 'TestBuggyShape', inputs: ['y'], outputs: ['b'] });
+    expect(() => buggy.verify()).toThrow(TypeError);
+    const refusing = chain();
+    refusing.addTensor({ name: 'b', shape: ['N', 4] });
+    refusing.addNode({ name: 'refusing', op: 'TestRefusingShape', inputs: ['y'], outputs: ['b'] });
+    expect(() => refusing.verify()).toThrow(/node 'refusing' \(TestRefusingShape\): input rank 3 is not supported/);
   });
 
   it('bypassNode rewires consumers and graph outputs; the values follow', () => {
