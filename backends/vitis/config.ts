@@ -13,12 +13,16 @@ import {
   type ConfigSection, type FixedType, type Graph, type IRNode, type SectionPrecision, type SectionSpec,
 } from 'firmflow';
 import type { HlsIO, HlsStrategy } from './lowered.js';
+import type { LayerConfig, ModelConfig, PrecisionSetting, Role } from './layer-config.js';
+import { ROLES } from './layer-config.js';
+
+// The configuration's types live in a leaf module (kernel contracts read them without importing the reader).
+export { ROLES };
+export type { LayerConfig, ModelConfig, PrecisionSetting, Role };
 import { KERNELS, kernelFor, TABLES_OF } from './kernels/index.js';
 import { DEFAULT_REUSE_FACTOR, VITIS_OPTIONS } from './options.js';
 
 
-export const ROLES = ['weight', 'bias', 'accum', 'result', 'table', 'exp_table', 'inv_table', 'exp_sum', 'scale', 'shift', 'inv_scale'] as const;
-export type Role = (typeof ROLES)[number];
 
 /** Tables per op (the names TableSize / TableRange objects and Precision roles use): each kernel's own. */
 export { TABLES_OF };
@@ -27,39 +31,7 @@ export { TABLES_OF };
 const IMPLEMENTATION_OPS = KERNELS.filter((k) => k.implementations).flatMap((k) => k.ops);
 const IMPLEMENTATIONS = [...new Set(KERNELS.flatMap((k) => k.implementations ?? []))];
 
-/** A precision as configured: a type, or 'auto' (derived exactly / from the values, see the lowering). */
-export type PrecisionSetting = FixedType | 'auto';
 
-export interface LayerConfig {
-  /** The reuse factor asked for, and where it came from (for messages). */
-  reuseFactor: number;
-  reuseFactorFrom: string;
-  strategy: HlsStrategy;
-  parallelization?: number;
-  /** Roles configured explicitly (anything not here takes the lowering's default for the op). */
-  precision: Partial<Record<Role, PrecisionSetting>>;
-  /**
-   * Roles whose precision was set for this layer (LayerName, options.layers, LayerType) rather than model-wide
-   * (Model, option precision): a model-wide data type does not override what a layer's own arithmetic needs
-   * (Softmax probabilities, exact results between a model's quantizers).
-   */
-  layerRoles: Role[];
-  /** Table sizes and ranges by table name. */
-  tableSize: Record<string, number>;
-  tableRange: Record<string, [number, number]>;
-  implementation?: string;
-}
-
-export interface ModelConfig {
-  io: HlsIO;
-  /** Default data type: graph inputs and layer results. */
-  data: FixedType;
-  reuseFactorPolicy: 'error' | 'nearest';
-  /** FIFO depth override for every stream (io_stream). */
-  fifoDepth?: number;
-  /** Precision of graph inputs configured by port name (LayerName entries naming a graph input). */
-  inputs: Record<string, FixedType>;
-}
 
 /** The default data type: results and inputs. */
 export const DEFAULT_DATA: FixedType = { signed: true, width: 16, integer: 6, rounding: 'RND_CONV', overflow: 'SAT' };

@@ -4,7 +4,7 @@
  * a node's kernel up (kernels/index.ts) and call it; the engines these hooks use live below kernels/.
  */
 import type { FixedType, Graph, IRNode, Tensor } from 'firmflow';
-import type { LayerConfig, Role } from '../config.js';
+import type { LayerConfig, Role } from '../layer-config.js';
 import type { BoundContext, ErrorBound } from '../emulate/bounds.js';
 import type { BuildContext, EmuKernel } from '../emulate/kernel.js';
 import type { LayerContext, LayerSchedule } from '../estimate/cost.js';

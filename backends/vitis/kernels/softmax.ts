@@ -3,7 +3,7 @@
  * lowering), the sum's inverse from a table; 'argmax': a one-hot of the largest input (no tables).
  */
 import { type FixedType, fracBits, rawFromNumber, sizeOf } from 'firmflow';
-import type { LayerConfig } from '../config.js';
+import type { LayerConfig } from '../layer-config.js';
 import { roundingStep } from '../emulate/bounds.js';
 import { convertOne, maxAbsCode, productConverter } from '../emulate/convert.js';
 import { unsupported, type BuildContext, type EmuKernel } from '../emulate/kernel.js';

@@ -1,6 +1,6 @@
 /* Helpers shared by the lowering passes. */
 import type { Dim, Graph, IRNode, Tensor } from 'firmflow';
-import type { LayerConfig } from '../config.js';
+import type { LayerConfig } from '../layer-config.js';
 import type { HlsGraphInfo, HlsLayer } from '../lowered.js';
 
 /** node.meta key of the resolved LayerConfig (set by vitis-configure). */

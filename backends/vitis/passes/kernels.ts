@@ -1,5 +1,5 @@
 import type { Graph, GraphPass, IRNode } from 'firmflow';
-import type { LayerConfig } from '../config.js';
+import type { LayerConfig } from '../layer-config.js';
 import { kernelFor } from '../kernels/index.js';
 import type { HlsIO, HlsLayer, HlsStrategy } from '../lowered.js';
 import { CONFIG_KEY, UNSUPPORTED_KEY, perSample } from './common.js';

@@ -3,7 +3,7 @@
  * its own): constant types and codes, exact accumulators, default factor types.
  */
 import { FirmflowError, type FixedType, formatType, fracBits, type Graph, type IRNode, quantizeCodes, rawFromNumber, sameType, type Tensor } from 'firmflow';
-import type { PrecisionSetting } from '../config.js';
+import type { PrecisionSetting } from '../layer-config.js';
 import { describe, warn } from './common.js';
 /**
  * tensor.meta key of the precision a model's own quantizer gave a tensor (before lowering chose its type): the

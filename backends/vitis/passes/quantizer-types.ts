@@ -5,7 +5,7 @@
  * narrower one is refused, a wider one is ignored with a warning.
  */
 import { FirmflowError, type FixedType, formatType, fracBits, type Graph, type IRNode, sameType } from 'firmflow';
-import type { PrecisionSetting } from '../config.js';
+import type { PrecisionSetting } from '../layer-config.js';
 import { describe, layerName, warn } from './common.js';
 import { codeRange } from './precision-rules.js';
 

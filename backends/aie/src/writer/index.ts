@@ -4,9 +4,8 @@
  * PLIO input data with the emulator's golden outputs, the board harness, and firmflow.json (to reopen the project
  * for `firmflow predict --emulate` and `firmflow report`).
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Graph, PluginAPI, WriteContext } from 'firmflow';
 import { jsonSafe } from 'firmflow';
 import { bf16FromBits, bf16Round, emulateGraph } from '../emulate.js';
@@ -15,17 +14,10 @@ import type { AieDataType, AieGraphMeta, AieTilingParameters } from '../lowered.
 import { buildProjectModel, type ArrayDecl, type PlioModel, type ProjectModel } from './model.js';
 import { graphExtras } from './graph-extras.js';
 import { serializeLowered } from './serialize.js';
+import { templatesDir } from './templates.js';
 
-/** The package's templates folder (from src/ under vitest or from dist/). */
-export function templatesDir(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const t = join(d, 'templates');
-    if (existsSync(join(t, 'kernels', 'firmflow_aie.h'))) return t;
-    d = dirname(d);
-  }
-  throw new Error('the AIE package templates folder was not found');
-}
+export { templatesDir };
+
 
 /** Graph iterations the generated data files hold. */
 export const DATA_ITERATIONS = 4;

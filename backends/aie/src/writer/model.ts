@@ -12,7 +12,7 @@ import { CPP_TYPE } from './cpp.js';
 import { failWrite as fail } from './errors.js';
 import type { AieDataType } from '../lowered.js';
 import { hostIncludeDir } from '../compile.js';
-import { templatesDir } from './index.js';
+import { templatesDir } from './templates.js';
 import { AieNames } from './names.js';
 import type { ConnectionModel, EmitContext, Endpoint, LayerModel, Layout, PlioModel, ProjectModel, Region, SharedBufferModel, StreamedWeights } from './types.js';
 
