@@ -1,10 +1,10 @@
 /* GlobalMaxPool and GlobalAveragePool over the pixels of channels-last 1-D or 2-D data: one value per channel. */
-import { fracBits, sizeOf } from 'firmflow';
+import { sizeOf } from 'firmflow';
 import { averageBound, copyBound } from '../emulate/bounds.js';
 import { buildPool } from '../emulate/pooling.js';
 import { chainCycles } from '../estimate/model.js';
 import { num, poolCore } from '../estimate/cost.js';
-import { AVG_SCALE_TYPE, codeOf, codeRange, configuredType, typeForCodes } from '../passes/precision-rules.js';
+import { averageTypes, codeOf } from '../passes/precision-rules.js';
 import { type KernelPlan, requireActivation, sample, Unsupported } from '../passes/planning.js';
 import { sampleShape } from '../lowered.js';
 import { invCounts, NONE } from '../writer/emit.js';
@@ -32,9 +32,8 @@ export const globalPooling: VitisKernel = {
     if (ctx.node.op === 'GlobalMaxPool') return ctx.input;
     const p = ctx.layer.params;
     const taps = (p['in_height'] as number | undefined ?? 1) * (p['in_width'] as number);
-    const [lo, hi] = codeRange(ctx.input);
-    ctx.types['accum'] = ctx.accum(typeForCodes(lo * BigInt(taps), hi * BigInt(taps), fracBits(ctx.input)));
-    const st = configuredType(ctx.config.precision.scale) ?? AVG_SCALE_TYPE;
+    const { accum, scale: st } = averageTypes(ctx.input, taps, ctx.accum, ctx.config.precision.scale);
+    ctx.types['accum'] = accum;
     ctx.types['scale'] = st;
     // Global pooling always divides by all pixels: one entry, read at index 0 (nnet_pooling.h global_pooling).
     p['inv_count_codes'] = [codeOf(1 / taps, st)];

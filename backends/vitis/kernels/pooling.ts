@@ -2,11 +2,10 @@
  * MaxPool and AveragePool, 1-D and 2-D windows over channels-last data. Average pooling divides by the taps inside
  * the input (or all taps with count_include_pad) through a table of 1/n factors.
  */
-import { fracBits } from 'firmflow';
 import { averageBound, copyBound } from '../emulate/bounds.js';
 import { buildPool } from '../emulate/pooling.js';
 import { num, poolCore, windowSchedule } from '../estimate/cost.js';
-import { AVG_SCALE_TYPE, codeOf, codeRange, configuredType, typeForCodes } from '../passes/precision-rules.js';
+import { averageTypes, codeOf } from '../passes/precision-rules.js';
 import { type KernelPlan, requireActivation, spatialGeometry } from '../passes/planning.js';
 import { invCounts, NONE } from '../writer/emit.js';
 import type { VitisKernel } from './contract.js';
@@ -35,9 +34,8 @@ export const pooling: VitisKernel = {
     if (ctx.node.op === 'MaxPool') return ctx.input;
     const p = ctx.layer.params;
     const taps = (p['filt_height'] as number | undefined ?? 1) * (p['filt_width'] as number);
-    const [lo, hi] = codeRange(ctx.input);
-    ctx.types['accum'] = ctx.accum(typeForCodes(lo * BigInt(taps), hi * BigInt(taps), fracBits(ctx.input)));
-    const st = configuredType(ctx.config.precision.scale) ?? AVG_SCALE_TYPE;
+    const { accum, scale: st } = averageTypes(ctx.input, taps, ctx.accum, ctx.config.precision.scale);
+    ctx.types['accum'] = accum;
     ctx.types['scale'] = st;
     // Entry n = scale(1/n) for the n taps inside the input (entry 0, never read, 0).
     p['inv_count_codes'] = Array.from({ length: taps + 1 }, (_, c) => (c === 0 ? 0 : codeOf(1 / c, st)));

@@ -20,6 +20,15 @@ export const ACCUM_CAP = 64;
 export const DEFAULT_SCALE_TYPE: FixedType = { signed: true, width: 18, integer: 8, rounding: 'RND', overflow: 'SAT' };
 /** Type of 1/count factors of average pooling. */
 export const AVG_SCALE_TYPE: FixedType = { signed: false, width: 18, integer: 1, rounding: 'RND_CONV', overflow: 'SAT' };
+/**
+ * The types of an average over `taps` inputs (pooling, global pooling): the accumulator holding the exact sum of
+ * `taps` input codes (through `accum`, which applies a configured or capped width) and the type of the 1/n factors.
+ */
+export function averageTypes(input: FixedType, taps: number, accum: (exact: FixedType) => FixedType, scale: PrecisionSetting | undefined): { accum: FixedType; scale: FixedType } {
+  const [lo, hi] = codeRange(input);
+  return { accum: accum(typeForCodes(lo * BigInt(taps), hi * BigInt(taps), fracBits(input))), scale: configuredType(scale) ?? AVG_SCALE_TYPE };
+}
+
 /** Width of Rescale's scale and 1/scale when derived from their values. */
 export const RESCALE_CONST_WIDTH = 24;
 

@@ -7,8 +7,8 @@
  * as one) and the result type's rounding (half an LSB of fixed<16,6>, truncated: one LSB). The linear part is exact
  * up to the result's rounding.
  */
-import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import { runOrt } from '../../frontend/ort.js';
 import { kernelFor } from '../../../backends/vitis/kernels/index.js';
 import { hardswishLinearBound } from '../../../backends/vitis/kernels/table-activation.js';
 import { built } from '../acceptance/build.js';
@@ -35,13 +35,6 @@ function dense(): Uint8Array {
   m.node('Gemm', ['x', 'W', 'B'], ['z'], {}, { name: 'fc' });
   m.node('HardSwish', ['z'], ['y'], {}, { name: 'hs' }).output('y', 'float32', ['N', 8]);
   return m.toBytes();
-}
-
-async function ortRun(bytes: Uint8Array, x: Float32Array, shape: number[]): Promise<Float32Array> {
-  const s = await ort.InferenceSession.create(bytes);
-  const r = await s.run({ x: new ort.Tensor('float32', x, shape) });
-  await s.release();
-  return r['y'].data as Float32Array;
 }
 
 describe('kernel table-activation: HardSwish', () => {
@@ -83,7 +76,7 @@ describe('kernel table-activation: HardSwish', () => {
     const model = dense();
     const n = 64;
     const x = gridValues(16 * n, 11, 2, 8);
-    const ref = await ortRun(model, x, [n, 16]);
+    const ref = (await runOrt(model, { x: { shape: [n, 16], data: x } }))['y'].data;
     const p = await built(model, 'hardswish-dense');
     const emu = p.emulate({ x: { data: x } })['y'].data;
     const sim = (await p.predict({ x: { data: x } }))['y'].data;
