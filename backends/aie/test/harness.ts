@@ -40,6 +40,11 @@ export async function hostEqualsEmulator(dir: string, bytes: Uint8Array, feed: R
   const p = await convert(bytes, { backend: 'AIE', projectName: basename(dir), ...options } as never);
   await p.write(dir);
   expect(compileHost(dir).warnings).toBe('');
+  return openedHostEqualsEmulator(dir, feed);
+}
+
+/** The written and compiled project in `dir` on the host model and on the emulator: the same shapes and codes. */
+export async function openedHostEqualsEmulator(dir: string, feed: Record<string, { shape: number[]; data: ArrayLike<number> }>): Promise<HostOutputs> {
   const opened = await openProject(dir);
   const host = (await opened.predict(feed, {})) as unknown as HostOutputs;
   const emu = (await opened.emulate!(feed, {})) as unknown as HostOutputs;
