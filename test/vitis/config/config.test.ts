@@ -2,27 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isFirmflowError } from 'firmflow';
 import { hlsOf, graphInfo, readLoweredGraph } from '../../../backends/vitis/lowered.js';
 import { parsePrecisionString } from '../../../backends/vitis/config.js';
 import { lower } from '../helpers.js';
 import { mlp } from '../models.js';
+import { fx, message, node } from './helpers.js';
 
 const JET = join(resolve(__dirname, '../../../models'), 'jet_tagger.onnx');
-const fx = (signed: boolean, width: number, integer: number, rounding = 'TRN', overflow = 'WRAP') => ({ signed, width, integer, rounding, overflow });
-
-async function message(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isFirmflowError(e)) return e.message;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
-
-const node = (p: { graph: { nodes: Map<string, { origin?: { name: string } }> } }, name: string) =>
-  [...p.graph.nodes.values()].find((n) => n.origin?.name === name) as never;
 
 describe('configuration resolution', () => {
   it('LayerName > LayerType > Model > options > defaults', async () => {

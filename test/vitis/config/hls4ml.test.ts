@@ -8,25 +8,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { convert, isFirmflowError } from 'firmflow';
+import { convert } from 'firmflow';
 import { graphInfo, hlsOf, readLoweredGraph } from '../../../backends/vitis/lowered.js';
 import { lower, useVitis } from '../helpers.js';
+import { fx, message, node } from './helpers.js';
 
 const JET = join(resolve(__dirname, '../../../models'), 'jet_tagger.onnx');
-const fx = (signed: boolean, width: number, integer: number, rounding = 'TRN', overflow = 'WRAP') => ({ signed, width, integer, rounding, overflow });
-const node = (p: { graph: { nodes: Map<string, { origin?: { name: string } }> } }, name: string) =>
-  [...p.graph.nodes.values()].find((n) => n.origin?.name === name) as never;
 const byOp = (p: { graph: { nodes: Map<string, { op: string }> } }, op: string) => [...p.graph.nodes.values()].filter((n) => n.op === op) as never[];
-
-async function message(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isFirmflowError(e)) return e.message;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
 
 function file(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'firmflow-hls4ml-config-'));
